@@ -1,0 +1,2 @@
+//! Derive macros for EventCore.
+use proc_macro as _;

@@ -1,0 +1,298 @@
+//! An in-memory [`EventStore`] for EventCore: the backend of unit tests,
+//! demos and embedded use.
+//!
+//! [`MemoryStore`] implements the whole port: atomic multi-stream appends
+//! with optimistic concurrency, global positions, filtered `read_all`, live
+//! notifications, checkpoints and fenced leases. It is thread-safe and cheap
+//! to clone (clones share the same data). Nothing is persisted.
+//!
+//! ```
+//! use eventcore::store::{AppendBatch, EventStore, ExpectedVersion, NewEvent};
+//! use eventcore::{EventMetadata, SerializedEvent, StreamId};
+//! use eventcore_memory::MemoryStore;
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let store = MemoryStore::new();
+//! let stream = StreamId::try_new("account-1")?;
+//! let event = NewEvent::new(SerializedEvent::new("Opened", "{}"), EventMetadata::new());
+//! store.append(AppendBatch::single(stream.clone(), ExpectedVersion::NO_STREAM, vec![event])).await?;
+//!
+//! let read = store.read_streams(&[stream.clone()]).await?;
+//! assert_eq!(read.version_of(&stream).value(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use eventcore::{
+    GlobalPosition, StreamId, StreamVersion, Timestamp,
+    store::{
+        AppendBatch, AppendResult, AppendedEvent, CheckpointStore, EventFilter,
+        EventNotifications, EventStore, ExpectedVersion, Lease, LeaseStore, NotificationHub,
+        StoredEvent, StreamEvents, StreamsRead,
+    },
+    StoreError,
+};
+use parking_lot::{Mutex, RwLock};
+
+/// The in-memory event store. Clones share the same data.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryStore {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    events: RwLock<EventLog>,
+    hub: NotificationHub,
+    projections: Mutex<ProjectionState>,
+}
+
+#[derive(Debug, Default)]
+struct EventLog {
+    /// Every event in position order; the event at index `i` has position `i + 1`.
+    log: Vec<StoredEvent>,
+    /// For each stream, the log indexes of its events in version order.
+    streams: HashMap<StreamId, Vec<usize>>,
+}
+
+#[derive(Debug, Default)]
+struct ProjectionState {
+    checkpoints: HashMap<String, GlobalPosition>,
+    leases: HashMap<String, LeaseRecord>,
+}
+
+#[derive(Debug)]
+struct LeaseRecord {
+    holder: String,
+    token: u64,
+    expires: Instant,
+}
+
+impl LeaseRecord {
+    fn is_live(&self, now: Instant) -> bool {
+        self.expires > now
+    }
+
+    fn is_held_by(&self, lease: &Lease, now: Instant) -> bool {
+        self.is_live(now) && self.holder == lease.holder() && self.token == lease.token()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The number of events committed so far.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.shared.events.read().log.len()
+    }
+
+    /// Whether no event has been committed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn position_of(index: usize) -> GlobalPosition {
+    GlobalPosition::new(index as u64 + 1)
+}
+
+fn version_of(indexes: Option<&Vec<usize>>) -> StreamVersion {
+    StreamVersion::new(indexes.map_or(0, Vec::len) as u64)
+}
+
+fn lease_for(name: &str, record: &LeaseRecord, now: Instant) -> Lease {
+    let remaining = record.expires.saturating_duration_since(now);
+    let expires_at = chrono::Duration::from_std(remaining)
+        .ok()
+        .and_then(|d| Timestamp::now().into_inner().checked_add_signed(d))
+        .map_or_else(Timestamp::now, Timestamp::from);
+    Lease::new(name.to_owned(), record.holder.clone(), record.token, expires_at)
+}
+
+impl EventStore for MemoryStore {
+    async fn read_streams(&self, streams: &[StreamId]) -> Result<StreamsRead, StoreError> {
+        let log = self.shared.events.read();
+        let mut out: Vec<StreamEvents> = Vec::with_capacity(streams.len());
+        for id in streams {
+            if out.iter().any(|s| s.stream_id() == id) {
+                continue;
+            }
+            let indexes = log.streams.get(id);
+            let events = indexes.map_or_else(Vec::new, |idx| {
+                idx.iter().map(|&i| log.log[i].clone()).collect()
+            });
+            out.push(StreamEvents::new(id.clone(), version_of(indexes), events));
+        }
+        Ok(StreamsRead::new(out))
+    }
+
+    async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
+        let head = {
+            let mut guard = self.shared.events.write();
+            let log = &mut *guard;
+            // Check every participant before touching anything: all or nothing.
+            for write in batch.writes() {
+                if let ExpectedVersion::Exact(expected) = write.expected() {
+                    let actual = version_of(log.streams.get(write.stream_id()));
+                    if actual != expected {
+                        return Err(StoreError::VersionConflict {
+                            stream: write.stream_id().clone(),
+                            expected,
+                            actual,
+                        });
+                    }
+                }
+            }
+            let mut result = AppendResult {
+                events: Vec::with_capacity(batch.event_count()),
+                stream_versions: Vec::with_capacity(batch.writes().len()),
+            };
+            for write in batch.into_writes() {
+                let (stream_id, _, events) = write.into_parts();
+                let indexes = log.streams.entry(stream_id.clone()).or_default();
+                for event in events {
+                    let index = log.log.len();
+                    indexes.push(index);
+                    let version = StreamVersion::new(indexes.len() as u64);
+                    let position = position_of(index);
+                    result.events.push(AppendedEvent {
+                        stream_id: stream_id.clone(),
+                        version,
+                        position,
+                        event_id: event.metadata().event_id(),
+                    });
+                    log.log.push(event.into_stored(stream_id.clone(), version, position));
+                }
+                let version = StreamVersion::new(indexes.len() as u64);
+                result.stream_versions.push((stream_id, version));
+            }
+            (position_of(log.log.len().saturating_sub(1)), result)
+        };
+        let (head, result) = head;
+        if !result.events.is_empty() {
+            self.shared.hub.notify(head);
+        }
+        Ok(result)
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<StreamVersion, StoreError> {
+        Ok(version_of(self.shared.events.read().streams.get(stream)))
+    }
+
+    async fn read_all(
+        &self,
+        after: GlobalPosition,
+        filter: &EventFilter,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let log = self.shared.events.read();
+        // Positions are dense, so the first event after `after` is at index `after`.
+        let start = usize::try_from(after.value()).unwrap_or(usize::MAX).min(log.log.len());
+        Ok(log.log[start..]
+            .iter()
+            .filter(|e| filter.matches(e.stream_id().as_str(), e.event_type()))
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        let len = self.shared.events.read().log.len();
+        Ok(GlobalPosition::new(len as u64))
+    }
+
+    fn subscribe(&self) -> EventNotifications {
+        self.shared.hub.subscribe()
+    }
+}
+
+impl LeaseStore for MemoryStore {
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<Lease>, StoreError> {
+        let now = Instant::now();
+        let mut state = self.shared.projections.lock();
+        let expires = now + ttl;
+        match state.leases.get_mut(name) {
+            Some(record) if record.is_live(now) && record.holder != holder => Ok(None),
+            Some(record) => {
+                if record.holder != holder || !record.is_live(now) {
+                    // A new tenure: fence off the previous holder.
+                    record.token += 1;
+                    holder.clone_into(&mut record.holder);
+                }
+                record.expires = expires;
+                Ok(Some(lease_for(name, record, now)))
+            }
+            None => {
+                let record = LeaseRecord { holder: holder.to_owned(), token: 1, expires };
+                let lease = lease_for(name, &record, now);
+                state.leases.insert(name.to_owned(), record);
+                Ok(Some(lease))
+            }
+        }
+    }
+
+    async fn renew_lease(&self, lease: &Lease, ttl: Duration) -> Result<Lease, StoreError> {
+        let now = Instant::now();
+        let mut state = self.shared.projections.lock();
+        match state.leases.get_mut(lease.name()) {
+            Some(record) if record.is_held_by(lease, now) => {
+                record.expires = now + ttl;
+                Ok(lease_for(lease.name(), record, now))
+            }
+            _ => Err(lease.lost()),
+        }
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+        let mut state = self.shared.projections.lock();
+        if let Some(record) = state.leases.get_mut(lease.name())
+            && record.holder == lease.holder()
+            && record.token == lease.token()
+        {
+            // Keep the token so the next tenure gets a higher one.
+            record.expires = Instant::now();
+        }
+        Ok(())
+    }
+}
+
+impl CheckpointStore for MemoryStore {
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<GlobalPosition>, StoreError> {
+        Ok(self.shared.projections.lock().checkpoints.get(name).copied())
+    }
+
+    async fn save_checkpoint(
+        &self,
+        name: &str,
+        position: GlobalPosition,
+        fence: Option<&Lease>,
+    ) -> Result<(), StoreError> {
+        let mut state = self.shared.projections.lock();
+        if let Some(lease) = fence {
+            let held = lease.name() == name
+                && state.leases.get(name).is_some_and(|r| r.is_held_by(lease, Instant::now()));
+            if !held {
+                return Err(lease.lost());
+            }
+        }
+        state.checkpoints.insert(name.to_owned(), position);
+        Ok(())
+    }
+}

@@ -1,0 +1,316 @@
+//! Every error EventCore returns. All enums are `#[non_exhaustive]`, so new
+//! failure modes can be added without breaking callers.
+
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::types::{GlobalPosition, StreamId, StreamVersion};
+
+/// A boxed error from a backend library (sqlx, I/O, …).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Input rejected at the library's boundary. The message names the value and
+/// the rule it broke.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// An identifier was empty.
+    #[error("{type_name} must not be empty")]
+    Empty {
+        /// The type being constructed, e.g. `StreamId`.
+        type_name: &'static str,
+    },
+    /// An identifier was too long.
+    #[error("{type_name} {value:?} is {length} characters long; it must be at most {max} characters")]
+    TooLong {
+        /// The type being constructed.
+        type_name: &'static str,
+        /// The start of the rejected value.
+        value: String,
+        /// Its length in characters.
+        length: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// An identifier contained a control character.
+    #[error("{type_name} \"{value}\" contains the control character '{character}' at byte index {index}; control characters are not allowed")]
+    ControlCharacter {
+        /// The type being constructed.
+        type_name: &'static str,
+        /// The rejected value, escaped.
+        value: String,
+        /// The offending character, escaped.
+        character: String,
+        /// Its byte index.
+        index: usize,
+    },
+    /// An event id was built from a UUID that is not version 7.
+    #[error("EventId must be a UUIDv7, but {uuid} is version {version}")]
+    NotUuidV7 {
+        /// The rejected UUID.
+        uuid: Uuid,
+        /// Its version number.
+        version: usize,
+    },
+    /// The same stream appeared twice in one append batch.
+    #[error("stream {stream} appears more than once in the append batch; give each stream once with all of its events")]
+    DuplicateStream {
+        /// The repeated stream.
+        stream: StreamId,
+    },
+    /// A value of a domain type broke one of its rules.
+    #[error("{type_name} {value:?} is invalid: {rule}")]
+    Invalid {
+        /// The type being constructed.
+        type_name: &'static str,
+        /// The rejected value, rendered as text.
+        value: String,
+        /// The rule it broke, phrased as the rule ("must be positive").
+        rule: String,
+    },
+}
+
+impl ValidationError {
+    /// A rule violation in a user's own domain type.
+    ///
+    /// ```
+    /// use eventcore::ValidationError;
+    ///
+    /// let err = ValidationError::invalid("Money", -5, "must not be negative");
+    /// assert_eq!(err.to_string(), "Money \"-5\" is invalid: must not be negative");
+    /// ```
+    #[must_use]
+    pub fn invalid(
+        type_name: &'static str,
+        value: impl std::fmt::Display,
+        rule: impl Into<String>,
+    ) -> Self {
+        Self::Invalid { type_name, value: value.to_string(), rule: rule.into() }
+    }
+}
+
+/// An event could not be encoded or decoded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SerializationError {
+    /// The stored event type is not one the target event enum knows.
+    #[error("unknown event type {event_type:?} at {stream} version {version}; known types: {known:?}")]
+    UnknownEventType {
+        /// The stream holding the event.
+        stream: StreamId,
+        /// The event's version in that stream.
+        version: StreamVersion,
+        /// The stored type name.
+        event_type: String,
+        /// The names the target type accepts.
+        known: &'static [&'static str],
+    },
+    /// The payload did not decode into the event type.
+    #[error("malformed payload for event type {event_type:?} at {stream} version {version}: {source}")]
+    MalformedPayload {
+        /// The stream holding the event.
+        stream: StreamId,
+        /// The event's version in that stream.
+        version: StreamVersion,
+        /// The stored type name.
+        event_type: String,
+        /// The decoder's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The payload decoded, but into a different variant than its stored type.
+    #[error("event at {stream} version {version} is stored as {stored:?} but its payload decodes as {decoded:?}")]
+    TypeMismatch {
+        /// The stream holding the event.
+        stream: StreamId,
+        /// The event's version in that stream.
+        version: StreamVersion,
+        /// The stored type name.
+        stored: String,
+        /// The type name of the decoded value.
+        decoded: &'static str,
+    },
+    /// An event could not be encoded.
+    #[error("could not encode event of type {event_type:?}: {source}")]
+    Encode {
+        /// The event's type name.
+        event_type: &'static str,
+        /// The encoder's complaint.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// A failure reported by an [`EventStore`](crate::store::EventStore).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A participating stream was not at the expected version. Nothing in
+    /// the batch was written.
+    #[error("version conflict on stream {stream}: expected version {expected}, found {actual}")]
+    VersionConflict {
+        /// The first stream found to have moved.
+        stream: StreamId,
+        /// The version the writer expected.
+        expected: StreamVersion,
+        /// The version the store holds.
+        actual: StreamVersion,
+    },
+    /// The backend could not be reached or refused the connection.
+    #[error("event store unavailable: {message}")]
+    Unavailable {
+        /// What was being attempted.
+        message: String,
+        /// The backend's error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// An operation did not finish within its time limit.
+    #[error("{operation} timed out after {after:?}")]
+    Timeout {
+        /// The operation, e.g. `append`.
+        operation: &'static str,
+        /// The limit that ran out.
+        after: Duration,
+    },
+    /// The backend reported an error while running an operation.
+    #[error("{operation} failed: {source}")]
+    Backend {
+        /// The operation, e.g. `read_streams`.
+        operation: &'static str,
+        /// The backend's error.
+        #[source]
+        source: BoxError,
+    },
+    /// A stored event could not be decoded.
+    #[error(transparent)]
+    Serialization(#[from] SerializationError),
+    /// The input to a store operation was invalid.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// The caller's lease is no longer held, so its write was refused.
+    #[error("lease {name:?} is no longer held by {holder:?} (fencing token {token}); the write was refused")]
+    LeaseLost {
+        /// The lease name.
+        name: String,
+        /// The holder that tried to write.
+        holder: String,
+        /// The holder's fencing token.
+        token: u64,
+    },
+    /// A stored position or version is outside what this library accepts.
+    #[error("corrupt store data: {detail}")]
+    Corrupt {
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl StoreError {
+    /// Whether this is a [`StoreError::VersionConflict`].
+    #[must_use]
+    pub const fn is_version_conflict(&self) -> bool {
+        matches!(self, Self::VersionConflict { .. })
+    }
+
+    /// Wraps a backend error for `operation`.
+    pub fn backend(operation: &'static str, source: impl Into<BoxError>) -> Self {
+        Self::Backend { operation, source: source.into() }
+    }
+}
+
+/// Why a command did not complete.
+///
+/// `E` is the command's own domain error, so callers can `match` on business
+/// rejections:
+///
+/// ```
+/// use eventcore::CommandError;
+///
+/// #[derive(Debug, PartialEq, thiserror::Error)]
+/// enum BankError {
+///     #[error("insufficient funds")]
+///     InsufficientFunds,
+/// }
+///
+/// let err: CommandError<BankError> = CommandError::Rejected(BankError::InsufficientFunds);
+/// assert!(matches!(err, CommandError::Rejected(BankError::InsufficientFunds)));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CommandError<E> {
+    /// The command's business logic refused it.
+    #[error("command rejected: {0}")]
+    Rejected(#[source] E),
+    /// Version conflicts persisted through every attempt of the retry policy.
+    #[error("gave up after {attempts} attempts because of version conflicts; last: {last}")]
+    RetriesExhausted {
+        /// Attempts made.
+        attempts: u32,
+        /// The last conflict seen.
+        #[source]
+        last: StoreError,
+    },
+    /// Dynamic stream discovery asked for more streams than the limit allows.
+    #[error("command would read {requested} streams, more than the limit of {limit}; raise the limit with the executor's `max_streams` setting if this is intended")]
+    StreamLimitExceeded {
+        /// The configured limit.
+        limit: usize,
+        /// How many streams the command asked for.
+        requested: usize,
+    },
+    /// The event store failed.
+    #[error(transparent)]
+    Store(StoreError),
+    /// An event could not be encoded or decoded.
+    #[error(transparent)]
+    Serialization(#[from] SerializationError),
+    /// An input was invalid.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+}
+
+impl<E> From<StoreError> for CommandError<E> {
+    fn from(value: StoreError) -> Self {
+        match value {
+            StoreError::Serialization(inner) => Self::Serialization(inner),
+            StoreError::Validation(inner) => Self::Validation(inner),
+            other => Self::Store(other),
+        }
+    }
+}
+
+/// A failure while running a projection.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProjectionError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An event could not be decoded for the projection.
+    #[error(transparent)]
+    Serialization(#[from] SerializationError),
+    /// The projection's own `apply` failed.
+    #[error("projection {projection:?} failed at position {position}: {source}")]
+    Apply {
+        /// The projection's name.
+        projection: String,
+        /// The position of the first event of the failing batch.
+        position: GlobalPosition,
+        /// The projection's error.
+        #[source]
+        source: BoxError,
+    },
+    /// No projection with this name is registered.
+    #[error("no projection named {0:?} is registered")]
+    UnknownProjection(String),
+    /// The runner was stopped by its error policy.
+    #[error("projection {projection:?} stopped: {reason}")]
+    Stopped {
+        /// The projection's name.
+        projection: String,
+        /// Why it stopped.
+        reason: String,
+    },
+}

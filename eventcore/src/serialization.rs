@@ -1,0 +1,115 @@
+//! Turning typed events into the store's serialized form and back.
+
+use std::{borrow::Cow, sync::Arc};
+
+use crate::{
+    error::SerializationError,
+    event::Event,
+    store::StoredEvent,
+};
+
+/// An event in the form stores speak: its type name and a JSON payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SerializedEvent {
+    event_type: Cow<'static, str>,
+    payload: Arc<str>,
+}
+
+impl SerializedEvent {
+    /// Pairs a type name with an already-encoded JSON payload.
+    #[must_use]
+    pub fn new(event_type: impl Into<Cow<'static, str>>, payload: impl Into<Arc<str>>) -> Self {
+        Self { event_type: event_type.into(), payload: payload.into() }
+    }
+
+    /// The event type name.
+    #[must_use]
+    pub fn event_type(&self) -> &str {
+        &self.event_type
+    }
+
+    /// The JSON payload text.
+    #[must_use]
+    pub fn payload(&self) -> &str {
+        &self.payload
+    }
+
+    /// Splits into the type name and the payload.
+    #[must_use]
+    pub fn into_parts(self) -> (Cow<'static, str>, Arc<str>) {
+        (self.event_type, self.payload)
+    }
+}
+
+/// Encodes typed events for storage and decodes stored events.
+///
+/// Implement it to change the wire format or to add upcasting for older
+/// schemas. [`JsonSerializer`] is the default.
+pub trait EventSerializer: Send + Sync + 'static {
+    /// Encodes `event`.
+    fn encode<E: Event>(&self, event: &E) -> Result<SerializedEvent, SerializationError>;
+
+    /// Decodes a stored event into `E`. Unknown type names and malformed
+    /// payloads are errors naming the stream, version and type.
+    fn decode<E: Event>(&self, stored: &StoredEvent) -> Result<E, SerializationError>;
+}
+
+/// The default serializer: the event's serde JSON form, tagged with its
+/// per-variant type name.
+///
+/// ```
+/// use eventcore::{Event, EventSerializer, JsonSerializer};
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// # enum BankEvent { Deposited { amount: u64 } }
+/// # impl Event for BankEvent {
+/// #     const EVENT_TYPES: &'static [&'static str] = &["Deposited"];
+/// #     fn event_type(&self) -> &'static str { "Deposited" }
+/// # }
+///
+/// let encoded = JsonSerializer.encode(&BankEvent::Deposited { amount: 5 })?;
+/// assert_eq!(encoded.event_type(), "Deposited");
+/// assert_eq!(encoded.payload(), r#"{"Deposited":{"amount":5}}"#);
+/// # Ok::<(), eventcore::SerializationError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JsonSerializer;
+
+impl EventSerializer for JsonSerializer {
+    fn encode<E: Event>(&self, event: &E) -> Result<SerializedEvent, SerializationError> {
+        let event_type = event.event_type();
+        let payload = serde_json::to_string(event)
+            .map_err(|source| SerializationError::Encode { event_type, source })?;
+        Ok(SerializedEvent { event_type: Cow::Borrowed(event_type), payload: payload.into() })
+    }
+
+    fn decode<E: Event>(&self, stored: &StoredEvent) -> Result<E, SerializationError> {
+        let stored_type = stored.event_type();
+        if !E::EVENT_TYPES.contains(&stored_type) {
+            return Err(SerializationError::UnknownEventType {
+                stream: stored.stream_id().clone(),
+                version: stored.version(),
+                event_type: stored_type.to_owned(),
+                known: E::EVENT_TYPES,
+            });
+        }
+        let event: E = serde_json::from_str(stored.payload()).map_err(|source| {
+            SerializationError::MalformedPayload {
+                stream: stored.stream_id().clone(),
+                version: stored.version(),
+                event_type: stored_type.to_owned(),
+                source,
+            }
+        })?;
+        let decoded = event.event_type();
+        if decoded != stored_type {
+            return Err(SerializationError::TypeMismatch {
+                stream: stored.stream_id().clone(),
+                version: stored.version(),
+                stored: stored_type.to_owned(),
+                decoded,
+            });
+        }
+        Ok(event)
+    }
+}

@@ -1,0 +1,221 @@
+use std::{borrow::Cow, sync::Arc};
+
+use crate::{
+    serialization::SerializedEvent,
+    types::{EventMetadata, GlobalPosition, StreamId, StreamVersion},
+};
+
+/// A serialized event on its way into the store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    event_type: Cow<'static, str>,
+    payload: Arc<str>,
+    metadata: EventMetadata,
+}
+
+impl NewEvent {
+    /// Pairs a serialized event with its metadata.
+    #[must_use]
+    pub fn new(event: SerializedEvent, metadata: EventMetadata) -> Self {
+        let (event_type, payload) = event.into_parts();
+        Self { event_type, payload, metadata }
+    }
+
+    /// The event type name.
+    #[must_use]
+    pub fn event_type(&self) -> &str {
+        &self.event_type
+    }
+
+    /// The JSON payload text.
+    #[must_use]
+    pub fn payload(&self) -> &str {
+        &self.payload
+    }
+
+    /// The event's metadata.
+    #[must_use]
+    pub const fn metadata(&self) -> &EventMetadata {
+        &self.metadata
+    }
+
+    /// Turns this into the committed form, once the store has assigned a
+    /// version and a position.
+    #[must_use]
+    pub fn into_stored(
+        self,
+        stream_id: StreamId,
+        version: StreamVersion,
+        position: GlobalPosition,
+    ) -> StoredEvent {
+        StoredEvent {
+            stream_id,
+            version,
+            position,
+            event_type: self.event_type,
+            payload: self.payload,
+            metadata: self.metadata,
+        }
+    }
+}
+
+/// A committed event in serialized form, as stores return it.
+///
+/// Immutable: fields are read through accessors only. Cloning is cheap for
+/// events written in this process (the payload is shared).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredEvent {
+    stream_id: StreamId,
+    version: StreamVersion,
+    position: GlobalPosition,
+    event_type: Cow<'static, str>,
+    payload: Arc<str>,
+    metadata: EventMetadata,
+}
+
+impl StoredEvent {
+    /// Assembles a stored event, e.g. from a database row.
+    #[must_use]
+    pub fn new(
+        stream_id: StreamId,
+        version: StreamVersion,
+        position: GlobalPosition,
+        event_type: impl Into<Cow<'static, str>>,
+        payload: impl Into<Arc<str>>,
+        metadata: EventMetadata,
+    ) -> Self {
+        Self {
+            stream_id,
+            version,
+            position,
+            event_type: event_type.into(),
+            payload: payload.into(),
+            metadata,
+        }
+    }
+
+    /// The stream holding the event.
+    #[must_use]
+    pub const fn stream_id(&self) -> &StreamId {
+        &self.stream_id
+    }
+
+    /// The event's version in its stream.
+    #[must_use]
+    pub const fn version(&self) -> StreamVersion {
+        self.version
+    }
+
+    /// The event's store-wide position.
+    #[must_use]
+    pub const fn position(&self) -> GlobalPosition {
+        self.position
+    }
+
+    /// The event type name.
+    #[must_use]
+    pub fn event_type(&self) -> &str {
+        &self.event_type
+    }
+
+    /// The JSON payload text.
+    #[must_use]
+    pub fn payload(&self) -> &str {
+        &self.payload
+    }
+
+    /// The event's metadata.
+    #[must_use]
+    pub const fn metadata(&self) -> &EventMetadata {
+        &self.metadata
+    }
+}
+
+/// The events and current version of one stream, as read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamEvents {
+    stream_id: StreamId,
+    version: StreamVersion,
+    events: Vec<StoredEvent>,
+}
+
+impl StreamEvents {
+    /// Assembles a stream read. `version` is the stream's version in the
+    /// snapshot that produced `events`.
+    #[must_use]
+    pub const fn new(stream_id: StreamId, version: StreamVersion, events: Vec<StoredEvent>) -> Self {
+        Self { stream_id, version, events }
+    }
+
+    /// The stream.
+    #[must_use]
+    pub const fn stream_id(&self) -> &StreamId {
+        &self.stream_id
+    }
+
+    /// The stream's version when it was read (0 if it does not exist).
+    #[must_use]
+    pub const fn version(&self) -> StreamVersion {
+        self.version
+    }
+
+    /// The stream's events in version order.
+    #[must_use]
+    pub fn events(&self) -> &[StoredEvent] {
+        &self.events
+    }
+
+    /// Takes the events out.
+    #[must_use]
+    pub fn into_events(self) -> Vec<StoredEvent> {
+        self.events
+    }
+}
+
+/// The result of [`EventStore::read_streams`](super::EventStore::read_streams):
+/// every requested stream once, in the order first requested.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StreamsRead {
+    streams: Vec<StreamEvents>,
+}
+
+impl StreamsRead {
+    /// Wraps per-stream reads.
+    #[must_use]
+    pub const fn new(streams: Vec<StreamEvents>) -> Self {
+        Self { streams }
+    }
+
+    /// The streams, in request order.
+    #[must_use]
+    pub fn streams(&self) -> &[StreamEvents] {
+        &self.streams
+    }
+
+    /// Takes the streams out.
+    #[must_use]
+    pub fn into_streams(self) -> Vec<StreamEvents> {
+        self.streams
+    }
+
+    /// One stream's read, if it was requested.
+    #[must_use]
+    pub fn stream(&self, id: &StreamId) -> Option<&StreamEvents> {
+        self.streams.iter().find(|s| s.stream_id() == id)
+    }
+
+    /// The version of `id` as read (0 if absent or not requested).
+    #[must_use]
+    pub fn version_of(&self, id: &StreamId) -> StreamVersion {
+        self.stream(id).map_or(StreamVersion::INITIAL, StreamEvents::version)
+    }
+
+    /// All events of all streams, ordered by global position.
+    #[must_use]
+    pub fn events_in_global_order(&self) -> Vec<&StoredEvent> {
+        let mut all: Vec<&StoredEvent> =
+            self.streams.iter().flat_map(|s| s.events.iter()).collect();
+        all.sort_by_key(|e| e.position());
+        all
+    }
+}

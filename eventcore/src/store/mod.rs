@@ -1,0 +1,139 @@
+//! The storage port: the [`EventStore`] trait every backend implements, and
+//! the serialized types it speaks.
+//!
+//! Stores speak in serialized events (type name, JSON payload, metadata) so
+//! adapters stay simple and projections can read streams that mix event
+//! types. Typed encoding happens in [`crate::serialization`].
+
+mod batch;
+mod events;
+mod filter;
+mod lease;
+mod notify;
+
+use std::future::Future;
+
+pub use batch::{AppendBatch, AppendResult, AppendedEvent, ExpectedVersion, StreamWrite};
+pub use events::{NewEvent, StoredEvent, StreamEvents, StreamsRead};
+pub use filter::EventFilter;
+pub use lease::{CheckpointStore, Lease, LeaseStore};
+pub use notify::{EventNotifications, NotificationHub};
+
+use crate::{
+    error::StoreError,
+    types::{GlobalPosition, StreamId, StreamVersion},
+};
+
+/// The port every storage backend implements.
+///
+/// Every method is async, and the futures are `Send`, so a store can be used
+/// from any Tokio task. Implementations must uphold:
+///
+/// - **Atomic appends.** [`append`](Self::append) writes all of a batch or
+///   nothing.
+/// - **Optimistic concurrency.** Every stream in a batch, read-only ones
+///   included, is checked against its expected version; the first mismatch
+///   fails the whole batch with [`StoreError::VersionConflict`].
+/// - **Dense versions.** A stream's events have versions `1..=n`.
+/// - **Gap-safe global order.** [`read_all`](Self::read_all) never returns an
+///   event at position `p` and later reveals one at a position `< p`.
+///
+/// The conformance suite (feature `conformance`) checks all of this.
+pub trait EventStore: Send + Sync {
+    /// Reads every requested stream (duplicates collapse) with its events and
+    /// current version, from one consistent snapshot. Missing streams come
+    /// back empty at version 0.
+    fn read_streams(
+        &self,
+        streams: &[StreamId],
+    ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send;
+
+    /// Appends a batch atomically. See [`AppendBatch`].
+    ///
+    /// Returns where each event landed. On a conflict nothing is written and
+    /// the error names the stream, the expected and the actual version.
+    fn append(
+        &self,
+        batch: AppendBatch,
+    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
+
+    /// The current version of a stream (0 if it does not exist).
+    fn stream_version(
+        &self,
+        stream: &StreamId,
+    ) -> impl Future<Output = Result<StreamVersion, StoreError>> + Send;
+
+    /// Whether the stream holds at least one event.
+    fn stream_exists(
+        &self,
+        stream: &StreamId,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        async move { Ok(!self.stream_version(stream).await?.is_initial()) }
+    }
+
+    /// Up to `limit` events with positions after `after` that match `filter`,
+    /// in position order.
+    ///
+    /// Gap-safe: an event is returned only once no transaction that could
+    /// still commit a lower position is in flight.
+    fn read_all(
+        &self,
+        after: GlobalPosition,
+        filter: &EventFilter,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>, StoreError>> + Send;
+
+    /// The position of the newest event [`read_all`](Self::read_all) can
+    /// return ([`GlobalPosition::START`] for an empty store).
+    fn head_position(&self) -> impl Future<Output = Result<GlobalPosition, StoreError>> + Send;
+
+    /// Subscribes to live notifications of new events.
+    fn subscribe(&self) -> EventNotifications;
+}
+
+impl<S: EventStore + ?Sized> EventStore for std::sync::Arc<S> {
+    fn read_streams(
+        &self,
+        streams: &[StreamId],
+    ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send {
+        (**self).read_streams(streams)
+    }
+
+    fn append(
+        &self,
+        batch: AppendBatch,
+    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send {
+        (**self).append(batch)
+    }
+
+    fn stream_version(
+        &self,
+        stream: &StreamId,
+    ) -> impl Future<Output = Result<StreamVersion, StoreError>> + Send {
+        (**self).stream_version(stream)
+    }
+
+    fn stream_exists(
+        &self,
+        stream: &StreamId,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).stream_exists(stream)
+    }
+
+    fn read_all(
+        &self,
+        after: GlobalPosition,
+        filter: &EventFilter,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>, StoreError>> + Send {
+        (**self).read_all(after, filter, limit)
+    }
+
+    fn head_position(&self) -> impl Future<Output = Result<GlobalPosition, StoreError>> + Send {
+        (**self).head_position()
+    }
+
+    fn subscribe(&self) -> EventNotifications {
+        (**self).subscribe()
+    }
+}

@@ -1,0 +1,183 @@
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{CausationId, CorrelationId, EventId, Timestamp, UserId};
+
+/// Custom metadata fields: a JSON object, cheap to clone.
+pub type CustomMetadata = Arc<Map<String, Value>>;
+
+/// Who and what caused an event, and when.
+///
+/// Build one with [`EventMetadata::builder`]; anything not set gets a sensible
+/// default (a fresh [`EventId`], a fresh [`CorrelationId`], the current time).
+///
+/// ```
+/// use eventcore::{CausationId, CorrelationId, EventId, EventMetadata, UserId};
+///
+/// let correlation = CorrelationId::new();
+/// let trigger = EventId::new();
+/// let metadata = EventMetadata::builder()
+///     .correlation_id(correlation)
+///     .causation_id(CausationId::from(trigger))
+///     .actor(UserId::try_new("alice")?)
+///     .custom("tenant", "acme")
+///     .build();
+///
+/// assert_eq!(metadata.correlation_id(), correlation);
+/// assert_eq!(metadata.actor().map(UserId::as_str), Some("alice"));
+/// assert_eq!(metadata.custom().get("tenant"), Some(&serde_json::json!("acme")));
+/// # Ok::<(), eventcore::ValidationError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventMetadata {
+    event_id: EventId,
+    correlation_id: CorrelationId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    causation_id: Option<CausationId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    actor: Option<UserId>,
+    timestamp: Timestamp,
+    #[serde(default, skip_serializing_if = "map_is_empty")]
+    custom: CustomMetadata,
+}
+
+fn map_is_empty(map: &CustomMetadata) -> bool {
+    map.is_empty()
+}
+
+impl EventMetadata {
+    /// Starts a builder.
+    #[must_use]
+    pub fn builder() -> EventMetadataBuilder {
+        EventMetadataBuilder::default()
+    }
+
+    /// Metadata with every field defaulted.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// The event's own id.
+    #[must_use]
+    pub const fn event_id(&self) -> EventId {
+        self.event_id
+    }
+
+    /// The correlation id shared by everything one request caused.
+    #[must_use]
+    pub const fn correlation_id(&self) -> CorrelationId {
+        self.correlation_id
+    }
+
+    /// The id of the message that caused this event, if any.
+    #[must_use]
+    pub const fn causation_id(&self) -> Option<CausationId> {
+        self.causation_id
+    }
+
+    /// The actor on whose behalf the event was written, if known.
+    #[must_use]
+    pub const fn actor(&self) -> Option<&UserId> {
+        self.actor.as_ref()
+    }
+
+    /// When the event was created.
+    #[must_use]
+    pub const fn timestamp(&self) -> Timestamp {
+        self.timestamp
+    }
+
+    /// Custom fields.
+    #[must_use]
+    pub fn custom(&self) -> &Map<String, Value> {
+        &self.custom
+    }
+
+    /// A builder that starts from this metadata's correlation, causation,
+    /// actor and custom fields, with a fresh event id and timestamp.
+    ///
+    /// Used to stamp the same context on every event of one command.
+    #[must_use]
+    pub fn to_builder(&self) -> EventMetadataBuilder {
+        EventMetadataBuilder {
+            event_id: None,
+            correlation_id: Some(self.correlation_id),
+            causation_id: self.causation_id,
+            actor: self.actor.clone(),
+            timestamp: None,
+            custom: Arc::clone(&self.custom),
+        }
+    }
+}
+
+impl Default for EventMetadata {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Builds [`EventMetadata`]. See [`EventMetadata::builder`].
+#[derive(Clone, Debug, Default)]
+#[must_use]
+pub struct EventMetadataBuilder {
+    event_id: Option<EventId>,
+    correlation_id: Option<CorrelationId>,
+    causation_id: Option<CausationId>,
+    actor: Option<UserId>,
+    timestamp: Option<Timestamp>,
+    custom: CustomMetadata,
+}
+
+impl EventMetadataBuilder {
+    /// Sets the event id (default: a fresh one).
+    pub const fn event_id(mut self, id: EventId) -> Self {
+        self.event_id = Some(id);
+        self
+    }
+
+    /// Sets the correlation id (default: a fresh one).
+    pub const fn correlation_id(mut self, id: CorrelationId) -> Self {
+        self.correlation_id = Some(id);
+        self
+    }
+
+    /// Sets the causation id (default: none).
+    pub const fn causation_id(mut self, id: CausationId) -> Self {
+        self.causation_id = Some(id);
+        self
+    }
+
+    /// Sets the actor (default: none).
+    pub fn actor(mut self, actor: UserId) -> Self {
+        self.actor = Some(actor);
+        self
+    }
+
+    /// Sets the timestamp (default: the time of [`build`](Self::build)).
+    pub const fn timestamp(mut self, at: Timestamp) -> Self {
+        self.timestamp = Some(at);
+        self
+    }
+
+    /// Adds a custom field, replacing any earlier value under `key`.
+    pub fn custom(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        Arc::make_mut(&mut self.custom).insert(key.into(), value.into());
+        self
+    }
+
+    /// Finishes the metadata, defaulting whatever was not set.
+    #[must_use]
+    pub fn build(self) -> EventMetadata {
+        EventMetadata {
+            event_id: self.event_id.unwrap_or_default(),
+            correlation_id: self.correlation_id.unwrap_or_default(),
+            causation_id: self.causation_id,
+            actor: self.actor,
+            timestamp: self.timestamp.unwrap_or_else(Timestamp::now),
+            custom: self.custom,
+        }
+    }
+}

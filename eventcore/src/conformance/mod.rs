@@ -1,0 +1,155 @@
+//! The adapter conformance suite.
+//!
+//! Every [`EventStore`] must behave the same way. This module holds one async
+//! scenario function per behaviour; each takes a fresh store and returns
+//! [`ScenarioResult`]. The [`conformance_tests!`](crate::conformance_tests)
+//! macro turns every scenario into its own `#[tokio::test]`, so a backend
+//! (ours or a third party's) runs the whole suite with one line:
+//!
+//! ```ignore
+//! // In tests/conformance.rs of an adapter crate, with
+//! // `eventcore = { version = "..", features = ["conformance"] }` as a dev-dependency:
+//! eventcore::conformance_tests!(|| async { Ok::<_, std::convert::Infallible>(MyStore::new()) });
+//! ```
+//!
+//! The factory is called once per test and must return a store that is empty
+//! and isolated from every other test (for a database: a fresh schema).
+//!
+//! The store type must implement [`EventStore`], [`CheckpointStore`] and
+//! [`LeaseStore`], and be `Clone + 'static` (the concurrency scenarios share
+//! it between tasks; wrap it in an `Arc` if it is not `Clone`).
+
+mod checkpoints;
+mod concurrency;
+mod conflicts;
+mod notifications;
+mod ordering;
+mod read_write;
+mod support;
+
+pub use checkpoints::*;
+pub use concurrency::*;
+pub use conflicts::*;
+pub use notifications::*;
+pub use ordering::*;
+pub use read_write::*;
+pub use support::{ConformanceFailure, ConformanceStore, ScenarioResult};
+
+#[cfg(doc)]
+use crate::store::{CheckpointStore, EventStore, LeaseStore};
+
+/// Expands to the list of scenario names, in the form the suite macro needs.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_scenarios {
+    ($callback:path { $($args:tt)* }) => {
+        $callback! { $($args)*;
+            // read_write
+            append_and_read_round_trip,
+            missing_stream_reads_empty_at_version_zero,
+            empty_store_has_start_head_and_no_events,
+            read_streams_collapses_duplicate_ids,
+            read_streams_returns_streams_in_request_order,
+            stream_version_and_exists_track_appends,
+            metadata_round_trips,
+            payload_round_trips_nested_unicode_json,
+            stream_ids_round_trip_unicode,
+            empty_batch_is_a_no_op,
+            // conflicts
+            append_to_missing_stream_expecting_events_conflicts,
+            creating_an_existing_stream_conflicts,
+            stale_expected_version_conflicts,
+            conflict_reports_stream_expected_and_actual,
+            read_only_participant_that_moved_rejects_batch,
+            read_only_participant_at_expected_version_passes,
+            conflicting_multi_stream_append_writes_nothing,
+            expected_any_appends_without_check,
+            // ordering
+            versions_are_dense_from_one,
+            multi_stream_append_versions_each_stream,
+            append_result_lists_events_in_batch_order,
+            global_positions_strictly_increase,
+            global_order_agrees_with_stream_order,
+            read_all_after_skips_earlier_events,
+            read_all_respects_limit,
+            read_all_with_zero_limit_returns_nothing,
+            read_all_filters_by_stream_prefix,
+            read_all_filters_by_event_type,
+            read_all_combines_prefix_and_type_filters,
+            read_all_pages_through_everything_exactly_once,
+            head_position_tracks_newest_event,
+            // notifications
+            notification_wakes_a_waiter,
+            failed_append_sends_no_notification,
+            // checkpoints and leases
+            missing_checkpoint_loads_as_none,
+            checkpoint_save_and_load,
+            checkpoint_overwrite_keeps_latest,
+            lease_is_exclusive,
+            released_lease_can_be_taken_by_another_holder,
+            renewal_fails_after_takeover,
+            fenced_checkpoint_is_refused_after_lease_is_lost,
+            expired_lease_is_taken_over,
+            // concurrency
+            concurrent_writers_keep_streams_dense,
+            concurrent_creators_of_one_stream_have_one_winner,
+        }
+    };
+}
+
+/// Generates one `#[tokio::test]` per conformance scenario.
+///
+/// `$factory` is an expression callable with no arguments that returns a
+/// future of `Result<S, E>`, where `S` is the store under test and `E` any
+/// `std::error::Error + Send + Sync + 'static`. It is called once per test.
+///
+/// ```ignore
+/// eventcore::conformance_tests!(|| async {
+///     Ok::<_, std::convert::Infallible>(eventcore_memory::MemoryStore::new())
+/// });
+/// ```
+#[macro_export]
+macro_rules! conformance_tests {
+    ($factory:expr $(,)?) => {
+        $crate::__conformance_scenarios!($crate::__conformance_test_fns { $factory });
+    };
+}
+
+/// Emits the test functions for [`conformance_tests!`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_test_fns {
+    ($factory:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[$crate::__private::tokio::test(
+                flavor = "multi_thread",
+                worker_threads = 2,
+                crate = "::eventcore::__private::tokio"
+            )]
+            async fn $name() -> $crate::conformance::ScenarioResult {
+                let store = ($factory)().await?;
+                $crate::conformance::$name(store).await
+            }
+        )*
+    };
+}
+
+macro_rules! __names_as_list {
+    (; $($name:ident),* $(,)?) => {
+        /// The names of every scenario, in suite order.
+        pub const SCENARIOS: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+__conformance_scenarios!(__names_as_list {});
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn suite_has_at_least_thirty_scenarios() {
+        assert!(
+            super::SCENARIOS.len() >= 30,
+            "only {} scenarios",
+            super::SCENARIOS.len()
+        );
+    }
+}

@@ -30,13 +30,12 @@ use std::{
 };
 
 use eventcore::{
-    GlobalPosition, StreamId, StreamVersion, Timestamp,
+    GlobalPosition, StoreError, StreamId, StreamVersion, Timestamp,
     store::{
-        AppendBatch, AppendResult, AppendedEvent, CheckpointStore, EventFilter,
-        EventNotifications, EventStore, ExpectedVersion, Lease, LeaseStore, NotificationHub,
-        StoredEvent, StreamEvents, StreamsRead,
+        AppendBatch, AppendResult, AppendedEvent, CheckpointStore, EventFilter, EventNotifications,
+        EventStore, ExpectedVersion, Lease, LeaseStore, NotificationHub, StoredEvent, StreamEvents,
+        StreamsRead,
     },
-    StoreError,
 };
 use parking_lot::{Mutex, RwLock};
 
@@ -118,7 +117,12 @@ fn lease_for(name: &str, record: &LeaseRecord, now: Instant) -> Lease {
         .ok()
         .and_then(|d| Timestamp::now().into_inner().checked_add_signed(d))
         .map_or_else(Timestamp::now, Timestamp::from);
-    Lease::new(name.to_owned(), record.holder.clone(), record.token, expires_at)
+    Lease::new(
+        name.to_owned(),
+        record.holder.clone(),
+        record.token,
+        expires_at,
+    )
 }
 
 impl EventStore for MemoryStore {
@@ -173,7 +177,8 @@ impl EventStore for MemoryStore {
                         position,
                         event_id: event.metadata().event_id(),
                     });
-                    log.log.push(event.into_stored(stream_id.clone(), version, position));
+                    log.log
+                        .push(event.into_stored(stream_id.clone(), version, position));
                 }
                 let version = StreamVersion::new(indexes.len() as u64);
                 result.stream_versions.push((stream_id, version));
@@ -199,7 +204,9 @@ impl EventStore for MemoryStore {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let log = self.shared.events.read();
         // Positions are dense, so the first event after `after` is at index `after`.
-        let start = usize::try_from(after.value()).unwrap_or(usize::MAX).min(log.log.len());
+        let start = usize::try_from(after.value())
+            .unwrap_or(usize::MAX)
+            .min(log.log.len());
         Ok(log.log[start..]
             .iter()
             .filter(|e| filter.matches(e.stream_id().as_str(), e.event_type()))
@@ -240,7 +247,11 @@ impl LeaseStore for MemoryStore {
                 Ok(Some(lease_for(name, record, now)))
             }
             None => {
-                let record = LeaseRecord { holder: holder.to_owned(), token: 1, expires };
+                let record = LeaseRecord {
+                    holder: holder.to_owned(),
+                    token: 1,
+                    expires,
+                };
                 let lease = lease_for(name, &record, now);
                 state.leases.insert(name.to_owned(), record);
                 Ok(Some(lease))
@@ -275,7 +286,13 @@ impl LeaseStore for MemoryStore {
 
 impl CheckpointStore for MemoryStore {
     async fn load_checkpoint(&self, name: &str) -> Result<Option<GlobalPosition>, StoreError> {
-        Ok(self.shared.projections.lock().checkpoints.get(name).copied())
+        Ok(self
+            .shared
+            .projections
+            .lock()
+            .checkpoints
+            .get(name)
+            .copied())
     }
 
     async fn save_checkpoint(
@@ -287,7 +304,10 @@ impl CheckpointStore for MemoryStore {
         let mut state = self.shared.projections.lock();
         if let Some(lease) = fence {
             let held = lease.name() == name
-                && state.leases.get(name).is_some_and(|r| r.is_held_by(lease, Instant::now()));
+                && state
+                    .leases
+                    .get(name)
+                    .is_some_and(|r| r.is_held_by(lease, Instant::now()));
             if !held {
                 return Err(lease.lost());
             }

@@ -22,7 +22,9 @@ pub enum ValidationError {
         type_name: &'static str,
     },
     /// An identifier was too long.
-    #[error("{type_name} {value:?} is {length} characters long; it must be at most {max} characters")]
+    #[error(
+        "{type_name} {value:?} is {length} characters long; it must be at most {max} characters"
+    )]
     TooLong {
         /// The type being constructed.
         type_name: &'static str,
@@ -34,7 +36,9 @@ pub enum ValidationError {
         max: usize,
     },
     /// An identifier contained a control character.
-    #[error("{type_name} \"{value}\" contains the control character '{character}' at byte index {index}; control characters are not allowed")]
+    #[error(
+        "{type_name} \"{value}\" contains the control character '{character}' at byte index {index}; control characters are not allowed"
+    )]
     ControlCharacter {
         /// The type being constructed.
         type_name: &'static str,
@@ -54,7 +58,9 @@ pub enum ValidationError {
         version: usize,
     },
     /// The same stream appeared twice in one append batch.
-    #[error("stream {stream} appears more than once in the append batch; give each stream once with all of its events")]
+    #[error(
+        "stream {stream} appears more than once in the append batch; give each stream once with all of its events"
+    )]
     DuplicateStream {
         /// The repeated stream.
         stream: StreamId,
@@ -86,7 +92,11 @@ impl ValidationError {
         value: impl std::fmt::Display,
         rule: impl Into<String>,
     ) -> Self {
-        Self::Invalid { type_name, value: value.to_string(), rule: rule.into() }
+        Self::Invalid {
+            type_name,
+            value: value.to_string(),
+            rule: rule.into(),
+        }
     }
 }
 
@@ -95,7 +105,9 @@ impl ValidationError {
 #[non_exhaustive]
 pub enum SerializationError {
     /// The stored event type is not one the target event enum knows.
-    #[error("unknown event type {event_type:?} at {stream} version {version}; known types: {known:?}")]
+    #[error(
+        "unknown event type {event_type:?} at {stream} version {version}; known types: {known:?}"
+    )]
     UnknownEventType {
         /// The stream holding the event.
         stream: StreamId,
@@ -107,7 +119,9 @@ pub enum SerializationError {
         known: &'static [&'static str],
     },
     /// The payload did not decode into the event type.
-    #[error("malformed payload for event type {event_type:?} at {stream} version {version}: {source}")]
+    #[error(
+        "malformed payload for event type {event_type:?} at {stream} version {version}: {source}"
+    )]
     MalformedPayload {
         /// The stream holding the event.
         stream: StreamId,
@@ -120,7 +134,9 @@ pub enum SerializationError {
         source: serde_json::Error,
     },
     /// The payload decoded, but into a different variant than its stored type.
-    #[error("event at {stream} version {version} is stored as {stored:?} but its payload decodes as {decoded:?}")]
+    #[error(
+        "event at {stream} version {version} is stored as {stored:?} but its payload decodes as {decoded:?}"
+    )]
     TypeMismatch {
         /// The stream holding the event.
         stream: StreamId,
@@ -190,7 +206,9 @@ pub enum StoreError {
     #[error(transparent)]
     Validation(#[from] ValidationError),
     /// The caller's lease is no longer held, so its write was refused.
-    #[error("lease {name:?} is no longer held by {holder:?} (fencing token {token}); the write was refused")]
+    #[error(
+        "lease {name:?} is no longer held by {holder:?} (fencing token {token}); the write was refused"
+    )]
     LeaseLost {
         /// The lease name.
         name: String,
@@ -216,7 +234,10 @@ impl StoreError {
 
     /// Wraps a backend error for `operation`.
     pub fn backend(operation: &'static str, source: impl Into<BoxError>) -> Self {
-        Self::Backend { operation, source: source.into() }
+        Self::Backend {
+            operation,
+            source: source.into(),
+        }
     }
 }
 
@@ -253,7 +274,9 @@ pub enum CommandError<E> {
         last: StoreError,
     },
     /// Dynamic stream discovery asked for more streams than the limit allows.
-    #[error("command would read {requested} streams, more than the limit of {limit}; raise the limit with the executor's `max_streams` setting if this is intended")]
+    #[error(
+        "command would read {requested} streams, more than the limit of {limit}; raise the limit with the executor's `max_streams` setting if this is intended"
+    )]
     StreamLimitExceeded {
         /// The configured limit.
         limit: usize,

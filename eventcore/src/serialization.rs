@@ -2,11 +2,7 @@
 
 use std::{borrow::Cow, sync::Arc};
 
-use crate::{
-    error::SerializationError,
-    event::Event,
-    store::StoredEvent,
-};
+use crate::{error::SerializationError, event::Event, store::StoredEvent};
 
 /// An event in the form stores speak: its type name and a JSON payload.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,7 +15,10 @@ impl SerializedEvent {
     /// Pairs a type name with an already-encoded JSON payload.
     #[must_use]
     pub fn new(event_type: impl Into<Cow<'static, str>>, payload: impl Into<Arc<str>>) -> Self {
-        Self { event_type: event_type.into(), payload: payload.into() }
+        Self {
+            event_type: event_type.into(),
+            payload: payload.into(),
+        }
     }
 
     /// The event type name.
@@ -80,7 +79,10 @@ impl EventSerializer for JsonSerializer {
         let event_type = event.event_type();
         let payload = serde_json::to_string(event)
             .map_err(|source| SerializationError::Encode { event_type, source })?;
-        Ok(SerializedEvent { event_type: Cow::Borrowed(event_type), payload: payload.into() })
+        Ok(SerializedEvent {
+            event_type: Cow::Borrowed(event_type),
+            payload: payload.into(),
+        })
     }
 
     fn decode<E: Event>(&self, stored: &StoredEvent) -> Result<E, SerializationError> {

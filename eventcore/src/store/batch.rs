@@ -44,7 +44,11 @@ impl StreamWrite {
         expected: impl Into<ExpectedVersion>,
         events: Vec<NewEvent>,
     ) -> Self {
-        Self { stream_id, expected: expected.into(), events }
+        Self {
+            stream_id,
+            expected: expected.into(),
+            events,
+        }
     }
 
     /// A read-only participant: nothing is written, but the append fails if
@@ -129,7 +133,9 @@ impl AppendBatch {
         expected: impl Into<ExpectedVersion>,
         events: Vec<NewEvent>,
     ) -> Self {
-        Self { writes: vec![StreamWrite::new(stream_id, expected, events)] }
+        Self {
+            writes: vec![StreamWrite::new(stream_id, expected, events)],
+        }
     }
 
     /// The participating streams.

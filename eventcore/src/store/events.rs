@@ -18,7 +18,11 @@ impl NewEvent {
     #[must_use]
     pub fn new(event: SerializedEvent, metadata: EventMetadata) -> Self {
         let (event_type, payload) = event.into_parts();
-        Self { event_type, payload, metadata }
+        Self {
+            event_type,
+            payload,
+            metadata,
+        }
     }
 
     /// The event type name.
@@ -143,8 +147,16 @@ impl StreamEvents {
     /// Assembles a stream read. `version` is the stream's version in the
     /// snapshot that produced `events`.
     #[must_use]
-    pub const fn new(stream_id: StreamId, version: StreamVersion, events: Vec<StoredEvent>) -> Self {
-        Self { stream_id, version, events }
+    pub const fn new(
+        stream_id: StreamId,
+        version: StreamVersion,
+        events: Vec<StoredEvent>,
+    ) -> Self {
+        Self {
+            stream_id,
+            version,
+            events,
+        }
     }
 
     /// The stream.
@@ -207,7 +219,8 @@ impl StreamsRead {
     /// The version of `id` as read (0 if absent or not requested).
     #[must_use]
     pub fn version_of(&self, id: &StreamId) -> StreamVersion {
-        self.stream(id).map_or(StreamVersion::INITIAL, StreamEvents::version)
+        self.stream(id)
+            .map_or(StreamVersion::INITIAL, StreamEvents::version)
     }
 
     /// All events of all streams, ordered by global position.

@@ -25,7 +25,10 @@ impl EventFilter {
     /// Matches every event.
     #[must_use]
     pub const fn all() -> Self {
-        Self { stream_prefix: None, event_types: None }
+        Self {
+            stream_prefix: None,
+            event_types: None,
+        }
     }
 
     /// Keeps only events whose stream id starts with `prefix`.
@@ -61,7 +64,9 @@ impl EventFilter {
     /// Whether an event of `event_type` in `stream` passes.
     #[must_use]
     pub fn matches(&self, stream: &str, event_type: &str) -> bool {
-        self.stream_prefix.as_deref().is_none_or(|p| stream.starts_with(p))
+        self.stream_prefix
+            .as_deref()
+            .is_none_or(|p| stream.starts_with(p))
             && self
                 .event_types
                 .as_deref()

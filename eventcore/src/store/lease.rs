@@ -1,6 +1,9 @@
 use std::{future::Future, time::Duration};
 
-use crate::{error::StoreError, types::{GlobalPosition, Timestamp}};
+use crate::{
+    error::StoreError,
+    types::{GlobalPosition, Timestamp},
+};
 
 /// Proof of holding a named lease, with a fencing token.
 ///
@@ -18,7 +21,12 @@ impl Lease {
     /// Assembles a lease (adapters call this).
     #[must_use]
     pub const fn new(name: String, holder: String, token: u64, expires_at: Timestamp) -> Self {
-        Self { name, holder, token, expires_at }
+        Self {
+            name,
+            holder,
+            token,
+            expires_at,
+        }
     }
 
     /// The lease's name (usually a projection name).

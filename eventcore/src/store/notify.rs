@@ -18,7 +18,9 @@ impl NotificationHub {
     /// A hub whose head starts at `head`.
     #[must_use]
     pub fn new(head: GlobalPosition) -> Self {
-        Self { sender: watch::Sender::new(head) }
+        Self {
+            sender: watch::Sender::new(head),
+        }
     }
 
     /// Announces that events up to `position` are readable. Positions lower
@@ -43,7 +45,9 @@ impl NotificationHub {
     /// A new receiver.
     #[must_use]
     pub fn subscribe(&self) -> EventNotifications {
-        EventNotifications { receiver: self.sender.subscribe() }
+        EventNotifications {
+            receiver: self.sender.subscribe(),
+        }
     }
 }
 

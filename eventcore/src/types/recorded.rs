@@ -25,7 +25,13 @@ impl<E> RecordedEvent<E> {
         metadata: EventMetadata,
         payload: E,
     ) -> Self {
-        Self { stream_id, version, position, metadata, payload }
+        Self {
+            stream_id,
+            version,
+            position,
+            metadata,
+            payload,
+        }
     }
 
     /// The stream the event belongs to.

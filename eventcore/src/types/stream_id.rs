@@ -163,7 +163,14 @@ mod tests {
     fn accepts_exactly_255_characters_and_rejects_256() {
         assert!(StreamId::try_new("é".repeat(255)).is_ok());
         let err = StreamId::try_new("a".repeat(256)).unwrap_err();
-        assert!(matches!(err, ValidationError::TooLong { length: 256, max: 255, .. }));
+        assert!(matches!(
+            err,
+            ValidationError::TooLong {
+                length: 256,
+                max: 255,
+                ..
+            }
+        ));
         assert!(err.to_string().contains("at most 255 characters"), "{err}");
     }
 

@@ -48,6 +48,8 @@ pub mod types;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{
     BoxError, CommandError, ProjectionError, SerializationError, StoreError, ValidationError,

@@ -1,0 +1,146 @@
+//! proptest strategies for the core types.
+//!
+//! ```
+//! use eventcore::testing::strategies;
+//! use proptest::prelude::*;
+//!
+//! proptest! {
+//!     # #[allow(unused)]
+//!     fn stream_ids_are_never_empty(id in strategies::stream_id()) {
+//!         prop_assert!(!id.as_str().is_empty());
+//!     }
+//! }
+//! # stream_ids_are_never_empty();
+//! ```
+
+use proptest::{collection, option, prelude::*};
+use serde_json::{Map, Value};
+
+use crate::types::{
+    CausationId, CorrelationId, EventId, EventMetadata, GlobalPosition, StreamId, StreamVersion,
+    Timestamp, UserId,
+};
+
+/// Text that satisfies the identifier rule: 1 to 255 characters, none of them
+/// control characters.
+pub fn valid_name() -> impl Strategy<Value = String> {
+    collection::vec(
+        any::<char>().prop_filter("no control characters", |c| !c.is_control()),
+        1..=255,
+    )
+    .prop_map(|chars| chars.into_iter().collect())
+}
+
+/// Text that breaks the identifier rule: empty, too long, or with a control
+/// character somewhere.
+pub fn invalid_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        (256_usize..400).prop_map(|n| "x".repeat(n)),
+        (valid_name(), any::<prop::sample::Index>(), control_char()).prop_map(
+            |(name, at, control)| {
+                let mut chars: Vec<char> = name.chars().take(254).collect();
+                let index = at.index(chars.len() + 1);
+                chars.insert(index, control);
+                chars.into_iter().collect()
+            }
+        ),
+    ]
+}
+
+fn control_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        (0_u32..0x20).prop_filter_map("C0 control", char::from_u32),
+        (0x7f_u32..0xa0).prop_filter_map("DEL and C1 controls", char::from_u32),
+    ]
+}
+
+/// A valid [`StreamId`].
+pub fn stream_id() -> impl Strategy<Value = StreamId> {
+    valid_name().prop_filter_map("valid by construction", |s| StreamId::try_new(s).ok())
+}
+
+/// A short, readable [`StreamId`] such as `account-3`, from a small pool so
+/// that generated commands collide.
+pub fn pooled_stream_id(prefix: &'static str, pool: u32) -> impl Strategy<Value = StreamId> {
+    (0..pool.max(1)).prop_filter_map("valid by construction", move |n| {
+        StreamId::with_prefix(prefix, n).ok()
+    })
+}
+
+/// A valid [`UserId`].
+pub fn user_id() -> impl Strategy<Value = UserId> {
+    valid_name().prop_filter_map("valid by construction", |s| UserId::try_new(s).ok())
+}
+
+/// A UUIDv7-based [`EventId`] with arbitrary timestamp and random bits.
+pub fn event_id() -> impl Strategy<Value = EventId> {
+    any::<u128>().prop_filter_map("valid by construction", |bits| {
+        // Force the version (7) and variant (RFC 4122) bits.
+        let bits =
+            (bits & !(0xF_u128 << 76) & !(0b11_u128 << 62)) | (0x7_u128 << 76) | (0b10_u128 << 62);
+        EventId::try_from_uuid(uuid::Uuid::from_u128(bits)).ok()
+    })
+}
+
+/// A [`StreamVersion`].
+pub fn stream_version() -> impl Strategy<Value = StreamVersion> {
+    any::<u64>().prop_map(StreamVersion::new)
+}
+
+/// A [`GlobalPosition`].
+pub fn global_position() -> impl Strategy<Value = GlobalPosition> {
+    any::<u64>().prop_map(GlobalPosition::new)
+}
+
+/// A [`Timestamp`] between 1970 and 2200, with nanosecond precision.
+pub fn timestamp() -> impl Strategy<Value = Timestamp> {
+    (0_i64..7_258_118_400, 0_u32..1_000_000_000).prop_filter_map("in range", |(secs, nanos)| {
+        chrono::DateTime::from_timestamp(secs, nanos).map(Timestamp::from)
+    })
+}
+
+/// A JSON scalar, for custom metadata values.
+fn json_scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        "[a-zA-Z0-9 _-]{0,16}".prop_map(Value::from),
+    ]
+}
+
+/// [`EventMetadata`] with every field populated at random.
+pub fn metadata() -> impl Strategy<Value = EventMetadata> {
+    (
+        event_id(),
+        any::<u128>(),
+        option::of(any::<u128>()),
+        option::of(user_id()),
+        timestamp(),
+        collection::btree_map("[a-z]{1,8}", json_scalar(), 0..4),
+    )
+        .prop_map(|(event_id, correlation, causation, actor, at, custom)| {
+            let mut builder = EventMetadata::builder()
+                .event_id(event_id)
+                .correlation_id(CorrelationId::from_uuid(uuid::Uuid::from_u128(correlation)))
+                .timestamp(at);
+            if let Some(causation) = causation {
+                builder =
+                    builder.causation_id(CausationId::from_uuid(uuid::Uuid::from_u128(causation)));
+            }
+            if let Some(actor) = actor {
+                builder = builder.actor(actor);
+            }
+            for (key, value) in custom {
+                builder = builder.custom(key, value);
+            }
+            builder.build()
+        })
+}
+
+/// A JSON object, for payloads of arbitrary shape.
+pub fn json_object() -> impl Strategy<Value = Value> {
+    collection::btree_map("[a-z]{1,8}", json_scalar(), 0..6)
+        .prop_map(|m| Value::Object(m.into_iter().collect::<Map<String, Value>>()))
+}

@@ -1,0 +1,98 @@
+//! Round-trip and failure properties of the default JSON serializer.
+
+use eventcore::{
+    Event, EventMetadata, EventSerializer, GlobalPosition, JsonSerializer, SerializationError,
+    StreamId, StreamVersion, store::StoredEvent,
+};
+use proptest::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+enum Ledger {
+    Opened { owner: String },
+    Deposited { amount: u64, note: Option<String> },
+    Closed,
+}
+
+impl Event for Ledger {
+    const EVENT_TYPES: &'static [&'static str] = &["Opened", "Deposited", "Closed"];
+
+    fn event_type(&self) -> &'static str {
+        match self {
+            Self::Opened { .. } => "Opened",
+            Self::Deposited { .. } => "Deposited",
+            Self::Closed => "Closed",
+        }
+    }
+}
+
+fn ledger() -> impl Strategy<Value = Ledger> {
+    prop_oneof![
+        ".{0,20}".prop_map(|owner| Ledger::Opened { owner }),
+        (any::<u64>(), proptest::option::of(".{0,20}"))
+            .prop_map(|(amount, note)| Ledger::Deposited { amount, note }),
+        Just(Ledger::Closed),
+    ]
+}
+
+fn stored(event_type: &str, payload: &str) -> StoredEvent {
+    StoredEvent::new(
+        StreamId::try_new("ledger-1").unwrap(),
+        StreamVersion::new(4),
+        GlobalPosition::new(9),
+        event_type.to_owned(),
+        payload,
+        EventMetadata::new(),
+    )
+}
+
+proptest! {
+    #[test]
+    fn encode_then_decode_is_identity(event in ledger()) {
+        let encoded = JsonSerializer.encode(&event).unwrap();
+        prop_assert_eq!(encoded.event_type(), event.event_type());
+        let decoded: Ledger = JsonSerializer.decode(&stored(encoded.event_type(), encoded.payload())).unwrap();
+        prop_assert_eq!(decoded, event);
+    }
+
+    #[test]
+    fn unknown_types_are_typed_errors(name in "[A-Z][a-z]{1,12}") {
+        prop_assume!(!Ledger::EVENT_TYPES.contains(&name.as_str()));
+        let err = JsonSerializer.decode::<Ledger>(&stored(&name, "{}")).unwrap_err();
+        let message = err.to_string();
+        let is_unknown = matches!(&err, SerializationError::UnknownEventType { event_type, .. } if *event_type == name);
+        prop_assert!(is_unknown, "{:?}", err);
+        prop_assert!(message.contains("ledger-1") && message.contains("version 4"), "{}", message);
+    }
+
+    #[test]
+    fn malformed_payloads_are_typed_errors(garbage in "[^{}]{0,20}") {
+        let err = JsonSerializer.decode::<Ledger>(&stored("Deposited", &garbage)).unwrap_err();
+        let is_malformed = matches!(err, SerializationError::MalformedPayload { ref event_type, version, .. }
+            if event_type == "Deposited" && version == StreamVersion::new(4));
+        prop_assert!(is_malformed, "{:?}", err);
+    }
+}
+
+#[test]
+fn payload_of_another_variant_is_a_type_mismatch() {
+    let payload = JsonSerializer.encode(&Ledger::Closed).unwrap();
+    let err = JsonSerializer
+        .decode::<Ledger>(&stored("Opened", payload.payload()))
+        .unwrap_err();
+    assert!(
+        matches!(err, SerializationError::TypeMismatch { ref stored, decoded: "Closed", .. } if stored == "Opened"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("ledger-1"), "{err}");
+}
+
+#[test]
+fn wrong_shape_payload_names_stream_version_and_type() {
+    let err = JsonSerializer
+        .decode::<Ledger>(&stored("Deposited", r#"{"Deposited":{"amount":"lots"}}"#))
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(message.contains("\"Deposited\""), "{message}");
+    assert!(message.contains("ledger-1 version 4"), "{message}");
+}

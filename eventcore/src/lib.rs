@@ -42,6 +42,7 @@
 
 pub mod error;
 pub mod event;
+pub mod projection;
 pub mod serialization;
 pub mod store;
 pub mod types;

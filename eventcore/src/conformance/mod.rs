@@ -24,6 +24,7 @@ mod concurrency;
 mod conflicts;
 mod notifications;
 mod ordering;
+mod projections;
 mod read_write;
 mod support;
 
@@ -32,6 +33,7 @@ pub use concurrency::*;
 pub use conflicts::*;
 pub use notifications::*;
 pub use ordering::*;
+pub use projections::*;
 pub use read_write::*;
 pub use support::{ConformanceFailure, ConformanceStore, ScenarioResult};
 
@@ -93,6 +95,17 @@ macro_rules! __conformance_scenarios {
             // concurrency
             concurrent_writers_keep_streams_dense,
             concurrent_creators_of_one_stream_have_one_winner,
+            // projections
+            projection_catches_up_then_follows_live,
+            projection_pause_and_resume,
+            projection_rebuild_yields_same_read_model,
+            projection_shutdown_saves_checkpoint,
+            projection_crash_mid_batch_is_at_least_once,
+            two_runners_share_one_lease,
+            failing_event_stops_runner_under_stop_policy,
+            failing_event_is_recorded_under_skip_policy,
+            failing_event_is_retried_under_retry_policy,
+            projection_lag_is_reported,
         }
     };
 }

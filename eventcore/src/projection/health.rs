@@ -1,0 +1,69 @@
+use std::time::Duration;
+
+use crate::types::{GlobalPosition, StreamId, StreamVersion};
+
+/// Where a runner is in its life.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProjectionStatus {
+    /// Started, not yet processing.
+    Starting,
+    /// Waiting for the lease, which another runner holds.
+    Standby,
+    /// Processing events behind the head.
+    CatchingUp,
+    /// Caught up and following live notifications.
+    Live,
+    /// Paused on request.
+    Paused,
+    /// Waiting before retrying a failed batch.
+    Retrying {
+        /// The try that failed.
+        attempt: u32,
+    },
+    /// Stopped by the error policy; the error is kept.
+    Failed {
+        /// The error that stopped it.
+        error: String,
+    },
+    /// Shut down on request.
+    Stopped,
+}
+
+/// An event the runner skipped under [`ErrorPolicy::Skip`](super::ErrorPolicy).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedEvent {
+    /// Its global position.
+    pub position: GlobalPosition,
+    /// Its stream.
+    pub stream_id: StreamId,
+    /// Its version in that stream.
+    pub version: StreamVersion,
+    /// Its type name.
+    pub event_type: String,
+    /// Why it failed.
+    pub error: String,
+}
+
+/// A runner's health and lag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProjectionHealth {
+    /// The projection's name.
+    pub name: String,
+    /// Its status.
+    pub status: ProjectionStatus,
+    /// The last position processed (the checkpoint).
+    pub position: GlobalPosition,
+    /// The newest position in the store when last checked.
+    pub head: GlobalPosition,
+    /// How far behind the head the projection is, in positions. On stores
+    /// with dense positions (memory, and PostgreSQL without rolled-back
+    /// appends) this is the number of events behind.
+    pub lag: u64,
+    /// Time since the runner last processed an event, if it ever did.
+    pub since_last_event: Option<Duration>,
+    /// Events skipped under the skip policy, oldest first.
+    pub skipped: Vec<SkippedEvent>,
+    /// Whether this runner holds the projection's lease.
+    pub holds_lease: bool,
+}

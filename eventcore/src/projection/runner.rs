@@ -359,13 +359,12 @@ where
                 self.idle(self.config.lease_ttl / 3).await;
                 continue;
             }
-            let position = match self.position {
-                Some(position) => position,
-                None => {
-                    let loaded = self.projection.load_checkpoint().await?.unwrap_or_default();
-                    self.publish_position(loaded);
-                    loaded
-                }
+            let position = if let Some(position) = self.position {
+                position
+            } else {
+                let loaded = self.projection.load_checkpoint().await?.unwrap_or_default();
+                self.publish_position(loaded);
+                loaded
             };
             let head = self.store.head_position().await?;
             let batch = self

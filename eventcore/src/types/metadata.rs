@@ -49,7 +49,6 @@ fn map_is_empty(map: &CustomMetadata) -> bool {
 
 impl EventMetadata {
     /// Starts a builder.
-    #[must_use]
     pub fn builder() -> EventMetadataBuilder {
         EventMetadataBuilder::default()
     }
@@ -100,7 +99,6 @@ impl EventMetadata {
     /// actor and custom fields, with a fresh event id and timestamp.
     ///
     /// Used to stamp the same context on every event of one command.
-    #[must_use]
     pub fn to_builder(&self) -> EventMetadataBuilder {
         EventMetadataBuilder {
             event_id: None,

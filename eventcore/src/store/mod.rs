@@ -91,7 +91,56 @@ pub trait EventStore: Send + Sync {
     fn subscribe(&self) -> EventNotifications;
 }
 
+/// Shared ownership: an `Arc` of a store is a store.
 impl<S: EventStore + ?Sized> EventStore for std::sync::Arc<S> {
+    fn read_streams(
+        &self,
+        streams: &[StreamId],
+    ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send {
+        (**self).read_streams(streams)
+    }
+
+    fn append(
+        &self,
+        batch: AppendBatch,
+    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send {
+        (**self).append(batch)
+    }
+
+    fn stream_version(
+        &self,
+        stream: &StreamId,
+    ) -> impl Future<Output = Result<StreamVersion, StoreError>> + Send {
+        (**self).stream_version(stream)
+    }
+
+    fn stream_exists(
+        &self,
+        stream: &StreamId,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).stream_exists(stream)
+    }
+
+    fn read_all(
+        &self,
+        after: GlobalPosition,
+        filter: &EventFilter,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredEvent>, StoreError>> + Send {
+        (**self).read_all(after, filter, limit)
+    }
+
+    fn head_position(&self) -> impl Future<Output = Result<GlobalPosition, StoreError>> + Send {
+        (**self).head_position()
+    }
+
+    fn subscribe(&self) -> EventNotifications {
+        (**self).subscribe()
+    }
+}
+
+/// Borrowing: a reference to a store is a store.
+impl<S: EventStore + ?Sized> EventStore for &S {
     fn read_streams(
         &self,
         streams: &[StreamId],

@@ -40,8 +40,10 @@
 //! }
 //! ```
 
+pub mod command;
 pub mod error;
 pub mod event;
+pub mod executor;
 pub mod projection;
 pub mod serialization;
 pub mod store;
@@ -55,16 +57,19 @@ pub mod testing;
 pub use error::{
     BoxError, CommandError, ProjectionError, SerializationError, StoreError, ValidationError,
 };
+pub use command::{
+    Command, CommandLogic, CommandState, Fold, IntoStreamId, StreamHandle, StreamHandles,
+    StreamResolver, StreamStates,
+};
 pub use event::Event;
+pub use eventcore_macros::{Command, Event};
+pub use executor::{CommandExecutor, Executed, ExecutionOptions, RetryPolicy, execute};
 pub use serialization::{EventSerializer, JsonSerializer, SerializedEvent};
 pub use types::{
     CausationId, CorrelationId, CustomMetadata, EventId, EventMetadata, EventMetadataBuilder,
     GlobalPosition, RecordedEvent, StreamId, StreamVersion, Timestamp, UserId,
 };
 
-/// Implementation details used by generated code. Not covered by semver.
 #[doc(hidden)]
-pub mod __private {
-    #[cfg(feature = "conformance")]
-    pub use tokio;
-}
+#[path = "private.rs"]
+pub mod __private;

@@ -1,0 +1,196 @@
+//! Commands: the traits `#[derive(Command)]` implements, the ones you
+//! implement, and the typed stream handles that make writes safe.
+//!
+//! A command is a struct whose `#[stream]` fields name the event streams it
+//! needs. `#[derive(Command)]` generates:
+//!
+//! - [`Command`]: which streams to read, and a *handles struct*
+//!   (`<Name>Streams<'_>`) with one [`StreamHandle`] per `#[stream]` field;
+//! - [`CommandState`], when fields say `#[stream(state = T)]` with
+//!   `T: Fold<Event>`: a `<Name>State` struct with one state per such field,
+//!   and an `apply` that routes every event to the state of its stream.
+//!
+//! You implement [`CommandLogic`] (the business decision) and, when no field
+//! has a `state`, [`CommandState`] by hand.
+//!
+//! # Why writes are safe at compile time
+//!
+//! Events are written only through [`StreamHandle::emit`]. A handle has
+//! private fields and no public constructor: the executor creates handles, for
+//! the streams the command declared or discovered, and hands them to
+//! [`CommandLogic::handle`] inside the handles struct. Code that tries to write
+//! to any other stream has nothing to call, so it does not compile. A handle
+//! is typed by its command (`StreamHandle<'_, TransferMoney>`), so it accepts
+//! only that command's event type and cannot be passed to code written for
+//! another command. As a second line of defence, the executor refuses at run
+//! time any event aimed at a stream it did not read (reachable only through a
+//! hand-written [`Command`] impl, which is not supported).
+//!
+//! See the crate documentation for a complete example.
+
+mod fold;
+pub(crate) mod handle;
+mod macros;
+mod stream_field;
+
+pub use fold::{Fold, StreamStates};
+pub use handle::{StreamAccess, StreamHandle, StreamHandles};
+pub use stream_field::{IntoStreamId, StreamDeclarations, StreamField};
+
+use crate::{event::Event, types::RecordedEvent};
+
+/// What `#[derive(Command)]` generates: the streams a command reads and the
+/// handles it writes through.
+///
+/// Do not implement this trait by hand; derive it. Its methods are called by
+/// the executor and are not meant to be called directly.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a command",
+    label = "add `#[derive(Command)]` to `{Self}`",
+    note = "commands are structs with `#[derive(Command)]` and at least one `#[stream]` field"
+)]
+pub trait Command: Send + Sync + Sized {
+    /// The command's event type, from `#[command(event = ..)]`.
+    type Event: Event + 'static;
+
+    /// The handles struct (`<Name>Streams<'a>`): one handle per `#[stream]`
+    /// field, plus `discovered` for commands with a [`StreamResolver`].
+    type Streams<'a>;
+
+    /// The command's name, for tracing.
+    const NAME: &'static str;
+
+    /// Adds every stream the command reads to `streams`, in field order.
+    fn declare_streams(&self, streams: &mut StreamDeclarations);
+
+    /// Builds the handles struct from the executor's `access`.
+    fn build_streams<'a>(&self, access: &'a StreamAccess<Self::Event>) -> Self::Streams<'a>;
+
+    /// Streams to read in addition to the declared ones, after seeing
+    /// `state`. Generated to call [`StreamResolver::resolve`] for commands
+    /// marked `#[command(resolver)]`; asks for nothing otherwise.
+    fn discover_streams(&self, state: &<Self as CommandState>::State) -> Vec<crate::types::StreamId>
+    where
+        Self: CommandState,
+    {
+        let _ = state;
+        Vec::new()
+    }
+}
+
+/// The state a command decides on, and how events fold into it.
+///
+/// `#[derive(Command)]` implements this when fields say
+/// `#[stream(state = T)]`. Implement it by hand for state that spans streams
+/// (then no field may say `state = ..`; doing both does not compile):
+///
+/// ```
+/// use eventcore::{Command, CommandState, Event, RecordedEvent, StreamId};
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Clone, Debug, Serialize, Deserialize, Event)]
+/// # enum BankEvent { Deposited { amount: u64 } }
+///
+/// #[derive(Command)]
+/// #[command(event = BankEvent)]
+/// struct Audit {
+///     #[stream]
+///     accounts: Vec<StreamId>,
+/// }
+///
+/// impl CommandState for Audit {
+///     type State = u64;
+///
+///     fn initial_state(&self) -> u64 {
+///         0
+///     }
+///
+///     fn apply(&self, total: &mut u64, event: &RecordedEvent<BankEvent>) {
+///         let BankEvent::Deposited { amount } = event.payload();
+///         *total += amount;
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no command state",
+    label = "`{Self}` needs a `CommandState`",
+    note = "annotate `#[stream(state = T)]` fields to generate one, or implement `CommandState` for `{Self}` by hand"
+)]
+pub trait CommandState: Command {
+    /// The folded state.
+    type State: Send;
+
+    /// The state before any event is applied.
+    fn initial_state(&self) -> Self::State;
+
+    /// Folds one event into `state`. The executor calls it for every event of
+    /// every stream read, in global position order.
+    fn apply(&self, state: &mut Self::State, event: &RecordedEvent<Self::Event>);
+}
+
+/// The business decision of a command: given the folded state, emit events
+/// through the handles, or reject with the domain's own error.
+///
+/// `handle` is synchronous and sees only the state and the handles, so it is
+/// deterministic and easy to test.
+pub trait CommandLogic: CommandState {
+    /// The domain error a rejection carries, returned to the caller as
+    /// [`CommandError::Rejected`](crate::CommandError::Rejected). Usually a
+    /// `thiserror` enum, so that `CommandError<Self::Error>` is a
+    /// `std::error::Error` too.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Decides. Events emitted through `streams` are written atomically when
+    /// this returns `Ok`; nothing is written when it returns `Err`.
+    fn handle(
+        &self,
+        state: Self::State,
+        streams: &mut Self::Streams<'_>,
+    ) -> Result<(), Self::Error>;
+}
+
+/// Asks for more streams once the command has seen its state: *dynamic
+/// stream discovery*.
+///
+/// Mark the command `#[command(resolver)]` and implement this trait. The
+/// executor reads the requested streams once, folds their events into the
+/// state too (for a hand-written [`CommandState`]; generated state only
+/// routes events of `#[stream]` fields), and asks again until no new stream
+/// is requested. Discovered streams take part in the same concurrency check
+/// and are writable through `streams.discovered`. The executor's
+/// [`max_streams`](crate::CommandExecutor::max_streams) bounds the total.
+///
+/// ```
+/// use eventcore::{Command, CommandState, Event, RecordedEvent, StreamId, StreamResolver};
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Clone, Debug, Serialize, Deserialize, Event)]
+/// # enum ShopEvent { ItemAdded { product: StreamId } }
+///
+/// #[derive(Command)]
+/// #[command(event = ShopEvent, resolver)]
+/// struct Checkout {
+///     #[stream]
+///     cart: StreamId,
+/// }
+///
+/// impl CommandState for Checkout {
+///     type State = Vec<StreamId>;
+///     fn initial_state(&self) -> Vec<StreamId> {
+///         Vec::new()
+///     }
+///     fn apply(&self, products: &mut Vec<StreamId>, event: &RecordedEvent<ShopEvent>) {
+///         let ShopEvent::ItemAdded { product } = event.payload();
+///         products.push(product.clone());
+///     }
+/// }
+///
+/// impl StreamResolver for Checkout {
+///     fn resolve(&self, products: &Vec<StreamId>) -> Vec<StreamId> {
+///         products.clone()
+///     }
+/// }
+/// ```
+pub trait StreamResolver: CommandState {
+    /// The streams to read next, given the state folded so far. Streams
+    /// already read are ignored, so returning them again is harmless.
+    fn resolve(&self, state: &Self::State) -> Vec<crate::types::StreamId>;
+}

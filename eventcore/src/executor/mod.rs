@@ -1,0 +1,238 @@
+//! Running commands: read the declared streams, fold them into state,
+//! decide, and append the new events in one optimistically concurrent write.
+
+mod attempt;
+mod options;
+mod retry;
+
+use tracing::Instrument;
+
+pub use options::ExecutionOptions;
+pub use retry::RetryPolicy;
+
+use crate::{
+    command::{CommandLogic, StreamDeclarations},
+    error::{CommandError, StoreError},
+    serialization::{EventSerializer, JsonSerializer},
+    store::EventStore,
+    types::RecordedEvent,
+};
+
+/// What a successful execution did.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Executed<E> {
+    /// The events written, with their stream versions, global positions and
+    /// metadata, in append-batch order (stream by stream, emission order
+    /// within a stream). Empty when the command emitted nothing.
+    pub events: Vec<RecordedEvent<E>>,
+    /// How many attempts it took (1 without conflicts).
+    pub attempts: u32,
+}
+
+/// Runs `command` against `store` with the default settings: the default
+/// [`RetryPolicy`], [`JsonSerializer`], a limit of
+/// [`CommandExecutor::DEFAULT_MAX_STREAMS`] streams and fresh metadata.
+///
+/// See [`CommandExecutor::execute`] for what happens.
+pub async fn execute<S, C>(
+    store: &S,
+    command: C,
+) -> Result<Executed<C::Event>, CommandError<C::Error>>
+where
+    S: EventStore,
+    C: CommandLogic,
+{
+    run(
+        store,
+        &Settings::default(),
+        command,
+        &ExecutionOptions::new(),
+    )
+    .await
+}
+
+/// Executes commands against a store, with a retry policy, a limit on the
+/// number of streams one command may read, and a serializer.
+///
+/// ```
+/// use std::time::Duration;
+/// use eventcore::{CommandExecutor, RetryPolicy};
+/// use eventcore_memory::MemoryStore;
+///
+/// let executor = CommandExecutor::new(MemoryStore::new())
+///     .retry_policy(RetryPolicy::new().max_attempts(10).max_delay(Duration::from_millis(100)))
+///     .max_streams(32);
+/// # let _ = executor;
+/// ```
+#[derive(Clone, Debug)]
+pub struct CommandExecutor<S, Z = JsonSerializer> {
+    store: S,
+    settings: Settings<Z>,
+}
+
+#[derive(Clone, Debug)]
+struct Settings<Z> {
+    retry: RetryPolicy,
+    max_streams: usize,
+    serializer: Z,
+}
+
+impl Default for Settings<JsonSerializer> {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            max_streams: CommandExecutor::<(), JsonSerializer>::DEFAULT_MAX_STREAMS,
+            serializer: JsonSerializer,
+        }
+    }
+}
+
+impl<S> CommandExecutor<S> {
+    /// The default limit on the streams one command may read, declared and
+    /// discovered together.
+    pub const DEFAULT_MAX_STREAMS: usize = 256;
+
+    /// An executor with the default settings.
+    pub fn new(store: S) -> Self {
+        Self {
+            store,
+            settings: Settings::default(),
+        }
+    }
+}
+
+impl<S, Z> CommandExecutor<S, Z> {
+    /// Sets the retry policy for version conflicts.
+    #[must_use]
+    pub const fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.settings.retry = policy;
+        self
+    }
+
+    /// Limits how many streams one command may read, declared and
+    /// discovered together. A command that asks for more fails with
+    /// [`CommandError::StreamLimitExceeded`].
+    #[must_use]
+    pub const fn max_streams(mut self, limit: usize) -> Self {
+        self.settings.max_streams = limit;
+        self
+    }
+
+    /// Replaces the serializer.
+    #[must_use]
+    pub fn serializer<Z2: EventSerializer>(self, serializer: Z2) -> CommandExecutor<S, Z2> {
+        CommandExecutor {
+            store: self.store,
+            settings: Settings {
+                retry: self.settings.retry,
+                max_streams: self.settings.max_streams,
+                serializer,
+            },
+        }
+    }
+
+    /// The store.
+    pub const fn store(&self) -> &S {
+        &self.store
+    }
+}
+
+impl<S: EventStore, Z: EventSerializer> CommandExecutor<S, Z> {
+    /// Executes `command` with fresh metadata.
+    ///
+    /// 1. Reads every declared stream (duplicates collapse), then any
+    ///    streams its [`StreamResolver`](crate::StreamResolver) discovers.
+    /// 2. Folds all their events into the command's state, in global
+    ///    position order.
+    /// 3. Calls [`CommandLogic::handle`]. An `Err` is returned as
+    ///    [`CommandError::Rejected`] and nothing is written.
+    /// 4. Appends the emitted events in one atomic batch in which **every
+    ///    stream read takes part** with the version it was read at, read-only
+    ///    ones included. If the command emitted nothing, nothing is appended
+    ///    (and so nothing is checked: a decision that writes nothing cannot
+    ///    cause write skew).
+    /// 5. On a version conflict, waits as the [`RetryPolicy`] says and starts
+    ///    again from step 1. Other failures are returned at once.
+    ///
+    /// Each execution runs inside a tracing span `eventcore.execute` with
+    /// the command name, the declared streams, the correlation id and the
+    /// number of attempts.
+    pub async fn execute<C: CommandLogic>(
+        &self,
+        command: C,
+    ) -> Result<Executed<C::Event>, CommandError<C::Error>> {
+        run(
+            &self.store,
+            &self.settings,
+            command,
+            &ExecutionOptions::new(),
+        )
+        .await
+    }
+
+    /// Executes `command`, stamping every event it writes with the
+    /// correlation id, causation id, actor and custom fields of `options`.
+    pub async fn execute_with<C: CommandLogic>(
+        &self,
+        command: C,
+        options: ExecutionOptions,
+    ) -> Result<Executed<C::Event>, CommandError<C::Error>> {
+        run(&self.store, &self.settings, command, &options).await
+    }
+}
+
+async fn run<S, Z, C>(
+    store: &S,
+    settings: &Settings<Z>,
+    command: C,
+    options: &ExecutionOptions,
+) -> Result<Executed<C::Event>, CommandError<C::Error>>
+where
+    S: EventStore,
+    Z: EventSerializer,
+    C: CommandLogic,
+{
+    let template = options.metadata();
+    let mut declarations = StreamDeclarations::default();
+    command.declare_streams(&mut declarations);
+    let declared = declarations.into_ids();
+    let span = tracing::info_span!(
+        "eventcore.execute",
+        command = C::NAME,
+        streams = ?declared,
+        correlation_id = %template.correlation_id(),
+        attempts = tracing::field::Empty,
+    );
+    async move {
+        let mut attempts: u32 = 0;
+        loop {
+            attempts += 1;
+            tracing::Span::current().record("attempts", attempts);
+            let outcome = attempt::run(store, settings, &command, &declared, &template).await;
+            match outcome {
+                Ok(events) => {
+                    tracing::debug!(events = events.len(), "command executed");
+                    return Ok(Executed { events, attempts });
+                }
+                Err(CommandError::Store(conflict @ StoreError::VersionConflict { .. })) => {
+                    if attempts >= settings.retry.attempts() {
+                        tracing::warn!(error = %conflict, "retries exhausted");
+                        return Err(CommandError::RetriesExhausted {
+                            attempts,
+                            last: conflict,
+                        });
+                    }
+                    let delay = settings.retry.delay_before_retry(attempts);
+                    tracing::debug!(error = %conflict, ?delay, "version conflict; retrying");
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}

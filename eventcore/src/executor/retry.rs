@@ -1,0 +1,151 @@
+use std::time::Duration;
+
+use rand::Rng;
+
+/// How the executor retries a command after a version conflict.
+///
+/// Only [`StoreError::VersionConflict`](crate::StoreError::VersionConflict)
+/// is retried; every other failure is returned at once. Before attempt `n + 1`
+/// the executor waits `min(base_delay * 2^(n-1), max_delay)`, with "equal
+/// jitter": a random duration between half of that and all of it, so that
+/// writers that collided do not collide again in lockstep.
+///
+/// ```
+/// use std::time::Duration;
+/// use eventcore::RetryPolicy;
+///
+/// let policy = RetryPolicy::new()
+///     .max_attempts(8)
+///     .base_delay(Duration::from_millis(5))
+///     .max_delay(Duration::from_millis(200));
+/// assert_eq!(policy.attempts(), 8);
+///
+/// let delay = policy.delay_before_retry(3); // after the 3rd attempt failed
+/// assert!(delay >= Duration::from_millis(10) && delay <= Duration::from_millis(20));
+///
+/// assert_eq!(RetryPolicy::no_retry().attempts(), 1);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Five attempts, 10 ms base delay, at most 1 s between attempts.
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RetryPolicy {
+    /// Five attempts, 10 ms base delay, at most 1 s between attempts.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_secs(1),
+        }
+    }
+
+    /// A single attempt: a conflict fails the command at once with
+    /// [`CommandError::RetriesExhausted`](crate::CommandError::RetriesExhausted).
+    #[must_use]
+    pub const fn no_retry() -> Self {
+        Self::new().max_attempts(1)
+    }
+
+    /// Sets the total number of attempts, the first one included. Zero is
+    /// treated as one.
+    #[must_use]
+    pub const fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = if attempts == 0 { 1 } else { attempts };
+        self
+    }
+
+    /// Sets the delay before the first retry; it doubles with every retry.
+    #[must_use]
+    pub const fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// Caps the delay between two attempts.
+    #[must_use]
+    pub const fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The total number of attempts allowed.
+    #[must_use]
+    pub const fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The delay before the retry that follows failed attempt `attempt`
+    /// (1-based), jitter included.
+    #[must_use]
+    pub fn delay_before_retry(&self, attempt: u32) -> Duration {
+        let ceiling = self.backoff_ceiling(attempt);
+        let half = ceiling / 2;
+        let spread = ceiling.saturating_sub(half);
+        if spread.is_zero() {
+            return ceiling;
+        }
+        let jitter = rand::rng().random_range(Duration::ZERO..=spread);
+        half + jitter
+    }
+
+    /// `min(base_delay * 2^(attempt-1), max_delay)`.
+    fn backoff_ceiling(&self, attempt: u32) -> Duration {
+        let doublings = attempt.saturating_sub(1).min(31);
+        self.base_delay
+            .saturating_mul(1_u32 << doublings)
+            .min(self.max_delay)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_until_the_cap() {
+        let policy = RetryPolicy::new()
+            .base_delay(Duration::from_millis(10))
+            .max_delay(Duration::from_millis(50));
+        let ceilings: Vec<_> = (1..=5)
+            .map(|n| policy.backoff_ceiling(n).as_millis())
+            .collect();
+        assert_eq!(ceilings, [10, 20, 40, 50, 50]);
+    }
+
+    #[test]
+    fn jittered_delay_stays_between_half_and_full_ceiling() {
+        let policy = RetryPolicy::new().base_delay(Duration::from_millis(8));
+        for attempt in 1..=6 {
+            let ceiling = policy.backoff_ceiling(attempt);
+            for _ in 0..50 {
+                let delay = policy.delay_before_retry(attempt);
+                assert!(
+                    delay >= ceiling / 2 && delay <= ceiling,
+                    "{delay:?} vs {ceiling:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn huge_attempt_numbers_do_not_overflow() {
+        let policy = RetryPolicy::new();
+        assert_eq!(policy.backoff_ceiling(u32::MAX), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn zero_attempts_means_one() {
+        assert_eq!(RetryPolicy::new().max_attempts(0).attempts(), 1);
+    }
+}

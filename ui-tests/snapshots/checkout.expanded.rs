@@ -1,0 +1,70 @@
+// Expansion of the `checkout` example. Regenerate with `EVENTCORE_BLESS=1 cargo test -p eventcore-macros`.
+///Write access to the streams of [`Checkout`]: one handle per `#[stream]` field. Only the executor creates it.
+pub struct CheckoutStreams<'streams> {
+    ///Handle for the `cart` stream(s).
+    pub cart: <CartId as ::eventcore::__private::StreamField>::Handles<
+        'streams,
+        Checkout,
+    >,
+    ///Handle for the `coupon` stream(s).
+    pub coupon: <Option<
+        CouponId,
+    > as ::eventcore::__private::StreamField>::Handles<'streams, Checkout>,
+    ///Handle for the `warehouses` stream(s).
+    pub warehouses: <Vec<
+        StreamId,
+    > as ::eventcore::__private::StreamField>::Handles<'streams, Checkout>,
+    /// Handles for the streams the command's `StreamResolver` discovered.
+    pub discovered: ::eventcore::__private::StreamHandles<'streams, Checkout>,
+}
+#[automatically_derived]
+impl ::eventcore::__private::Command for Checkout {
+    type Event = ShopEvent;
+    type Streams<'streams> = CheckoutStreams<'streams>;
+    const NAME: &'static str = "Checkout";
+    fn declare_streams(&self, streams: &mut ::eventcore::__private::StreamDeclarations) {
+        ::eventcore::__private::assert_stream_field::<CartId>();
+        ::eventcore::__private::assert_stream_field::<Option<CouponId>>();
+        ::eventcore::__private::assert_stream_field::<Vec<StreamId>>();
+        <CartId as ::eventcore::__private::StreamField>::declare(&self.cart, streams);
+        <Option<
+            CouponId,
+        > as ::eventcore::__private::StreamField>::declare(&self.coupon, streams);
+        <Vec<
+            StreamId,
+        > as ::eventcore::__private::StreamField>::declare(&self.warehouses, streams);
+    }
+    fn build_streams<'streams>(
+        &self,
+        access: &'streams ::eventcore::__private::StreamAccess<
+            <Self as ::eventcore::__private::Command>::Event,
+        >,
+    ) -> Self::Streams<'streams> {
+        CheckoutStreams {
+            cart: <CartId as ::eventcore::__private::StreamField>::handles::<
+                Self,
+            >(&self.cart, access),
+            coupon: <Option<
+                CouponId,
+            > as ::eventcore::__private::StreamField>::handles::<
+                Self,
+            >(&self.coupon, access),
+            warehouses: <Vec<
+                StreamId,
+            > as ::eventcore::__private::StreamField>::handles::<
+                Self,
+            >(&self.warehouses, access),
+            discovered: ::eventcore::__private::discovered::<Self>(access),
+        }
+    }
+    fn discover_streams(
+        &self,
+        state: &<Self as ::eventcore::__private::CommandState>::State,
+    ) -> ::eventcore::__private::Vec<::eventcore::__private::StreamId>
+    where
+        Self: ::eventcore::__private::CommandState,
+    {
+        ::eventcore::__private::assert_resolver::<Self>();
+        <Self as ::eventcore::__private::StreamResolver>::resolve(self, state)
+    }
+}

@@ -1,0 +1,80 @@
+// Expansion of the `transfer_money` example. Regenerate with `EVENTCORE_BLESS=1 cargo test -p eventcore-macros`.
+///Write access to the streams of [`TransferMoney`]: one handle per `#[stream]` field. Only the executor creates it.
+pub struct TransferMoneyStreams<'streams> {
+    ///Handle for the `from` stream(s).
+    pub from: <AccountId as ::eventcore::__private::StreamField>::Handles<
+        'streams,
+        TransferMoney,
+    >,
+    ///Handle for the `to` stream(s).
+    pub to: <AccountId as ::eventcore::__private::StreamField>::Handles<
+        'streams,
+        TransferMoney,
+    >,
+}
+#[automatically_derived]
+impl ::eventcore::__private::Command for TransferMoney {
+    type Event = BankEvent;
+    type Streams<'streams> = TransferMoneyStreams<'streams>;
+    const NAME: &'static str = "TransferMoney";
+    fn declare_streams(&self, streams: &mut ::eventcore::__private::StreamDeclarations) {
+        ::eventcore::__private::assert_stream_field::<AccountId>();
+        ::eventcore::__private::assert_stream_field::<AccountId>();
+        <AccountId as ::eventcore::__private::StreamField>::declare(&self.from, streams);
+        <AccountId as ::eventcore::__private::StreamField>::declare(&self.to, streams);
+    }
+    fn build_streams<'streams>(
+        &self,
+        access: &'streams ::eventcore::__private::StreamAccess<
+            <Self as ::eventcore::__private::Command>::Event,
+        >,
+    ) -> Self::Streams<'streams> {
+        TransferMoneyStreams {
+            from: <AccountId as ::eventcore::__private::StreamField>::handles::<
+                Self,
+            >(&self.from, access),
+            to: <AccountId as ::eventcore::__private::StreamField>::handles::<
+                Self,
+            >(&self.to, access),
+        }
+    }
+}
+///State of [`TransferMoney`], folded from its streams by the generated `CommandState::apply`.
+pub struct TransferMoneyState {
+    ///State folded from the `from` stream(s).
+    pub from: <AccountId as ::eventcore::__private::StreamField>::State<Account>,
+    ///State folded from the `to` stream(s).
+    pub to: <AccountId as ::eventcore::__private::StreamField>::State<Account>,
+}
+#[automatically_derived]
+impl ::eventcore::__private::CommandState for TransferMoney {
+    type State = TransferMoneyState;
+    fn initial_state(&self) -> Self::State {
+        ::eventcore::__private::assert_fold::<Account, BankEvent>();
+        ::eventcore::__private::assert_fold::<Account, BankEvent>();
+        TransferMoneyState {
+            from: <AccountId as ::eventcore::__private::StreamField>::initial_state::<
+                Account,
+            >(&self.from),
+            to: <AccountId as ::eventcore::__private::StreamField>::initial_state::<
+                Account,
+            >(&self.to),
+        }
+    }
+    fn apply(
+        &self,
+        state: &mut Self::State,
+        event: &::eventcore::__private::RecordedEvent<
+            <Self as ::eventcore::__private::Command>::Event,
+        >,
+    ) {
+        <AccountId as ::eventcore::__private::StreamField>::fold::<
+            Account,
+            <Self as ::eventcore::__private::Command>::Event,
+        >(&self.from, &mut state.from, event);
+        <AccountId as ::eventcore::__private::StreamField>::fold::<
+            Account,
+            <Self as ::eventcore::__private::Command>::Event,
+        >(&self.to, &mut state.to, event);
+    }
+}

@@ -1,1 +1,155 @@
-//! x
+//! A PostgreSQL [`EventStore`](eventcore::store::EventStore) for EventCore.
+//!
+//! [`PostgresStore`] implements the whole port — atomic multi-stream
+//! appends with optimistic concurrency, gap-safe `read_all`, live
+//! notifications through `LISTEN`/`NOTIFY` — plus fenced
+//! [leases](eventcore::store::LeaseStore) and
+//! [checkpoints](eventcore::store::CheckpointStore) for projections. It
+//! needs no database to compile: every query is checked at run time.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use eventcore::store::{AppendBatch, EventStore, ExpectedVersion, NewEvent};
+//! use eventcore::{EventMetadata, SerializedEvent, StreamId};
+//! use eventcore_postgres::PostgresConfig;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = PostgresConfig::from_url("postgres://postgres@127.0.0.1:5432/postgres")
+//!     .acquire_timeout(Duration::from_secs(2))
+//!     .connect()
+//!     .await?;
+//! store.migrate().await?; // explicit, idempotent, safe to run concurrently
+//!
+//! let stream = StreamId::try_new("account-1")?;
+//! let event = NewEvent::new(SerializedEvent::new("Opened", r#"{"owner":"alice"}"#), EventMetadata::new());
+//! store.append(AppendBatch::single(stream.clone(), ExpectedVersion::NO_STREAM, vec![event])).await?;
+//! let read = store.read_streams(&[stream.clone()]).await?;
+//! assert_eq!(read.version_of(&stream).value(), 1);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Schema
+//!
+//! [`PostgresStore::migrate`] creates, in the configured schema (default
+//! `eventcore`, see [`SchemaName`]):
+//!
+//! - `events`: `global_position` (primary key), `transaction_id xid8`,
+//!   `stream_id`, `version` (unique with `stream_id`), `event_id uuid`,
+//!   `event_type`, `payload jsonb`, `metadata jsonb`, `recorded_at`. Triggers
+//!   refuse `UPDATE`, `DELETE` and `TRUNCATE`.
+//! - `streams`: each stream's current version, the row appends lock.
+//! - `checkpoints` and `leases` for projections.
+//! - `append_events(...)`: the server-side function behind every append.
+//!
+//! The SQL lives in `migrations/` and is embedded in the crate.
+//!
+//! # Appends
+//!
+//! An append is **one round trip**: one call of `append_events` with the
+//! batch flattened into arrays. The function locks every participant's
+//! `streams` row in stream-id order (so concurrent appends cannot deadlock),
+//! exclusively for written streams and shared for read-only ones, compares
+//! every expected version, and either returns the first conflict as data —
+//! which becomes [`StoreError::VersionConflict`](eventcore::StoreError) —
+//! or inserts all events with one `INSERT … SELECT FROM unnest(…)`, bumps
+//! the versions and sends one `NOTIFY`, all in the same transaction.
+//!
+//! # Gap-safe `read_all`
+//!
+//! A global position taken from a sequence is handed out before its
+//! transaction commits, so a reader can see position 7 while position 5 is
+//! still in flight, and skip 5 forever. Filtering on "written by a
+//! transaction older than the snapshot's xmin" is not enough on its own when
+//! positions come from a sequence: a transaction can get its id before
+//! another one and its position after it.
+//!
+//! This store therefore derives positions from the transaction id itself:
+//! `global_position = pg_current_xact_id() << 20 | n`, where `n` counts the
+//! transaction's events. Position order is then transaction-id order, and
+//! every transaction with an id below the snapshot's xmin has finished. So
+//! `read_all` and `head_position` return only positions below
+//! `pg_snapshot_xmin(pg_current_snapshot()) << 20`: a set that can no longer
+//! grow. The bound is one range condition on the primary key.
+//!
+//! Consequences: positions are large and sparse (gaps are allowed by the
+//! port); one append holds at most [`MAX_EVENTS_PER_APPEND`] events; and an
+//! event becomes readable only once every older transaction of the
+//! *cluster* has ended, so a long-running writing transaction anywhere on
+//! the server delays (never breaks) projections. Positions depend on the
+//! cluster's transaction counter: after a logical dump and restore into a
+//! *new* cluster, run `SELECT pg_current_xact_id()` until it passes
+//! `max(transaction_id)` of the restored events before writing (physical
+//! replicas and `pg_upgrade` keep the counter).
+//!
+//! # Live notifications
+//!
+//! Appends `NOTIFY` on a channel named after the schema, with the last
+//! position as payload. The first [`subscribe`](eventcore::store::EventStore::subscribe)
+//! starts one background task per store (shared by its clones) that
+//! `LISTEN`s on its own connection, reconnects with backoff, and announces
+//! only gap-safe heads. It also polls every
+//! [`poll_interval`](PostgresConfig::poll_interval), the fallback for
+//! notifications lost while reconnecting. The task stops when the last
+//! clone of the store is dropped.
+//!
+//! # Leases and checkpoints
+//!
+//! Leases live in the `leases` table with a fencing token that grows with
+//! every change of holder. A crashed holder's lease is taken over once its
+//! ttl has passed, using the database's clock. A fenced checkpoint write
+//! checks (and share-locks) the lease in the same statement, so a runner
+//! that lost its lease cannot move the checkpoint.
+//! [`PostgresStore::save_checkpoint_in`] commits a checkpoint in the same
+//! transaction as a read model's update.
+//!
+//! # Partitioning very large tables
+//!
+//! Up to a few hundred million events a single `events` table with its
+//! B-tree indexes serves well: every hot query is an index range scan. Past
+//! that, partition `events` by **range of `global_position`**:
+//!
+//! - Positions grow with time (they follow transaction ids), so each
+//!   partition is a slice of history; `read_all` touches one or two
+//!   partitions and old ones can be detached, archived or moved to cheaper
+//!   storage without rewriting anything.
+//! - Create the table as `PARTITION BY RANGE (global_position)` and keep a
+//!   partition or two ahead of `pg_current_xact_id() << 20` (a size of
+//!   `2^20 * transactions` per partition, e.g. 10 million transactions),
+//!   created by a scheduled job or `pg_partman`.
+//! - The `(stream_id, version)` uniqueness then cannot be a global unique
+//!   index (PostgreSQL requires the partition key in it). It is enforced by
+//!   the `streams` table instead: appends lock the stream's row and write
+//!   versions under that lock, so keep `(stream_id, version)` as a
+//!   non-unique index on each partition for `read_streams`.
+//! - `read_streams` of a long stream then probes every partition; streams
+//!   that live long should use snapshots in the application.
+//!
+//! Hash partitioning by stream is the wrong choice here: `read_all`, the
+//! projection feed, would have to merge every partition.
+//!
+//! # Errors
+//!
+//! Connection failures and pool timeouts become
+//! [`StoreError::Unavailable`](eventcore::StoreError), a statement stopped
+//! by `statement_timeout` becomes `StoreError::Timeout`, anything else is
+//! `StoreError::Backend` naming the operation. Metadata that does not decode
+//! is `StoreError::Corrupt` naming the stream and version; nothing is
+//! skipped. Every operation runs in a `tracing` span named
+//! `eventcore_postgres.<operation>`.
+
+mod config;
+mod error;
+mod follow;
+mod migrate;
+mod projection;
+mod schema;
+mod store;
+
+pub use config::PostgresConfig;
+pub use schema::SchemaName;
+pub use store::{MAX_EVENTS_PER_APPEND, PostgresStore};
+
+/// Re-exported so callers can build pools and transactions without naming
+/// a second sqlx version.
+pub use sqlx;

@@ -1,0 +1,120 @@
+//! Mapping sqlx errors onto the port's typed [`StoreError`].
+
+use std::time::Duration;
+
+use eventcore::StoreError;
+
+/// SQLSTATE `query_canceled`, raised when `statement_timeout` fires.
+const QUERY_CANCELED: &str = "57014";
+/// SQLSTATE `unique_violation`.
+pub(crate) const UNIQUE_VIOLATION: &str = "23505";
+
+/// The timeouts an error message may need to name.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub acquire_timeout: Duration,
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Limits {
+    /// Translates a sqlx error raised while running `operation`.
+    ///
+    /// Connection trouble becomes [`StoreError::Unavailable`], a statement
+    /// cancelled by `statement_timeout` becomes [`StoreError::Timeout`], and
+    /// everything else is a [`StoreError::Backend`] naming the operation.
+    pub(crate) fn map(&self, operation: &'static str, error: sqlx::Error) -> StoreError {
+        match &error {
+            sqlx::Error::PoolTimedOut => StoreError::Unavailable {
+                message: format!(
+                    "{operation}: no database connection became available within {:?}",
+                    self.acquire_timeout
+                ),
+                source: Some(Box::new(error)),
+            },
+            sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Configuration(_) => StoreError::Unavailable {
+                message: format!("{operation}: cannot reach the database"),
+                source: Some(Box::new(error)),
+            },
+            sqlx::Error::Database(db) => match db.code().as_deref() {
+                Some(QUERY_CANCELED) => StoreError::Timeout {
+                    operation,
+                    after: self.statement_timeout.unwrap_or_default(),
+                },
+                Some(code) if is_unavailable(code) => StoreError::Unavailable {
+                    message: format!("{operation}: the database refused the connection"),
+                    source: Some(Box::new(error)),
+                },
+                _ => StoreError::backend(operation, error),
+            },
+            _ => StoreError::backend(operation, error),
+        }
+    }
+}
+
+/// SQLSTATEs that mean "cannot use the database right now" rather than
+/// "this statement is wrong".
+fn is_unavailable(code: &str) -> bool {
+    code.starts_with("08") // connection exception
+        || code.starts_with("28") // invalid authorization
+        || matches!(
+            code,
+            "3D000" // invalid catalog name: the database does not exist
+            | "53300" // too many connections
+            | "57P01" // admin shutdown
+            | "57P02" // crash shutdown
+            | "57P03" // cannot connect now
+        )
+}
+
+/// The SQLSTATE of a database error, if it is one.
+pub(crate) fn sqlstate(error: &sqlx::Error) -> Option<String> {
+    match error {
+        sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
+/// The constraint a database error names, if any.
+pub(crate) fn constraint(error: &sqlx::Error) -> Option<&str> {
+    match error {
+        sqlx::Error::Database(db) => db.constraint(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_timeout_is_unavailable_and_names_the_limit() {
+        let limits = Limits {
+            acquire_timeout: Duration::from_millis(250),
+            statement_timeout: None,
+        };
+        let err = limits.map("append", sqlx::Error::PoolTimedOut);
+        assert!(matches!(err, StoreError::Unavailable { .. }));
+        assert!(err.to_string().contains("append"));
+        assert!(err.to_string().contains("250ms"));
+    }
+
+    #[test]
+    fn protocol_errors_are_backend_errors_naming_the_operation() {
+        let limits = Limits {
+            acquire_timeout: Duration::from_secs(1),
+            statement_timeout: None,
+        };
+        let err = limits.map("read_all", sqlx::Error::Protocol("bad".into()));
+        assert!(matches!(
+            err,
+            StoreError::Backend {
+                operation: "read_all",
+                ..
+            }
+        ));
+    }
+}

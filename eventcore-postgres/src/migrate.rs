@@ -1,0 +1,115 @@
+//! Embedded, versioned migrations, applied under an advisory lock.
+
+use eventcore::StoreError;
+use sqlx::{PgPool, Row};
+
+use crate::{SchemaName, error::Limits, schema::render};
+
+/// One embedded migration. `sql` is a template with a `__SCHEMA__`
+/// placeholder.
+struct Migration {
+    version: i32,
+    description: &'static str,
+    sql: &'static str,
+}
+
+/// Every migration, in order. Never edit one that has shipped: add a new one.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "event store",
+    sql: include_str!("../migrations/0001_event_store.sql"),
+}];
+
+/// FNV-1a over the template text: detects a migration edited after it was
+/// applied. Not a security measure.
+fn checksum(sql: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in sql.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// Applies every pending migration in one transaction.
+///
+/// A transaction-scoped advisory lock keyed on the schema serializes
+/// concurrent migrators (other processes included): the second one waits,
+/// then finds nothing left to do.
+pub(crate) async fn run(
+    pool: &PgPool,
+    schema: &SchemaName,
+    limits: Limits,
+) -> Result<(), StoreError> {
+    let map = |e| limits.map("migrate", e);
+    let s = schema.quoted();
+    let mut tx = pool.begin().await.map_err(map)?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("eventcore-postgres migrate {}", schema.as_str()))
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+    sqlx::raw_sql(&format!(
+        "CREATE SCHEMA IF NOT EXISTS {s}; \
+         CREATE TABLE IF NOT EXISTS {s}.eventcore_migrations ( \
+             version integer PRIMARY KEY, \
+             description text NOT NULL, \
+             checksum text NOT NULL, \
+             applied_at timestamptz NOT NULL DEFAULT now())"
+    ))
+    .execute(&mut *tx)
+    .await
+    .map_err(map)?;
+    let applied = sqlx::query(&format!(
+        "SELECT version, checksum FROM {s}.eventcore_migrations ORDER BY version"
+    ))
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(map)?;
+    let mut applied_versions = Vec::with_capacity(applied.len());
+    for row in &applied {
+        let version: i32 = row.try_get(0).map_err(map)?;
+        let sum: String = row.try_get(1).map_err(map)?;
+        match MIGRATIONS.iter().find(|m| m.version == version) {
+            Some(m) if checksum(m.sql) != sum => {
+                return Err(StoreError::Corrupt {
+                    detail: format!(
+                        "migration {version} ({}) in schema {schema} was applied from different SQL \
+                         than this build embeds (checksum {sum}, expected {})",
+                        m.description,
+                        checksum(m.sql)
+                    ),
+                });
+            }
+            Some(_) => applied_versions.push(version),
+            None => {
+                return Err(StoreError::Corrupt {
+                    detail: format!(
+                        "schema {schema} has migration {version}, which this build does not know; \
+                         it was migrated by a newer eventcore-postgres"
+                    ),
+                });
+            }
+        }
+    }
+    for migration in MIGRATIONS
+        .iter()
+        .filter(|m| !applied_versions.contains(&m.version))
+    {
+        tracing::info!(schema = %schema, version = migration.version, "applying migration");
+        sqlx::raw_sql(&render(migration.sql, schema))
+            .execute(&mut *tx)
+            .await
+            .map_err(map)?;
+        sqlx::query(&format!(
+            "INSERT INTO {s}.eventcore_migrations (version, description, checksum) VALUES ($1, $2, $3)"
+        ))
+        .bind(migration.version)
+        .bind(migration.description)
+        .bind(checksum(migration.sql))
+        .execute(&mut *tx)
+        .await
+        .map_err(map)?;
+    }
+    tx.commit().await.map_err(map)
+}

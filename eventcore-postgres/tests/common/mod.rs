@@ -1,0 +1,88 @@
+//! Shared helpers: every test gets its own freshly migrated schema.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::time::Duration;
+
+use eventcore::StoreError;
+use eventcore_postgres::{PostgresConfig, PostgresStore, SchemaName, sqlx};
+use tokio::sync::OnceCell;
+
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+const PREFIX: &str = "ec_test_";
+
+/// A schema name unique to this test: `ec_test_<pid>_<random>`.
+pub fn fresh_schema() -> SchemaName {
+    let random = uuid::Uuid::now_v7().simple().to_string();
+    let name = format!(
+        "{PREFIX}{}_{}",
+        std::process::id(),
+        &random[random.len() - 16..]
+    );
+    SchemaName::try_new(name).expect("valid schema name")
+}
+
+pub fn config(schema: &SchemaName) -> PostgresConfig {
+    PostgresConfig::from_url(database_url())
+        .schema(schema.clone())
+        .max_connections(8)
+        .acquire_timeout(Duration::from_secs(10))
+        .poll_interval(Duration::from_millis(200))
+}
+
+/// A connected, migrated store in a fresh schema.
+pub async fn fresh_store() -> Result<PostgresStore, StoreError> {
+    sweep_stale_schemas().await;
+    let store = config(&fresh_schema()).connect().await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// A second store (own pool) on the same schema, as another process would have.
+pub async fn other_process(schema: &SchemaName) -> PostgresStore {
+    config(schema)
+        .connect()
+        .await
+        .expect("second store connects")
+}
+
+pub async fn drop_schema(store: &PostgresStore) {
+    let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", store.schema());
+    sqlx::raw_sql(&sql)
+        .execute(store.pool())
+        .await
+        .expect("schema dropped");
+}
+
+/// Drops schemas left behind by earlier test processes that have exited
+/// (conformance tests cannot clean up after themselves). Once per process.
+async fn sweep_stale_schemas() {
+    static SWEPT: OnceCell<()> = OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            let Ok(pool) = sqlx::PgPool::connect(&database_url()).await else {
+                return;
+            };
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT nspname::text FROM pg_namespace WHERE starts_with(nspname::text, $1)",
+            )
+            .bind(PREFIX)
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_default();
+            for name in names {
+                let pid = name[PREFIX.len()..].split('_').next().unwrap_or_default();
+                let alive = std::path::Path::new("/proc").join(pid).exists();
+                if !alive {
+                    let _ = sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE"))
+                        .execute(&pool)
+                        .await;
+                }
+            }
+            pool.close().await;
+        })
+        .await;
+}

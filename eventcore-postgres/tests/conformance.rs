@@ -1,0 +1,6 @@
+//! The whole EventCore conformance suite against PostgreSQL, one fresh
+//! schema per test.
+
+mod common;
+
+eventcore::conformance_tests!(common::fresh_store);

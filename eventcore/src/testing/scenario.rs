@@ -1,0 +1,426 @@
+//! Given/when/then tests for commands.
+//!
+//! `given(history).when(command)` runs the command through the real executor
+//! against a private in-memory fixture holding `history`, then checks only
+//! the events the command emitted:
+//!
+//! ```
+//! use eventcore::testing::scenario::given;
+//! use eventcore::{Command, CommandLogic, Event, Fold, RecordedEvent, StreamId, require};
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+//! enum Light {
+//!     SwitchedOn,
+//!     SwitchedOff,
+//! }
+//!
+//! #[derive(Default)]
+//! struct Lamp {
+//!     on: bool,
+//! }
+//!
+//! impl Fold<Light> for Lamp {
+//!     fn fold(&mut self, event: &RecordedEvent<Light>) {
+//!         self.on = matches!(event.payload(), Light::SwitchedOn);
+//!     }
+//! }
+//!
+//! #[derive(Debug, PartialEq)]
+//! struct AlreadyOn;
+//!
+//! #[derive(Command)]
+//! #[command(event = Light)]
+//! struct SwitchOn {
+//!     #[stream(state = Lamp)]
+//!     lamp: StreamId,
+//! }
+//!
+//! impl CommandLogic for SwitchOn {
+//!     type Error = AlreadyOn;
+//!
+//!     fn handle(&self, state: Self::State, streams: &mut Self::Streams<'_>) -> Result<(), AlreadyOn> {
+//!         require!(!state.lamp.on, AlreadyOn);
+//!         streams.lamp.emit(Light::SwitchedOn);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let lamp = StreamId::try_new("lamp-1")?;
+//! given([(lamp.clone(), Light::SwitchedOff)])
+//!     .when(SwitchOn { lamp: lamp.clone() })
+//!     .then_emits([(lamp.clone(), Light::SwitchedOn)]);
+//!
+//! given([(lamp.clone(), Light::SwitchedOn)])
+//!     .when(SwitchOn { lamp })
+//!     .then_fails_with(AlreadyOn);
+//! # Ok::<(), eventcore::ValidationError>(())
+//! ```
+
+use std::{
+    fmt::{Debug, Write as _},
+    future::Future,
+    pin::pin,
+    task::{Context, Poll, Waker},
+};
+
+use parking_lot::Mutex;
+
+use crate::{
+    command::{CommandLogic, IntoStreamId},
+    error::{CommandError, StoreError},
+    event::Event,
+    executor::CommandExecutor,
+    serialization::{EventSerializer, JsonSerializer},
+    store::{
+        AppendBatch, AppendResult, AppendedEvent, EventFilter, EventNotifications, EventStore,
+        ExpectedVersion, NotificationHub, StoredEvent, StreamEvents, StreamsRead,
+    },
+    types::{EventMetadata, GlobalPosition, StreamId, StreamVersion},
+};
+
+/// Starts a scenario from the events already in the store, in order, each
+/// with the stream it belongs to.
+///
+/// # Panics
+///
+/// If an event cannot be encoded: the scenario itself is broken.
+#[track_caller]
+pub fn given<E, K, I>(events: I) -> Given<E>
+where
+    E: Event,
+    K: IntoStreamId,
+    I: IntoIterator<Item = (K, E)>,
+{
+    let store = Fixture::default();
+    {
+        let mut log = store.log.lock();
+        for (stream, event) in events {
+            let stream = stream.to_stream_id();
+            let encoded = match JsonSerializer.encode(&event) {
+                Ok(encoded) => encoded,
+                Err(e) => panic!("given: cannot encode {event:?}: {e}"),
+            };
+            let version = StreamVersion::new(
+                log.iter().filter(|e| e.stream_id() == &stream).count() as u64 + 1,
+            );
+            let position = GlobalPosition::new(log.len() as u64 + 1);
+            let (event_type, payload) = encoded.into_parts();
+            log.push(StoredEvent::new(
+                stream,
+                version,
+                position,
+                event_type,
+                payload,
+                EventMetadata::new(),
+            ));
+        }
+    }
+    Given {
+        store,
+        event: std::marker::PhantomData,
+    }
+}
+
+/// Starts a scenario from an empty store.
+#[must_use]
+pub fn given_no_events<E: Event>() -> Given<E> {
+    Given {
+        store: Fixture::default(),
+        event: std::marker::PhantomData,
+    }
+}
+
+/// A scenario's history. See [`given`].
+#[must_use = "a scenario does nothing until `.when(command)` and a `then_*` check"]
+pub struct Given<E> {
+    store: Fixture,
+    event: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E: Event> Given<E> {
+    /// Runs `command` against the history.
+    pub fn when<C>(self, command: C) -> When<C>
+    where
+        C: CommandLogic<Event = E>,
+    {
+        let executor = CommandExecutor::new(&self.store);
+        let outcome = run_to_completion(executor.execute(command)).map(|executed| {
+            executed
+                .events
+                .into_iter()
+                .map(|e| (e.stream_id().clone(), e.into_payload()))
+                .collect()
+        });
+        When { outcome }
+    }
+}
+
+/// The outcome of a scenario's command, ready to be checked.
+#[must_use = "check the outcome with a `then_*` method"]
+pub struct When<C: CommandLogic> {
+    outcome: Result<Vec<(StreamId, C::Event)>, CommandError<C::Error>>,
+}
+
+impl<C: CommandLogic> When<C>
+where
+    C::Error: Debug,
+{
+    /// Asserts that the command emitted exactly `expected`, in order: each
+    /// event with its stream. Only new events count, not the history.
+    ///
+    /// # Panics
+    ///
+    /// If the command failed or emitted other events; the message shows the
+    /// expected and actual events side by side.
+    #[track_caller]
+    pub fn then_emits<K, I>(self, expected: I)
+    where
+        K: IntoStreamId,
+        I: IntoIterator<Item = (K, C::Event)>,
+        C::Event: PartialEq,
+    {
+        let expected: Vec<(StreamId, C::Event)> = expected
+            .into_iter()
+            .map(|(k, e)| (k.to_stream_id(), e))
+            .collect();
+        match self.outcome {
+            Ok(actual) if actual == expected => {}
+            Ok(actual) => panic!("{}", side_by_side(&expected, &actual)),
+            Err(error) => panic!(
+                "expected the command to emit {} event(s), but it failed: {error:?}",
+                expected.len()
+            ),
+        }
+    }
+
+    /// Asserts that the command succeeded without emitting anything.
+    ///
+    /// # Panics
+    ///
+    /// If it failed or emitted events.
+    #[track_caller]
+    pub fn then_emits_nothing(self)
+    where
+        C::Event: PartialEq,
+    {
+        self.then_emits(Vec::<(StreamId, C::Event)>::new());
+    }
+
+    /// Asserts that the command was rejected with exactly `expected`, the
+    /// command's own domain error (compared as a value).
+    ///
+    /// # Panics
+    ///
+    /// If it succeeded or failed differently.
+    #[track_caller]
+    pub fn then_fails_with(self, expected: C::Error)
+    where
+        C::Error: PartialEq,
+    {
+        match self.outcome {
+            Err(CommandError::Rejected(actual)) if actual == expected => {}
+            Err(CommandError::Rejected(actual)) => panic!(
+                "expected the command to be rejected with\n  {expected:?}\nbut it was rejected with\n  {actual:?}"
+            ),
+            Err(other) => panic!(
+                "expected the command to be rejected with\n  {expected:?}\nbut it failed with\n  {other:?}"
+            ),
+            Ok(events) => panic!(
+                "expected the command to be rejected with\n  {expected:?}\nbut it succeeded and emitted\n{}",
+                list(&events)
+            ),
+        }
+    }
+
+    /// Asserts that the command failed in a way `matches` accepts, for
+    /// failures other than a domain rejection (e.g. a stream limit).
+    ///
+    /// # Panics
+    ///
+    /// If it succeeded or `matches` returns false.
+    #[track_caller]
+    pub fn then_fails_matching(self, matches: impl FnOnce(&CommandError<C::Error>) -> bool) {
+        match self.outcome {
+            Err(error) if matches(&error) => {}
+            Err(error) => panic!("the command failed, but not as expected: {error:?}"),
+            Ok(events) => panic!(
+                "expected the command to fail, but it emitted\n{}",
+                list(&events)
+            ),
+        }
+    }
+
+    /// The raw outcome, for checks the `then_*` methods do not cover.
+    ///
+    /// # Errors
+    ///
+    /// The command's failure.
+    pub fn into_result(self) -> Result<Vec<(StreamId, C::Event)>, CommandError<C::Error>> {
+        self.outcome
+    }
+}
+
+fn list<E: Debug>(events: &[(StreamId, E)]) -> String {
+    if events.is_empty() {
+        return "  (no events)".to_owned();
+    }
+    let mut out = String::new();
+    for (i, (stream, event)) in events.iter().enumerate() {
+        let _ = writeln!(out, "  {i}: {stream}: {event:?}");
+    }
+    out
+}
+
+/// Renders expected and actual events in two columns, marking differences.
+fn side_by_side<E: Debug + PartialEq>(
+    expected: &[(StreamId, E)],
+    actual: &[(StreamId, E)],
+) -> String {
+    let render = |e: Option<&(StreamId, E)>| {
+        e.map_or_else(|| "(none)".to_owned(), |(s, e)| format!("{s}: {e:?}"))
+    };
+    let rows: Vec<(bool, String, String)> = (0..expected.len().max(actual.len()))
+        .map(|i| {
+            let (want, got) = (expected.get(i), actual.get(i));
+            (want == got, render(want), render(got))
+        })
+        .collect();
+    let width = rows
+        .iter()
+        .map(|r| r.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("expected".len());
+    let mut out = format!(
+        "the command emitted different events ({} expected, {} actual):\n     {:<width$} | actual\n",
+        expected.len(),
+        actual.len(),
+        "expected"
+    );
+    for (i, (same, want, got)) in rows.iter().enumerate() {
+        let marker = if *same { ' ' } else { '!' };
+        let _ = writeln!(out, "  {marker}{i:>2} {want:<width$} | {got}");
+    }
+    out
+}
+
+/// Drives a future that never truly waits: the fixture store answers at
+/// once, and the executor only sleeps between conflict retries, which the
+/// fixture never causes.
+#[track_caller]
+fn run_to_completion<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1_000 {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return output;
+        }
+        std::thread::yield_now();
+    }
+    panic!(
+        "given/when/then: the command did not finish; it must not wait on anything but the store"
+    )
+}
+
+/// The store behind a scenario: the history plus whatever the command writes.
+#[derive(Debug, Default)]
+struct Fixture {
+    log: Mutex<Vec<StoredEvent>>,
+    hub: NotificationHub,
+}
+
+impl Fixture {
+    fn version(log: &[StoredEvent], stream: &StreamId) -> StreamVersion {
+        StreamVersion::new(log.iter().filter(|e| e.stream_id() == stream).count() as u64)
+    }
+}
+
+impl EventStore for Fixture {
+    async fn read_streams(&self, streams: &[StreamId]) -> Result<StreamsRead, StoreError> {
+        let log = self.log.lock();
+        let mut out: Vec<StreamEvents> = Vec::new();
+        for id in streams {
+            if out.iter().any(|s| s.stream_id() == id) {
+                continue;
+            }
+            let events: Vec<StoredEvent> = log
+                .iter()
+                .filter(|e| e.stream_id() == id)
+                .cloned()
+                .collect();
+            out.push(StreamEvents::new(
+                id.clone(),
+                StreamVersion::new(events.len() as u64),
+                events,
+            ));
+        }
+        Ok(StreamsRead::new(out))
+    }
+
+    async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
+        let mut log = self.log.lock();
+        for write in batch.writes() {
+            if let ExpectedVersion::Exact(expected) = write.expected() {
+                let actual = Self::version(&log, write.stream_id());
+                if actual != expected {
+                    return Err(StoreError::VersionConflict {
+                        stream: write.stream_id().clone(),
+                        expected,
+                        actual,
+                    });
+                }
+            }
+        }
+        let mut result = AppendResult::default();
+        for write in batch.into_writes() {
+            let (stream, _, events) = write.into_parts();
+            for event in events {
+                let version = Self::version(&log, &stream).next();
+                let position = GlobalPosition::new(log.len() as u64 + 1);
+                let event_id = event.metadata().event_id();
+                result.events.push(AppendedEvent {
+                    stream_id: stream.clone(),
+                    version,
+                    position,
+                    event_id,
+                });
+                log.push(event.into_stored(stream.clone(), version, position));
+            }
+            result
+                .stream_versions
+                .push((stream.clone(), Self::version(&log, &stream)));
+        }
+        Ok(result)
+    }
+
+    async fn stream_version(&self, stream: &StreamId) -> Result<StreamVersion, StoreError> {
+        Ok(Self::version(&self.log.lock(), stream))
+    }
+
+    async fn read_all(
+        &self,
+        after: GlobalPosition,
+        filter: &EventFilter,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        Ok(self
+            .log
+            .lock()
+            .iter()
+            .filter(|e| {
+                e.position() > after && filter.matches(e.stream_id().as_str(), e.event_type())
+            })
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        Ok(GlobalPosition::new(self.log.lock().len() as u64))
+    }
+
+    fn subscribe(&self) -> EventNotifications {
+        self.hub.subscribe()
+    }
+}

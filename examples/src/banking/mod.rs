@@ -1,0 +1,61 @@
+//! The banking domain: validated money and account ids, four commands and
+//! an account-balance projection.
+//!
+//! ```
+//! use eventcore::CommandExecutor;
+//! use eventcore_examples::banking::{self, AccountId, Amount, Deposit, Money, OpenAccount, Owner};
+//! use eventcore_memory::MemoryStore;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = MemoryStore::new();
+//! let executor = CommandExecutor::new(store.clone());
+//! let alice = AccountId::try_new("alice")?;
+//!
+//! executor
+//!     .execute(OpenAccount {
+//!         account: alice.clone(),
+//!         owner: Owner::try_new("Alice")?,
+//!         initial_deposit: Money::parse("10.00")?,
+//!     })
+//!     .await?;
+//! executor.execute(Deposit { account: alice.clone(), amount: Amount::try_from_cents(250)? }).await?;
+//!
+//! assert_eq!(banking::balance(&store, &alice).await?.to_string(), "12.50");
+//! # Ok(())
+//! # }
+//! ```
+
+mod commands;
+mod events;
+mod projection;
+mod types;
+
+pub use commands::{BankError, Deposit, OpenAccount, TransferMoney, Withdraw};
+pub use events::{Account, BankEvent};
+pub use projection::BalanceProjection;
+pub use types::{AccountId, Amount, Money, Owner};
+
+use eventcore::{EventSerializer, JsonSerializer, StoreError, store::EventStore};
+
+/// An account's current balance, read by folding its stream.
+pub async fn balance<S: EventStore>(store: &S, account: &AccountId) -> Result<Money, StoreError> {
+    Ok(account_state(store, account).await?.balance)
+}
+
+/// An account's current state, read by folding its stream.
+pub async fn account_state<S: EventStore>(
+    store: &S,
+    account: &AccountId,
+) -> Result<Account, StoreError> {
+    let read = store
+        .read_streams(std::slice::from_ref(account.stream_id()))
+        .await?;
+    let mut state = Account::default();
+    for stream in read.streams() {
+        for stored in stream.events() {
+            state.apply(&JsonSerializer.decode::<BankEvent>(stored)?);
+        }
+    }
+    Ok(state)
+}

@@ -88,12 +88,13 @@ impl Task {
         runtime: tokio::runtime::Handle,
         mut stopped: oneshot::Receiver<()>,
     ) {
-        // The listener gets its own one-connection pool, so it never takes
-        // a connection from the store's pool.
+        // The listener gets its own small pool, so it never takes a
+        // connection from the store's pool. Two connections: a dead one
+        // may still be closing while its replacement connects.
         let listen_pool = channel.map(|channel| {
             let options = self.pool.connect_options().as_ref().clone();
             let pool = PgPoolOptions::new()
-                .max_connections(1)
+                .max_connections(2)
                 .acquire_timeout(self.pool.options().get_acquire_timeout())
                 .connect_lazy_with(options);
             let (tx, rx) = mpsc::channel(64);

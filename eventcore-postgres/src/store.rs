@@ -54,9 +54,22 @@ pub const MAX_EVENTS_PER_APPEND: usize = 1 << 20;
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PostgresStore {
     pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("schema", &self.shared.schema)
+            .field("pool_size", &self.shared.pool.size())
+            .field(
+                "listening",
+                &self.shared.follower.get().is_some_and(Option::is_some),
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]

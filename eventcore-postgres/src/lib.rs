@@ -146,6 +146,9 @@ mod projection;
 mod schema;
 mod store;
 
+#[cfg(test)]
+mod explain;
+
 pub use config::PostgresConfig;
 pub use schema::SchemaName;
 pub use store::{MAX_EVENTS_PER_APPEND, PostgresStore};

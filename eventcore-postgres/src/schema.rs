@@ -162,10 +162,14 @@ impl Statements {
                 "SELECT conflict_index, actual_version, first_position, new_versions \
                  FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             ),
+            // The OFFSET 0 keeps the version lookup a per-stream index probe
+            // (the planner would otherwise hash the whole table when it
+            // misjudges the array's length).
             read_streams: format!(
                 "SELECT r.idx, coalesce(st.version, 0), {EVENT_COLUMNS} \
                  FROM unnest($1::text[]) WITH ORDINALITY AS r(stream_id, idx) \
-                 LEFT JOIN {s}.streams AS st ON st.stream_id = r.stream_id \
+                 LEFT JOIN LATERAL (SELECT version FROM {s}.streams AS st \
+                     WHERE st.stream_id = r.stream_id OFFSET 0) AS st ON true \
                  LEFT JOIN {s}.events AS e ON e.stream_id = r.stream_id \
                  ORDER BY r.idx, e.version"
             ),

@@ -73,7 +73,7 @@ fn is_unavailable(code: &str) -> bool {
 /// The SQLSTATE of a database error, if it is one.
 pub(crate) fn sqlstate(error: &sqlx::Error) -> Option<String> {
     match error {
-        sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+        sqlx::Error::Database(db) => db.code().map(std::borrow::Cow::into_owned),
         _ => None,
     }
 }

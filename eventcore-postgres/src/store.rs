@@ -391,7 +391,8 @@ impl<'a> AppendArgs<'a> {
                 ExpectedVersion::Any => -1,
             });
             // Bounded by MAX_EVENTS_PER_APPEND, checked above.
-            args.counts.push(write.events().len() as i32);
+            args.counts
+                .push(i32::try_from(write.events().len()).unwrap_or(i32::MAX));
             for (offset, event) in (1_i32..).zip(write.events()) {
                 args.event_part.push(part);
                 args.event_offset.push(offset);

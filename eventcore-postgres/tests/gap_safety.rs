@@ -2,6 +2,7 @@
 //! transaction holds back the xmin of the whole cluster, which would slow
 //! unrelated tests running next to it.
 
+#[cfg(test)]
 mod common;
 
 use std::{
@@ -14,12 +15,46 @@ use std::{
 };
 
 use eventcore::{
-    EventId, EventMetadata, GlobalPosition, SerializedEvent, StreamId,
+    EventId, EventMetadata, GlobalPosition, SerializedEvent, StoreError, StreamId,
     store::{AppendBatch, EventFilter, EventStore, ExpectedVersion, NewEvent, StoredEvent},
 };
+use eventcore_postgres::PostgresStore;
 
 fn event() -> NewEvent {
     NewEvent::new(SerializedEvent::new("E", "{}"), EventMetadata::new())
+}
+
+/// Polls `read_all` in small pages until `stop` is set and nothing is left.
+/// Returns everything seen, and whether anything past `held` was seen
+/// before `held` itself.
+async fn poll_until_stopped(
+    store: PostgresStore,
+    held: GlobalPosition,
+    stop: Arc<AtomicBool>,
+) -> Result<(Vec<StoredEvent>, bool), StoreError> {
+    let mut seen: Vec<StoredEvent> = Vec::new();
+    let mut after = GlobalPosition::START;
+    let mut saw_beyond_hold_early = false;
+    loop {
+        let done = stop.load(Ordering::SeqCst);
+        let page = store.read_all(after, &EventFilter::all(), 7).await?;
+        if let Some(last) = page.last() {
+            after = last.position();
+        }
+        seen.extend(page);
+        if done
+            && store
+                .read_all(after, &EventFilter::all(), 1)
+                .await?
+                .is_empty()
+        {
+            return Ok((seen, saw_beyond_hold_early));
+        }
+        if !seen.iter().any(|e| e.position() == held) && seen.iter().any(|e| e.position() > held) {
+            saw_beyond_hold_early = true;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 /// A writer appends inside a transaction it holds open while other writers
@@ -48,36 +83,11 @@ async fn reader_never_skips_an_event_committed_late_by_an_older_transaction()
     let mut expected: HashSet<EventId> = slow.events.iter().map(|e| e.event_id).collect();
 
     let stop = Arc::new(AtomicBool::new(false));
-    let reader = {
-        let stop = Arc::clone(&stop);
-        tokio::spawn(async move {
-            let mut seen: Vec<StoredEvent> = Vec::new();
-            let mut after = GlobalPosition::START;
-            let mut saw_beyond_hold_early = false;
-            loop {
-                let done = stop.load(Ordering::SeqCst);
-                let page = reader_store.read_all(after, &EventFilter::all(), 7).await?;
-                if let Some(last) = page.last() {
-                    after = last.position();
-                }
-                seen.extend(page);
-                if done
-                    && reader_store
-                        .read_all(after, &EventFilter::all(), 1)
-                        .await?
-                        .is_empty()
-                {
-                    return Ok::<_, eventcore::StoreError>((seen, saw_beyond_hold_early));
-                }
-                if !seen.iter().any(|e| e.position() == held_position)
-                    && seen.iter().any(|e| e.position() > held_position)
-                {
-                    saw_beyond_hold_early = true;
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        })
-    };
+    let reader = tokio::spawn(poll_until_stopped(
+        reader_store,
+        held_position,
+        Arc::clone(&stop),
+    ));
 
     // Other writers commit while the slow one is open...
     for round in 0..10 {

@@ -2,6 +2,7 @@
 //! immutability, atomicity, cross-process concurrency, leases, timeouts,
 //! decoding failures and LISTEN/NOTIFY.
 
+#[cfg(test)]
 mod common;
 
 use std::{
@@ -9,6 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use common::{count, id, listener_pids};
 use eventcore::{
     EventMetadata, GlobalPosition, SerializedEvent, StoreError, StreamId, StreamVersion,
     store::{
@@ -20,23 +22,11 @@ use eventcore_postgres::{PostgresConfig, PostgresStore, sqlx};
 
 type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
-fn id(name: &str) -> StreamId {
-    StreamId::try_new(name).expect("valid stream id")
-}
-
-fn event(event_type: &'static str, payload: serde_json::Value) -> NewEvent {
+fn event(event_type: &'static str, payload: &serde_json::Value) -> NewEvent {
     NewEvent::new(
         SerializedEvent::new(event_type, payload.to_string()),
         EventMetadata::new(),
     )
-}
-
-async fn count(store: &PostgresStore, sql: &str) -> i64 {
-    let sql = sql.replace("S.", &format!("\"{}\".", store.schema()));
-    sqlx::query_scalar(&sql)
-        .fetch_one(store.pool())
-        .await
-        .expect("count query")
 }
 
 #[tokio::test]
@@ -104,7 +94,7 @@ async fn migrations_are_idempotent_and_safe_concurrently() -> TestResult {
         .append(AppendBatch::single(
             id("m"),
             ExpectedVersion::NO_STREAM,
-            vec![event("E", serde_json::json!({}))],
+            vec![event("E", &serde_json::json!({}))],
         ))
         .await?;
     common::drop_schema(&stores[0]).await;
@@ -114,7 +104,7 @@ async fn migrations_are_idempotent_and_safe_concurrently() -> TestResult {
 /// Runs futures concurrently without pulling in futures-util.
 async fn futures_join_all<F>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output>
 where
-    F: std::future::Future,
+    F: Future,
 {
     let mut set = Vec::new();
     for f in futures {
@@ -155,7 +145,7 @@ async fn the_database_refuses_to_change_or_remove_events() -> TestResult {
         .append(AppendBatch::single(
             id("fixed"),
             ExpectedVersion::NO_STREAM,
-            vec![event("E", serde_json::json!({"n": 1}))],
+            vec![event("E", &serde_json::json!({"n": 1}))],
         ))
         .await?;
     let s = store.schema().to_string();
@@ -185,19 +175,19 @@ async fn conflict_in_a_multi_stream_append_writes_nothing_anywhere() -> TestResu
         .append(AppendBatch::single(
             a.clone(),
             ExpectedVersion::NO_STREAM,
-            vec![event("Opened", serde_json::json!({}))],
+            vec![event("Opened", &serde_json::json!({}))],
         ))
         .await?;
     let batch = AppendBatch::try_new(vec![
         StreamWrite::new(
             b.clone(),
             ExpectedVersion::NO_STREAM,
-            vec![event("Opened", serde_json::json!({}))],
+            vec![event("Opened", &serde_json::json!({}))],
         ),
         StreamWrite::new(
             c.clone(),
             ExpectedVersion::NO_STREAM,
-            vec![event("Opened", serde_json::json!({}))],
+            vec![event("Opened", &serde_json::json!({}))],
         ),
         // Read-only participant with a stale version: the whole batch fails.
         StreamWrite::check_only(a.clone(), StreamVersion::INITIAL),
@@ -250,12 +240,12 @@ async fn concurrent_commands_from_several_pools_keep_invariants() -> TestResult 
                         StreamWrite::new(
                             from.clone(),
                             read.version_of(from),
-                            vec![event("Withdrawn", serde_json::json!({"amount": 1}))],
+                            vec![event("Withdrawn", &serde_json::json!({"amount": 1}))],
                         ),
                         StreamWrite::new(
                             to.clone(),
                             read.version_of(to),
-                            vec![event("Deposited", serde_json::json!({"amount": 1}))],
+                            vec![event("Deposited", &serde_json::json!({"amount": 1}))],
                         ),
                     ])?;
                     match store.append(batch).await {
@@ -366,7 +356,7 @@ async fn append_and_checkpoint_in_a_rolled_back_transaction_leave_no_trace() -> 
             AppendBatch::single(
                 id("tx"),
                 ExpectedVersion::NO_STREAM,
-                vec![event("E", serde_json::json!({}))],
+                vec![event("E", &serde_json::json!({}))],
             ),
         )
         .await?;
@@ -390,7 +380,7 @@ async fn append_and_checkpoint_in_a_rolled_back_transaction_leave_no_trace() -> 
             AppendBatch::single(
                 id("tx"),
                 ExpectedVersion::NO_STREAM,
-                vec![event("E", serde_json::json!({}))],
+                vec![event("E", &serde_json::json!({}))],
             ),
         )
         .await?;
@@ -400,7 +390,7 @@ async fn append_and_checkpoint_in_a_rolled_back_transaction_leave_no_trace() -> 
             AppendBatch::single(
                 id("tx"),
                 StreamVersion::new(1),
-                vec![event("E", serde_json::json!({}))],
+                vec![event("E", &serde_json::json!({}))],
             ),
         )
         .await?;
@@ -432,7 +422,7 @@ async fn statement_timeout_becomes_a_typed_timeout() -> TestResult {
         .append(AppendBatch::single(
             id("locked"),
             ExpectedVersion::NO_STREAM,
-            vec![event("E", serde_json::json!({}))],
+            vec![event("E", &serde_json::json!({}))],
         ))
         .await?;
     // Another session holds the stream's row, so the append must wait.
@@ -448,7 +438,7 @@ async fn statement_timeout_becomes_a_typed_timeout() -> TestResult {
         .append(AppendBatch::single(
             id("locked"),
             StreamVersion::new(1),
-            vec![event("E", serde_json::json!({}))],
+            vec![event("E", &serde_json::json!({}))],
         ))
         .await
         .expect_err("blocked");
@@ -475,7 +465,7 @@ async fn undecodable_metadata_is_reported_with_stream_and_version() -> TestResul
         .append(AppendBatch::single(
             id("bad"),
             ExpectedVersion::NO_STREAM,
-            vec![event("E", serde_json::json!({}))],
+            vec![event("E", &serde_json::json!({}))],
         ))
         .await?;
     // Simulate a row written by a foreign tool (inserts are allowed).
@@ -511,7 +501,7 @@ async fn payload_postgres_cannot_store_is_a_validation_error_naming_the_event() 
         .append(AppendBatch::single(
             id("payloads"),
             ExpectedVersion::NO_STREAM,
-            vec![event("E", serde_json::json!({})), bad],
+            vec![event("E", &serde_json::json!({})), bad],
         ))
         .await
         .expect_err("invalid JSON");
@@ -525,20 +515,10 @@ async fn payload_postgres_cannot_store_is_a_validation_error_naming_the_event() 
     Ok(())
 }
 
-async fn listener_pids(store: &PostgresStore) -> Vec<i32> {
-    sqlx::query_scalar(
-        "SELECT pid FROM pg_stat_activity WHERE rtrim(query, ';') = 'LISTEN \"' || $1 || '\"'",
-    )
-    .bind(format!("eventcore_appended_{}", store.schema()))
-    .fetch_all(store.pool())
-    .await
-    .expect("pg_stat_activity")
-}
-
 async fn wait_for<F, Fut>(mut condition: F) -> bool
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
+    Fut: Future<Output = bool>,
 {
     for _ in 0..100 {
         if condition().await {
@@ -555,7 +535,7 @@ async fn notifications_cross_processes_survive_reconnects_and_stop_with_the_stor
     // Polling is slowed to a minute, so a wake-up within seconds can only
     // come from NOTIFY.
     let reader = common::config(writer.schema())
-        .poll_interval(Duration::from_secs(60))
+        .poll_interval(Duration::from_mins(1))
         .connect()
         .await?;
     let mut notifications = reader.subscribe();
@@ -568,7 +548,7 @@ async fn notifications_cross_processes_survive_reconnects_and_stop_with_the_stor
         .append(AppendBatch::single(
             id("n"),
             ExpectedVersion::NO_STREAM,
-            vec![event("E", serde_json::json!({}))],
+            vec![event("E", &serde_json::json!({}))],
         ))
         .await?;
     let position = written.events[0].position;
@@ -594,7 +574,7 @@ async fn notifications_cross_processes_survive_reconnects_and_stop_with_the_stor
         .append(AppendBatch::single(
             id("n"),
             StreamVersion::new(1),
-            vec![event("E", serde_json::json!({}))],
+            vec![event("E", &serde_json::json!({}))],
         ))
         .await?;
     let position = written.events[0].position;
@@ -630,7 +610,7 @@ async fn schema_names_isolate_applications_in_one_database() -> TestResult {
     one.append(AppendBatch::single(
         id("shared-name"),
         ExpectedVersion::NO_STREAM,
-        vec![event("E", serde_json::json!({}))],
+        vec![event("E", &serde_json::json!({}))],
     ))
     .await?;
     assert_eq!(

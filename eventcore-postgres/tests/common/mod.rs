@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use eventcore::StoreError;
+use eventcore::{StoreError, StreamId};
 use eventcore_postgres::{PostgresConfig, PostgresStore, SchemaName, sqlx};
 use tokio::sync::OnceCell;
 
@@ -85,4 +85,28 @@ async fn sweep_stale_schemas() {
             pool.close().await;
         })
         .await;
+}
+
+pub fn id(name: &str) -> StreamId {
+    StreamId::try_new(name).expect("valid stream id")
+}
+
+/// Runs a `SELECT count(*)`-style query; `S.` stands for the store's schema.
+pub async fn count(store: &PostgresStore, sql: &str) -> i64 {
+    let sql = sql.replace("S.", &format!("\"{}\".", store.schema()));
+    sqlx::query_scalar(&sql)
+        .fetch_one(store.pool())
+        .await
+        .expect("count query")
+}
+
+/// Backend pids of the connections listening for this store's appends.
+pub async fn listener_pids(store: &PostgresStore) -> Vec<i32> {
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_stat_activity WHERE rtrim(query, ';') = 'LISTEN \"' || $1 || '\"'",
+    )
+    .bind(format!("eventcore_appended_{}", store.schema()))
+    .fetch_all(store.pool())
+    .await
+    .expect("pg_stat_activity")
 }

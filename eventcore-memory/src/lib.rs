@@ -220,6 +220,21 @@ impl EventStore for MemoryStore {
         Ok(GlobalPosition::new(len as u64))
     }
 
+    async fn count_events(
+        &self,
+        after: GlobalPosition,
+        up_to: GlobalPosition,
+        cap: u64,
+    ) -> Result<u64, StoreError> {
+        // Positions are dense here: the count is the distance, clipped to the log.
+        let len = self.shared.events.read().log.len() as u64;
+        Ok(up_to
+            .value()
+            .min(len)
+            .saturating_sub(after.value())
+            .min(cap))
+    }
+
     fn subscribe(&self) -> EventNotifications {
         self.shared.hub.subscribe()
     }

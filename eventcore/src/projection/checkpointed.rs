@@ -112,7 +112,7 @@ where
         checkpoint: GlobalPosition,
         lease: &Lease,
     ) -> Result<(), ProjectionError> {
-        let decoded = decode_all(&self.serializer, events)?;
+        let decoded = decode_events(&self.serializer, events)?;
         if let Err(source) = self.projection.apply(&decoded).await {
             return Err(ProjectionError::Apply {
                 projection: self.projection.name().to_owned(),
@@ -147,9 +147,11 @@ where
     }
 }
 
-/// Decodes a batch; the first undecodable event fails it (and goes to the
-/// error policy), so nothing is dropped silently.
-pub(crate) fn decode_all<E, Ser>(
+/// Decodes a batch for a projection; the first undecodable event fails it
+/// (and goes to the runner's error policy), so nothing is dropped silently.
+///
+/// For adapters implementing [`CheckpointedProjection`].
+pub fn decode_events<E, Ser>(
     serializer: &Ser,
     events: &[StoredEvent],
 ) -> Result<Vec<RecordedEvent<E>>, ProjectionError>

@@ -56,9 +56,11 @@ pub struct ProjectionHealth {
     pub position: GlobalPosition,
     /// The newest position in the store when last checked.
     pub head: GlobalPosition,
-    /// How far behind the head the projection is, in positions. On stores
-    /// with dense positions (memory, and PostgreSQL without rolled-back
-    /// appends) this is the number of events behind.
+    /// How many events lie between [`position`](Self::position) and
+    /// [`head`](Self::head), counted with
+    /// [`EventStore::count_events`](crate::store::EventStore::count_events)
+    /// (at most a million). It includes events the projection's filter
+    /// skips.
     pub lag: u64,
     /// Time since the runner last processed an event, if it ever did.
     pub since_last_event: Option<Duration>,

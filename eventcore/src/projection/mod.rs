@@ -75,7 +75,7 @@ mod set;
 
 use std::future::Future;
 
-pub use checkpointed::{AtLeastOnce, CheckpointedProjection};
+pub use checkpointed::{AtLeastOnce, CheckpointedProjection, decode_events};
 pub use health::{ProjectionHealth, ProjectionStatus, SkippedEvent};
 pub use policy::ErrorPolicy;
 pub use runner::{ProjectionHandle, ProjectionRunner, RunnerConfig};

@@ -137,6 +137,7 @@ where
             lease_renew_at: Instant::now(),
             position: None,
             rebuilds_done: 0,
+            lag_counted_at: None,
         };
         let join = tokio::spawn(task.run());
         ProjectionHandle {
@@ -303,7 +304,15 @@ struct Task<S, C> {
     /// The processed position; `None` until loaded after taking the lease.
     position: Option<GlobalPosition>,
     rebuilds_done: u64,
+    lag_counted_at: Option<Instant>,
 }
+
+/// The most events [`ProjectionHealth::lag`] counts; a bigger backlog is
+/// reported as this many.
+const LAG_CAP: u64 = 1_000_000;
+
+/// How often the lag is recounted while catching up.
+const LAG_REFRESH: Duration = Duration::from_millis(250);
 
 impl<S, C> Task<S, C>
 where
@@ -371,10 +380,7 @@ where
                 .store
                 .read_all(position, &filter, self.config.batch_size)
                 .await?;
-            self.state.send_modify(|s| {
-                s.health.head = head;
-                s.health.lag = head.value().saturating_sub(position.value());
-            });
+            self.refresh_lag(position, head).await?;
             let Some(last) = batch.last().map(StoredEvent::position) else {
                 // Everything up to `head` is either processed or filtered out.
                 if head > position {
@@ -479,9 +485,39 @@ where
     fn publish_position(&mut self, position: GlobalPosition) {
         self.position = Some(position);
         self.state.send_modify(|s| {
+            if position >= s.health.head {
+                s.health.lag = 0;
+            }
             s.health.position = position;
-            s.health.lag = s.health.head.value().saturating_sub(position.value());
         });
+    }
+
+    /// Records the head and how many events lie between `position` and it.
+    /// Counting costs a query on some stores, so it is redone at most every
+    /// [`LAG_REFRESH`] while behind, and capped at [`LAG_CAP`].
+    async fn refresh_lag(
+        &mut self,
+        position: GlobalPosition,
+        head: GlobalPosition,
+    ) -> Result<(), ProjectionError> {
+        let due = self
+            .lag_counted_at
+            .is_none_or(|at| at.elapsed() >= LAG_REFRESH);
+        let lag = if position >= head {
+            Some(0)
+        } else if due {
+            self.lag_counted_at = Some(Instant::now());
+            Some(self.store.count_events(position, head, LAG_CAP).await?)
+        } else {
+            None
+        };
+        self.state.send_modify(|s| {
+            s.health.head = head;
+            if let Some(lag) = lag {
+                s.health.lag = lag;
+            }
+        });
+        Ok(())
     }
 
     async fn save_progress(&mut self, position: GlobalPosition) -> Result<(), ProjectionError> {
@@ -571,8 +607,11 @@ where
             let error = match self.projection.apply_batch(batch, checkpoint, &lease).await {
                 Ok(()) => {
                     self.publish_position(checkpoint);
-                    self.state
-                        .send_modify(|s| s.last_event = Some(Instant::now()));
+                    let applied = batch.len() as u64;
+                    self.state.send_modify(|s| {
+                        s.last_event = Some(Instant::now());
+                        s.health.lag = s.health.lag.saturating_sub(applied);
+                    });
                     return Ok(Outcome::Applied);
                 }
                 Err(e) if is_lease_lost(&e) => {

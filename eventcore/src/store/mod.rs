@@ -36,7 +36,16 @@ use crate::{
 ///   fails the whole batch with [`StoreError::VersionConflict`].
 /// - **Dense versions.** A stream's events have versions `1..=n`.
 /// - **Gap-safe global order.** [`read_all`](Self::read_all) never returns an
-///   event at position `p` and later reveals one at a position `< p`.
+///   event at position `p` and later reveals one at a position `< p`. To
+///   guarantee this a store may hold back just-committed events while
+///   older transactions are still open, so `read_all` and
+///   [`head_position`](Self::head_position) can briefly lag an append that
+///   has already returned (PostgreSQL waits a bounded time for them).
+///
+/// Payloads are JSON text. A store may refuse text that is not valid JSON
+/// (PostgreSQL does) and may normalise whitespace and key order (PostgreSQL's
+/// `jsonb` does), so compare payloads as JSON values, not as strings. A store
+/// may also limit the size of one batch; it says so in its docs.
 ///
 /// The conformance suite (feature `conformance`) checks all of this.
 pub trait EventStore: Send + Sync {
@@ -87,6 +96,35 @@ pub trait EventStore: Send + Sync {
     /// return ([`GlobalPosition::START`] for an empty store).
     fn head_position(&self) -> impl Future<Output = Result<GlobalPosition, StoreError>> + Send;
 
+    /// Counts the events with positions in `(after, up_to]`, stopping at
+    /// `cap`: how far a reader at `after` is behind. Positions may have
+    /// gaps, so this is not `up_to - after` in general.
+    ///
+    /// The default pages through [`read_all`](Self::read_all); stores
+    /// override it with something cheaper.
+    fn count_events(
+        &self,
+        after: GlobalPosition,
+        up_to: GlobalPosition,
+        cap: u64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        async move {
+            const PAGE: usize = 1_000;
+            let filter = EventFilter::all();
+            let (mut count, mut from) = (0_u64, after);
+            while count < cap && from < up_to {
+                let page = self.read_all(from, &filter, PAGE).await?;
+                let Some(last) = page.last() else { break };
+                from = last.position();
+                count += page.iter().take_while(|e| e.position() <= up_to).count() as u64;
+                if page.len() < PAGE {
+                    break;
+                }
+            }
+            Ok(count.min(cap))
+        }
+    }
+
     /// Subscribes to live notifications of new events.
     fn subscribe(&self) -> EventNotifications;
 }
@@ -132,6 +170,15 @@ impl<S: EventStore + ?Sized> EventStore for std::sync::Arc<S> {
 
     fn head_position(&self) -> impl Future<Output = Result<GlobalPosition, StoreError>> + Send {
         (**self).head_position()
+    }
+
+    fn count_events(
+        &self,
+        after: GlobalPosition,
+        up_to: GlobalPosition,
+        cap: u64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        (**self).count_events(after, up_to, cap)
     }
 
     fn subscribe(&self) -> EventNotifications {
@@ -180,6 +227,15 @@ impl<S: EventStore + ?Sized> EventStore for &S {
 
     fn head_position(&self) -> impl Future<Output = Result<GlobalPosition, StoreError>> + Send {
         (**self).head_position()
+    }
+
+    fn count_events(
+        &self,
+        after: GlobalPosition,
+        up_to: GlobalPosition,
+        cap: u64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        (**self).count_events(after, up_to, cap)
     }
 
     fn subscribe(&self) -> EventNotifications {

@@ -187,16 +187,15 @@ async fn injected_conflict<S: EventStore>(inner: &S, batch: &AppendBatch) -> Opt
         ExpectedVersion::Exact(v) => Some((w.stream_id().clone(), v)),
         ExpectedVersion::Any => None,
     });
-    let (stream, expected) = match checked {
-        Some(found) => found,
-        None => {
-            let first = batch.writes().first()?;
-            let current = inner
-                .stream_version(first.stream_id())
-                .await
-                .unwrap_or_default();
-            (first.stream_id().clone(), current)
-        }
+    let (stream, expected) = if let Some(found) = checked {
+        found
+    } else {
+        let first = batch.writes().first()?;
+        let current = inner
+            .stream_version(first.stream_id())
+            .await
+            .unwrap_or_default();
+        (first.stream_id().clone(), current)
     };
     Some(StoreError::VersionConflict {
         stream,
@@ -245,6 +244,15 @@ impl<S: EventStore> EventStore for ChaosStore<S> {
 
     async fn head_position(&self) -> Result<GlobalPosition, StoreError> {
         self.inner.head_position().await
+    }
+
+    async fn count_events(
+        &self,
+        after: GlobalPosition,
+        up_to: GlobalPosition,
+        cap: u64,
+    ) -> Result<u64, StoreError> {
+        self.inner.count_events(after, up_to, cap).await
     }
 
     fn subscribe(&self) -> EventNotifications {
@@ -321,6 +329,15 @@ impl<S: EventStore> EventStore for ConflictingStore<S> {
 
     async fn head_position(&self) -> Result<GlobalPosition, StoreError> {
         self.inner.head_position().await
+    }
+
+    async fn count_events(
+        &self,
+        after: GlobalPosition,
+        up_to: GlobalPosition,
+        cap: u64,
+    ) -> Result<u64, StoreError> {
+        self.inner.count_events(after, up_to, cap).await
     }
 
     fn subscribe(&self) -> EventNotifications {

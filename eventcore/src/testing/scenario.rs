@@ -123,7 +123,6 @@ where
 }
 
 /// Starts a scenario from an empty store.
-#[must_use]
 pub fn given_no_events<E: Event>() -> Given<E> {
     Given {
         store: Fixture::default(),
@@ -159,8 +158,15 @@ impl<E: Event> Given<E> {
 /// The outcome of a scenario's command, ready to be checked.
 #[must_use = "check the outcome with a `then_*` method"]
 pub struct When<C: CommandLogic> {
-    outcome: Result<Vec<(StreamId, C::Event)>, CommandError<C::Error>>,
+    outcome: Outcome<C>,
 }
+
+/// What a scenario's command did: the events it emitted, each with its
+/// stream, or why it failed.
+pub type Outcome<C> = Result<
+    Vec<(StreamId, <C as crate::command::Command>::Event)>,
+    CommandError<<C as CommandLogic>::Error>,
+>;
 
 impl<C: CommandLogic> When<C>
 where
@@ -214,10 +220,11 @@ where
     ///
     /// If it succeeded or failed differently.
     #[track_caller]
-    pub fn then_fails_with(self, expected: C::Error)
+    pub fn then_fails_with(self, expected: impl Into<C::Error>)
     where
         C::Error: PartialEq,
     {
+        let expected: C::Error = expected.into();
         match self.outcome {
             Err(CommandError::Rejected(actual)) if actual == expected => {}
             Err(CommandError::Rejected(actual)) => panic!(
@@ -256,7 +263,7 @@ where
     /// # Errors
     ///
     /// The command's failure.
-    pub fn into_result(self) -> Result<Vec<(StreamId, C::Event)>, CommandError<C::Error>> {
+    pub fn into_result(self) -> Outcome<C> {
         self.outcome
     }
 }

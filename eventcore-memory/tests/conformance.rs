@@ -1,5 +1,7 @@
 //! The shared adapter conformance suite, run against the in-memory store.
 
+#![cfg(test)]
+
 use std::convert::Infallible;
 
 use eventcore_memory::MemoryStore;

@@ -2,6 +2,8 @@
 //! recorded events never change, stream versions only grow (densely), and
 //! the order of events is deterministic.
 
+#![cfg(test)]
+
 use eventcore::{
     EventMetadata, GlobalPosition, SerializedEvent, StreamId, StreamVersion,
     store::{

@@ -114,6 +114,12 @@ async fn every_hot_query_uses_an_index() {
             "(0, 100, 'stream-7-')",
         ),
         ("head_position", "", sql.head_position.as_str(), ""),
+        (
+            "count_events",
+            "(bigint, bigint, bigint)",
+            sql.count_events.as_str(),
+            "(0, 9223372036854775807, 1000000)",
+        ),
     ];
     for (name, types, query, args) in cases {
         let plan = explain(&store, name, types, query, args).await;

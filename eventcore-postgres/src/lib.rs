@@ -143,6 +143,7 @@ mod error;
 mod follow;
 mod migrate;
 mod projection;
+mod read_model;
 mod schema;
 mod store;
 
@@ -150,6 +151,7 @@ mod store;
 mod explain;
 
 pub use config::PostgresConfig;
+pub use read_model::{PostgresProjection, Transactional};
 pub use schema::SchemaName;
 pub use store::{MAX_EVENTS_PER_APPEND, PostgresStore};
 

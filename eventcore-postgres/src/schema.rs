@@ -120,6 +120,7 @@ pub(crate) struct Statements {
     /// Indexed by `[has_prefix as usize][has_types as usize]`.
     pub read_all: [[String; 2]; 2],
     pub head_position: String,
+    pub count_events: String,
     pub load_checkpoint: String,
     pub save_checkpoint: String,
     pub save_checkpoint_fenced: String,
@@ -177,6 +178,10 @@ impl Statements {
                 "SELECT stream_id, version FROM {s}.streams WHERE stream_id = ANY($1)"
             ),
             stream_version: format!("SELECT version FROM {s}.streams WHERE stream_id = $1"),
+            count_events: format!(
+                "SELECT count(*) FROM (SELECT 1 FROM {s}.events \
+                 WHERE global_position > $1 AND global_position <= $2 LIMIT $3) AS capped"
+            ),
             read_all: [
                 [read_all(false, false), read_all(false, true)],
                 [read_all(true, false), read_all(true, true)],

@@ -694,6 +694,26 @@ impl EventStore for PostgresStore {
         }
     }
 
+    #[tracing::instrument(name = "eventcore_postgres.count_events", skip_all, fields(after = %after, up_to = %up_to))]
+    async fn count_events(
+        &self,
+        after: GlobalPosition,
+        up_to: GlobalPosition,
+        cap: u64,
+    ) -> Result<u64, StoreError> {
+        if up_to <= after || cap == 0 {
+            return Ok(0);
+        }
+        let count: i64 = sqlx::query_scalar(&self.shared.sql.count_events)
+            .bind(position_param(after)?)
+            .bind(position_param(up_to)?)
+            .bind(i64::try_from(cap).unwrap_or(i64::MAX))
+            .fetch_one(&self.shared.pool)
+            .await
+            .map_err(|e| self.shared.limits.map("count_events", e))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     fn subscribe(&self) -> EventNotifications {
         let span = tracing::debug_span!("eventcore_postgres.subscribe");
         let _entered = span.enter();

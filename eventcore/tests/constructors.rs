@@ -2,6 +2,8 @@
 //! round-trips through serde; invalid input is rejected with a message that
 //! names the rule.
 
+#![cfg(test)]
+
 use eventcore::{
     EventId, EventMetadata, GlobalPosition, StreamId, StreamVersion, Timestamp, UserId,
     ValidationError, testing::strategies,

@@ -1,5 +1,7 @@
 //! Round-trip and failure properties of the default JSON serializer.
 
+#![cfg(test)]
+
 use eventcore::{
     Event, EventMetadata, EventSerializer, GlobalPosition, JsonSerializer, SerializationError,
     StreamId, StreamVersion, store::StoredEvent,

@@ -1,6 +1,8 @@
 //! Given/when/then tests for every banking command, including each business
 //! rule's failure.
 
+#![cfg(test)]
+
 use eventcore::{CommandError, testing::given, testing::given_no_events};
 use eventcore_examples::banking::{
     AccountId, Amount, BankError, BankEvent, Deposit, Money, OpenAccount, Owner, TransferMoney,

@@ -1,6 +1,8 @@
 //! Valid input can always be constructed; invalid raw data is rejected with
 //! a message naming the value and the rule.
 
+#![cfg(test)]
+
 use eventcore_examples::banking::{AccountId, Amount, Money, Owner, TransferMoney};
 use proptest::prelude::*;
 

@@ -2,6 +2,8 @@
 //! concurrent transfers keep the books consistent, and read-only streams take
 //! part in the concurrency check so write skew is impossible.
 
+#![cfg(test)]
+
 use std::{
     collections::{HashMap, HashSet},
     sync::{

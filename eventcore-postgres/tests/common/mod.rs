@@ -1,4 +1,5 @@
 //! Shared helpers: every test gets its own freshly migrated schema.
+#![cfg(test)]
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use std::time::Duration;

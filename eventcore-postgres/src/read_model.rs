@@ -1,0 +1,227 @@
+//! Exactly-once projections for read models kept in the same database.
+
+use std::future::Future;
+
+use eventcore::{
+    Event, EventSerializer, GlobalPosition, JsonSerializer, ProjectionError, RecordedEvent,
+    projection::{CheckpointedProjection, decode_events},
+    store::{CheckpointStore, EventFilter, Lease, StoredEvent},
+};
+use sqlx::PgConnection;
+
+use crate::PostgresStore;
+
+/// A projection whose read model lives in the same PostgreSQL database as
+/// the events.
+///
+/// [`apply`](Self::apply) is handed the transaction in which the runner also
+/// saves the checkpoint, so the read-model update and the checkpoint commit
+/// together or not at all: after a crash, no event is applied twice and
+/// none is lost (**exactly-once effects**). Run it through
+/// [`Transactional`]:
+///
+/// ```no_run
+/// use eventcore::{Event, RecordedEvent};
+/// use eventcore::projection::{ProjectionRunner, RunnerConfig};
+/// use eventcore_postgres::{PostgresProjection, PostgresStore, Transactional, sqlx};
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Clone, Debug, Serialize, Deserialize, Event)]
+/// # enum BankEvent { Deposited { amount: i64 } }
+///
+/// struct Totals;
+///
+/// impl PostgresProjection for Totals {
+///     type Event = BankEvent;
+///     type Error = sqlx::Error;
+///
+///     fn name(&self) -> &str {
+///         "totals"
+///     }
+///
+///     async fn apply(
+///         &mut self,
+///         tx: &mut sqlx::PgConnection,
+///         events: &[RecordedEvent<BankEvent>],
+///     ) -> Result<(), sqlx::Error> {
+///         for event in events {
+///             let BankEvent::Deposited { amount } = event.payload();
+///             sqlx::query("INSERT INTO totals (stream, total) VALUES ($1, $2) \
+///                          ON CONFLICT (stream) DO UPDATE SET total = totals.total + $2")
+///                 .bind(event.stream_id().as_str())
+///                 .bind(amount)
+///                 .execute(&mut *tx)
+///                 .await?;
+///         }
+///         Ok(())
+///     }
+///
+///     async fn reset(&mut self, tx: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+///         sqlx::query("DELETE FROM totals").execute(&mut *tx).await?;
+///         Ok(())
+///     }
+/// }
+///
+/// # async fn run(store: PostgresStore) -> Result<(), eventcore::ProjectionError> {
+/// let projection = Transactional::new(store.clone(), Totals);
+/// let handle = ProjectionRunner::with_checkpointed(store, projection, RunnerConfig::default()).start();
+/// # handle.shutdown().await
+/// # }
+/// ```
+pub trait PostgresProjection: Send + 'static {
+    /// The events this projection decodes.
+    type Event: Event;
+
+    /// The projection's failure type (often `sqlx::Error` or a wrapper).
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// A stable, unique name: it keys the checkpoint and the lease.
+    fn name(&self) -> &str;
+
+    /// Which events to read. The default is every event whose type name is
+    /// one of [`Event::EVENT_TYPES`].
+    fn filter(&self) -> EventFilter {
+        EventFilter::all().with_event_types(Self::Event::EVENT_TYPES.iter().copied())
+    }
+
+    /// Applies a batch inside `tx`; the checkpoint is saved in the same
+    /// transaction afterwards.
+    fn apply(
+        &mut self,
+        tx: &mut PgConnection,
+        events: &[RecordedEvent<Self::Event>],
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Clears the read model inside `tx`, before a rebuild.
+    fn reset(
+        &mut self,
+        tx: &mut PgConnection,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// Runs a [`PostgresProjection`] with its checkpoint committed in the same
+/// transaction as its read-model update.
+#[derive(Debug)]
+pub struct Transactional<P, Ser = JsonSerializer> {
+    store: PostgresStore,
+    projection: P,
+    serializer: Ser,
+}
+
+impl<P> Transactional<P> {
+    /// Wraps `projection`; its checkpoint and lease live in `store`.
+    pub const fn new(store: PostgresStore, projection: P) -> Self {
+        Self {
+            store,
+            projection,
+            serializer: JsonSerializer,
+        }
+    }
+}
+
+impl<P, Ser> Transactional<P, Ser> {
+    /// Uses `serializer` to decode events.
+    pub fn with_serializer<T>(self, serializer: T) -> Transactional<P, T> {
+        Transactional {
+            store: self.store,
+            projection: self.projection,
+            serializer,
+        }
+    }
+
+    /// The wrapped projection.
+    pub const fn projection(&self) -> &P {
+        &self.projection
+    }
+}
+
+impl<P: PostgresProjection, Ser> Transactional<P, Ser> {
+    fn failed(&self, position: GlobalPosition, source: P::Error) -> ProjectionError {
+        ProjectionError::Apply {
+            projection: self.projection.name().to_owned(),
+            position,
+            source: Box::new(source),
+        }
+    }
+
+    fn store_error(&self, operation: &'static str, error: sqlx::Error) -> ProjectionError {
+        self.store.shared.limits.map(operation, error).into()
+    }
+}
+
+impl<P, Ser> CheckpointedProjection for Transactional<P, Ser>
+where
+    P: PostgresProjection,
+    Ser: EventSerializer,
+{
+    fn name(&self) -> &str {
+        self.projection.name()
+    }
+
+    fn filter(&self) -> EventFilter {
+        self.projection.filter()
+    }
+
+    async fn load_checkpoint(&mut self) -> Result<Option<GlobalPosition>, ProjectionError> {
+        Ok(self.store.load_checkpoint(self.projection.name()).await?)
+    }
+
+    async fn apply_batch(
+        &mut self,
+        events: &[StoredEvent],
+        checkpoint: GlobalPosition,
+        lease: &Lease,
+    ) -> Result<(), ProjectionError> {
+        let decoded = decode_events::<P::Event, _>(&self.serializer, events)?;
+        let first = events.first().map_or(checkpoint, StoredEvent::position);
+        let mut tx = self
+            .store
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| self.store_error("begin", e))?;
+        if let Err(source) = self.projection.apply(&mut tx, &decoded).await {
+            // Dropping `tx` rolls the read-model changes back.
+            return Err(self.failed(first, source));
+        }
+        let name = self.projection.name().to_owned();
+        self.store
+            .save_checkpoint_in(&mut tx, &name, checkpoint, Some(lease))
+            .await?;
+        tx.commit()
+            .await
+            .map_err(|e| self.store_error("commit", e))?;
+        Ok(())
+    }
+
+    async fn save_checkpoint(
+        &mut self,
+        checkpoint: GlobalPosition,
+        lease: &Lease,
+    ) -> Result<(), ProjectionError> {
+        let name = self.projection.name().to_owned();
+        Ok(self
+            .store
+            .save_checkpoint(&name, checkpoint, Some(lease))
+            .await?)
+    }
+
+    async fn reset(&mut self, lease: &Lease) -> Result<(), ProjectionError> {
+        let mut tx = self
+            .store
+            .pool()
+            .begin()
+            .await
+            .map_err(|e| self.store_error("begin", e))?;
+        if let Err(source) = self.projection.reset(&mut tx).await {
+            return Err(self.failed(GlobalPosition::START, source));
+        }
+        let name = self.projection.name().to_owned();
+        self.store
+            .save_checkpoint_in(&mut tx, &name, GlobalPosition::START, Some(lease))
+            .await?;
+        tx.commit()
+            .await
+            .map_err(|e| self.store_error("commit", e))?;
+        Ok(())
+    }
+}

@@ -28,11 +28,13 @@
 
 mod commands;
 mod events;
+mod pg_projection;
 mod projection;
 mod types;
 
 pub use commands::{BankError, Deposit, OpenAccount, TransferMoney, Withdraw};
 pub use events::{Account, BankEvent};
+pub use pg_projection::PgBalanceTable;
 pub use projection::BalanceProjection;
 pub use types::{AccountId, Amount, Money, Owner};
 

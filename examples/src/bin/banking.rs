@@ -10,14 +10,15 @@ use std::{
 
 use eventcore::{
     CommandError, CommandExecutor, EventId, RetryPolicy,
-    projection::{ProjectionRunner, RunnerConfig},
+    projection::{ProjectionHandle, ProjectionRunner, RunnerConfig},
     store::{CheckpointStore, EventStore, LeaseStore},
 };
 use eventcore_examples::banking::{
-    self, AccountId, Amount, BalanceProjection, BankError, Money, OpenAccount, Owner, TransferMoney,
+    self, AccountId, Amount, BalanceProjection, BankError, Money, OpenAccount, Owner,
+    PgBalanceTable, TransferMoney,
 };
 use eventcore_memory::MemoryStore;
-use eventcore_postgres::PostgresStore;
+use eventcore_postgres::{PostgresStore, Transactional};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 const ACCOUNTS: usize = 10;
@@ -34,13 +35,20 @@ async fn main() -> DemoResult {
             println!("EventCore banking demo on PostgreSQL ({})", redact(&url));
             let store = PostgresStore::connect(&url).await?;
             store.migrate().await?;
-            run(store).await
+            // The balance table commits with its checkpoint: exactly-once.
+            let table = PgBalanceTable::create(&store).await?;
+            let runner = ProjectionRunner::with_checkpointed(
+                store.clone(),
+                Transactional::new(store.clone(), table.clone()),
+                RunnerConfig::default(),
+            );
+            run(store, Some((table, runner.start()))).await
         }
         _ => {
             println!(
                 "EventCore banking demo on the in-memory store (set DATABASE_URL for PostgreSQL)"
             );
-            run(MemoryStore::new()).await
+            run(MemoryStore::new(), None).await
         }
     }
 }
@@ -59,7 +67,7 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn run<S>(store: S) -> DemoResult
+async fn run<S>(store: S, table: Option<(PgBalanceTable, ProjectionHandle)>) -> DemoResult
 where
     S: EventStore + CheckpointStore + LeaseStore + Clone + 'static,
 {
@@ -116,27 +124,50 @@ where
     );
 
     let mut total = Money::ZERO;
-    println!("\n{:<28} {:>12} {:>12}", "account", "folded", "projection");
+    println!(
+        "\n{:<28} {:>12} {:>12} {:>12}",
+        "account", "folded", "projection", "pg table"
+    );
     let head = store.head_position().await?;
-    let caught_up = projection
+    let mut caught_up = projection
         .wait_for_position(head, Duration::from_secs(30))
         .await;
+    if let Some((_, handle)) = &table {
+        caught_up &= handle
+            .wait_for_position(head, Duration::from_secs(30))
+            .await;
+    }
+    let show = |m: Option<Money>| m.map_or_else(|| "-".to_owned(), |m| m.to_string());
     for account in &accounts {
         let balance = banking::balance(&store, account).await?;
-        let projected = balances
-            .balance(account)
-            .map_or_else(|| "-".to_owned(), |m| m.to_string());
+        let in_table = match &table {
+            Some((table, _)) => {
+                let row = table.balance(account).await?;
+                if row != Some(balance) {
+                    return Err(format!(
+                        "the balance table disagrees with the stream for {account}"
+                    )
+                    .into());
+                }
+                show(row)
+            }
+            None => "n/a".to_owned(),
+        };
         println!(
-            "{:<28} {:>12} {:>12}",
+            "{:<28} {:>12} {:>12} {:>12}",
             account.to_string(),
             balance.to_string(),
-            projected
+            show(balances.balance(account)),
+            in_table
         );
         total = total.checked_add(balance).ok_or("total overflow")?;
     }
     let expected = Money::try_from_cents(OPENING_BALANCE_CENTS * ACCOUNTS as i64)?;
     println!("{:<28} {:>12}", "total", total.to_string());
     projection.shutdown().await?;
+    if let Some((_, handle)) = table {
+        handle.shutdown().await?;
+    }
 
     if total != expected {
         return Err(format!("invariant broken: total {total}, expected {expected}").into());
@@ -150,7 +181,7 @@ where
         }
     }
     println!(
-        "\ntotal conserved ({expected}); no balance below zero (Money cannot be negative); projection agrees with every account"
+        "\ntotal conserved ({expected}); no balance below zero (Money cannot be negative); the projections agree with every account"
     );
     Ok(())
 }

@@ -129,116 +129,73 @@ pub trait EventStore: Send + Sync {
     fn subscribe(&self) -> EventNotifications;
 }
 
-/// Shared ownership: an `Arc` of a store is a store.
-impl<S: EventStore + ?Sized> EventStore for std::sync::Arc<S> {
-    fn read_streams(
-        &self,
-        streams: &[StreamId],
-    ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send {
-        (**self).read_streams(streams)
-    }
+/// Implements [`EventStore`] for a pointer type by forwarding to the pointee.
+macro_rules! forward_event_store {
+    ($(#[$doc:meta])* $pointer:ty) => {
+        $(#[$doc])*
+        impl<S: EventStore + ?Sized> EventStore for $pointer {
+            fn read_streams(
+                &self,
+                streams: &[StreamId],
+            ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send {
+                (**self).read_streams(streams)
+            }
 
-    fn append(
-        &self,
-        batch: AppendBatch,
-    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send {
-        (**self).append(batch)
-    }
+            fn append(
+                &self,
+                batch: AppendBatch,
+            ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send {
+                (**self).append(batch)
+            }
 
-    fn stream_version(
-        &self,
-        stream: &StreamId,
-    ) -> impl Future<Output = Result<StreamVersion, StoreError>> + Send {
-        (**self).stream_version(stream)
-    }
+            fn stream_version(
+                &self,
+                stream: &StreamId,
+            ) -> impl Future<Output = Result<StreamVersion, StoreError>> + Send {
+                (**self).stream_version(stream)
+            }
 
-    fn stream_exists(
-        &self,
-        stream: &StreamId,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        (**self).stream_exists(stream)
-    }
+            fn stream_exists(
+                &self,
+                stream: &StreamId,
+            ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+                (**self).stream_exists(stream)
+            }
 
-    fn read_all(
-        &self,
-        after: GlobalPosition,
-        filter: &EventFilter,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<StoredEvent>, StoreError>> + Send {
-        (**self).read_all(after, filter, limit)
-    }
+            fn read_all(
+                &self,
+                after: GlobalPosition,
+                filter: &EventFilter,
+                limit: usize,
+            ) -> impl Future<Output = Result<Vec<StoredEvent>, StoreError>> + Send {
+                (**self).read_all(after, filter, limit)
+            }
 
-    fn head_position(&self) -> impl Future<Output = Result<GlobalPosition, StoreError>> + Send {
-        (**self).head_position()
-    }
+            fn head_position(&self) -> impl Future<Output = Result<GlobalPosition, StoreError>> + Send {
+                (**self).head_position()
+            }
 
-    fn count_events(
-        &self,
-        after: GlobalPosition,
-        up_to: GlobalPosition,
-        cap: u64,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        (**self).count_events(after, up_to, cap)
-    }
+            fn count_events(
+                &self,
+                after: GlobalPosition,
+                up_to: GlobalPosition,
+                cap: u64,
+            ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+                (**self).count_events(after, up_to, cap)
+            }
 
-    fn subscribe(&self) -> EventNotifications {
-        (**self).subscribe()
-    }
+            fn subscribe(&self) -> EventNotifications {
+                (**self).subscribe()
+            }
+        }
+    };
 }
 
-/// Borrowing: a reference to a store is a store.
-impl<S: EventStore + ?Sized> EventStore for &S {
-    fn read_streams(
-        &self,
-        streams: &[StreamId],
-    ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send {
-        (**self).read_streams(streams)
-    }
-
-    fn append(
-        &self,
-        batch: AppendBatch,
-    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send {
-        (**self).append(batch)
-    }
-
-    fn stream_version(
-        &self,
-        stream: &StreamId,
-    ) -> impl Future<Output = Result<StreamVersion, StoreError>> + Send {
-        (**self).stream_version(stream)
-    }
-
-    fn stream_exists(
-        &self,
-        stream: &StreamId,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        (**self).stream_exists(stream)
-    }
-
-    fn read_all(
-        &self,
-        after: GlobalPosition,
-        filter: &EventFilter,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<StoredEvent>, StoreError>> + Send {
-        (**self).read_all(after, filter, limit)
-    }
-
-    fn head_position(&self) -> impl Future<Output = Result<GlobalPosition, StoreError>> + Send {
-        (**self).head_position()
-    }
-
-    fn count_events(
-        &self,
-        after: GlobalPosition,
-        up_to: GlobalPosition,
-        cap: u64,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        (**self).count_events(after, up_to, cap)
-    }
-
-    fn subscribe(&self) -> EventNotifications {
-        (**self).subscribe()
-    }
-}
+forward_event_store!(
+    /// Shared ownership: an `Arc` of a store is a store.
+    std::sync::Arc<S>
+);
+forward_event_store!(
+    /// Borrowing: a reference to a store is a store.
+    &S
+);

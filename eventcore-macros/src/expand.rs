@@ -2,7 +2,7 @@
 //! (or the `crate = ..` override) and `::core`, carries
 //! `#[automatically_derived]`, and never unwraps.
 
-use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{DeriveInput, GenericParam, Generics, Lifetime, LifetimeParam, Type, spanned::Spanned};
 
@@ -113,9 +113,28 @@ impl<'a> Context<'a> {
         quote!(::core::marker::PhantomData<fn() -> #command_ty>)
     }
 
-    /// Whether the handles struct needs a marker field to use its generics.
+    fn streams_phantom(&self) -> TokenStream {
+        let command_ty = &self.command_ty;
+        let lifetime = &self.lifetime;
+        quote!(::core::marker::PhantomData<(&#lifetime (), fn() -> #command_ty)>)
+    }
+
+    /// Whether the handles struct needs a marker field to use its generics
+    /// (only when it has no handle at all, which is an error reported
+    /// elsewhere).
     fn streams_need_phantom(&self) -> bool {
-        self.has_generics && self.input.streams.is_empty() && self.input.resolver.is_none()
+        self.input.streams.is_empty() && !self.has_discovered()
+    }
+
+    /// Whether the handles struct gets a `discovered` field. Not when a
+    /// `#[stream]` field already has that name (reported in `valid`).
+    fn has_discovered(&self) -> bool {
+        self.input.resolver.is_some()
+            && !self
+                .input
+                .streams
+                .iter()
+                .any(|f| f.ident == valid::DISCOVERED_FIELD)
     }
 }
 
@@ -137,14 +156,14 @@ fn streams_struct(cx: &Context<'_>) -> TokenStream {
             pub #field_ident: #field_ty,
         }
     });
-    let discovered_field = cx.input.resolver.map(|_| {
+    let discovered_field = cx.has_discovered().then(|| {
         let field = format_ident!("{}", valid::DISCOVERED_FIELD);
         quote! {
             /// Handles for the streams the command's `StreamResolver` discovered.
             pub #field: #private::StreamHandles<#lifetime, #command_ty>,
         }
     });
-    let phantom = cx.phantom();
+    let phantom = cx.streams_phantom();
     let streams_phantom = cx
         .streams_need_phantom()
         .then(|| quote!(#[doc(hidden)] pub __command: #phantom,));
@@ -177,10 +196,6 @@ fn command_impl(cx: &Context<'_>) -> TokenStream {
         ..
     } = cx;
     let streams = &cx.input.streams;
-    let assertions = streams.iter().map(|field| {
-        let ty = field.ty;
-        quote_spanned!(ty.span()=> #private::assert_stream_field::<#ty>();)
-    });
     let declares = streams.iter().map(|field| {
         let field_ident = field.ident;
         let ty = field.ty;
@@ -192,7 +207,7 @@ fn command_impl(cx: &Context<'_>) -> TokenStream {
         let value = quote_spanned!(ty.span()=> <#ty as #private::StreamField>::handles::<Self>(&self.#field_ident, access));
         quote!(#field_ident: #value,)
     });
-    let build_discovered = cx.input.resolver.map(|_| {
+    let build_discovered = cx.has_discovered().then(|| {
         let field = format_ident!("{}", valid::DISCOVERED_FIELD);
         quote!(#field: #private::discovered::<Self>(access),)
     });
@@ -200,7 +215,8 @@ fn command_impl(cx: &Context<'_>) -> TokenStream {
         .streams_need_phantom()
         .then(|| quote!(__command: ::core::marker::PhantomData,));
     let discover = cx.input.resolver.map(|span| {
-        let assertion = quote_spanned!(span=> #private::assert_resolver::<Self>(););
+        let resolve =
+            quote_spanned!(span=> <Self as #private::StreamResolver>::resolve(self, state));
         quote! {
             fn discover_streams(
                 &self,
@@ -209,8 +225,7 @@ fn command_impl(cx: &Context<'_>) -> TokenStream {
             where
                 Self: #private::CommandState,
             {
-                #assertion
-                <Self as #private::StreamResolver>::resolve(self, state)
+                #resolve
             }
         }
     });
@@ -224,7 +239,6 @@ fn command_impl(cx: &Context<'_>) -> TokenStream {
             const NAME: &'static str = #name;
 
             fn declare_streams(&self, streams: &mut #private::StreamDeclarations) {
-                #(#assertions)*
                 #(#declares)*
             }
 
@@ -290,9 +304,16 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
     let init_phantom = cx
         .has_generics
         .then(|| quote!(__command: ::core::marker::PhantomData,));
-    let fold_assertions = stateful.iter().map(
-        |(_, state)| quote_spanned!(state.span()=> #private::assert_fold::<#state, #event>();),
-    );
+    // `T: Fold<Event>` bounds, spanned at each state type: the generated
+    // assertion for `state = T`, reported once, at the attribute.
+    let mut fold_generics = cx.generics.clone();
+    let fold_bounds = fold_generics.make_where_clause();
+    for (_, state) in &stateful {
+        let bound = respan(quote!(#private::Fold<#event>), state.span());
+        fold_bounds
+            .predicates
+            .push(syn::parse_quote!(#state: #bound));
+    }
     let folds = stateful.iter().map(|(field, state)| {
         let field_ident = field.ident;
         let ty = field.ty;
@@ -306,6 +327,7 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
     });
     let vis = cx.input.vis;
     let (impl_generics, ty_generics, where_clause) = cx.generics.split_for_impl();
+    let (_, _, impl_where_clause) = fold_generics.split_for_impl();
     Some(quote! {
         #[doc = #doc]
         #vis struct #state_ident #impl_generics #where_clause {
@@ -314,11 +336,10 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
         }
 
         #[automatically_derived]
-        impl #impl_generics #private::CommandState for #command_ty #where_clause {
+        impl #impl_generics #private::CommandState for #command_ty #impl_where_clause {
             type State = #state_ident #ty_generics;
 
-            fn initial_state(&self) -> Self::State {
-                #(#fold_assertions)*
+            fn initial_state(&self) -> #state_ident #ty_generics {
                 #state_ident {
                     #(#inits)*
                     #init_phantom
@@ -327,7 +348,7 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
 
             fn apply(
                 &self,
-                state: &mut Self::State,
+                state: &mut #state_ident #ty_generics,
                 event: &#private::RecordedEvent<<Self as #private::Command>::Event>,
             ) {
                 #(#folds)*
@@ -337,43 +358,39 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
 }
 
 /// The command's generics, plus `T: StreamField` for every `#[stream]` field
-/// type that mentions a type parameter (like serde's inferred bounds).
-/// Concrete field types get no bound: a false bound on a concrete type is an
-/// error of its own; they are checked by a generated assertion instead.
+/// type, spanned at the field's type. This bound is the generated assertion:
+/// a field type that is not a stream id is reported by rustc at the field,
+/// once, and the rest of the expansion type-checks under the bound, so there
+/// are no follow-on errors. Generic field types need the bound anyway.
 fn with_stream_field_bounds(input: &Command<'_>, private: &TokenStream) -> Generics {
     let mut generics = input.generics.clone();
-    let params: Vec<&Ident> = input
-        .generics
-        .params
-        .iter()
-        .filter_map(|p| match p {
-            GenericParam::Type(t) => Some(&t.ident),
-            GenericParam::Lifetime(_) | GenericParam::Const(_) => None,
-        })
-        .collect();
-    let bounded: Vec<&Type> = input
-        .streams
-        .iter()
-        .map(|f| f.ty)
-        .filter(|ty| mentions_any(quote!(#ty), &params))
-        .collect();
-    if !bounded.is_empty() {
+    if !input.streams.is_empty() {
         let where_clause = generics.make_where_clause();
-        for ty in bounded {
-            where_clause
-                .predicates
-                .push(syn::parse_quote_spanned!(ty.span()=> #ty: #private::StreamField));
+        for field in &input.streams {
+            let ty = field.ty;
+            let bound = respan(quote!(#private::StreamField), ty.span());
+            where_clause.predicates.push(syn::parse_quote!(#ty: #bound));
         }
     }
     generics
 }
 
-fn mentions_any(tokens: TokenStream, idents: &[&Ident]) -> bool {
-    tokens.into_iter().any(|tree| match tree {
-        TokenTree::Ident(ident) => idents.contains(&&ident),
-        TokenTree::Group(group) => mentions_any(group.stream(), idents),
-        TokenTree::Punct(_) | TokenTree::Literal(_) => false,
-    })
+/// `tokens` with every span set to `span`, so that a diagnostic about them
+/// points at the user's code rather than at the derive.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
+                respanned.set_span(span);
+                tree = TokenTree::Group(respanned);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }
 
 fn with_leading_lifetime(generics: &Generics, lifetime: &Lifetime) -> Generics {

@@ -1,6 +1,8 @@
 //! The executor end to end on the in-memory store: what `execute` returns,
 //! how state is folded, and what a rejection looks like.
 
+#![cfg(test)]
+
 mod executor_common;
 
 use eventcore::{CommandError, CommandExecutor, StreamVersion, execute, store::EventStore};

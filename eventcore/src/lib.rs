@@ -8,23 +8,131 @@
 //! optimistically concurrent write**. Every stream read takes part in the
 //! concurrency check, read-only ones included, so write skew is impossible.
 //!
-//! This crate holds the vocabulary ([`StreamId`], [`EventId`],
+//! ## A command
+//!
+//! A command is a struct. Its `#[stream]` fields name the streams it reads;
+//! `#[derive(Command)]` generates the stream declarations, a handles struct
+//! (`TransferMoneyStreams`) with one write handle per stream, and, for fields
+//! marked `state = T`, the folded state (`TransferMoneyState`). You write the
+//! decision:
+//!
+//! ```
+//! use eventcore::{
+//!     Command, CommandError, CommandLogic, Event, Fold, RecordedEvent, StreamId, emit, execute,
+//!     require,
+//! };
+//! use eventcore_memory::MemoryStore;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+//! enum BankEvent {
+//!     Deposited { amount: u64 },
+//!     Withdrawn { amount: u64 },
+//! }
+//!
+//! #[derive(Debug, PartialEq, thiserror::Error)]
+//! enum BankError {
+//!     #[error("insufficient funds: {balance} < {requested}")]
+//!     InsufficientFunds { balance: u64, requested: u64 },
+//! }
+//!
+//! /// What one account's events fold into.
+//! #[derive(Default)]
+//! struct Account {
+//!     balance: u64,
+//! }
+//!
+//! impl Fold<BankEvent> for Account {
+//!     fn fold(&mut self, event: &RecordedEvent<BankEvent>) {
+//!         match event.payload() {
+//!             BankEvent::Deposited { amount } => self.balance += amount,
+//!             BankEvent::Withdrawn { amount } => self.balance -= amount,
+//!         }
+//!     }
+//! }
+//!
+//! #[derive(Command)]
+//! #[command(event = BankEvent)]
+//! struct TransferMoney {
+//!     #[stream(state = Account)]
+//!     from: StreamId,
+//!     #[stream(state = Account)]
+//!     to: StreamId,
+//!     amount: u64,
+//! }
+//!
+//! impl CommandLogic for TransferMoney {
+//!     type Error = BankError;
+//!
+//!     fn handle(
+//!         &self,
+//!         state: TransferMoneyState,
+//!         streams: &mut TransferMoneyStreams<'_>,
+//!     ) -> Result<(), BankError> {
+//!         let balance = state.from.balance;
+//!         require!(
+//!             balance >= self.amount,
+//!             BankError::InsufficientFunds { balance, requested: self.amount }
+//!         );
+//!         emit!(streams.from, BankEvent::Withdrawn { amount: self.amount });
+//!         emit!(streams.to, BankEvent::Deposited { amount: self.amount });
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # #[derive(Command)]
+//! # #[command(event = BankEvent)]
+//! # struct Deposit { #[stream(state = Account)] to: StreamId, amount: u64 }
+//! # impl CommandLogic for Deposit {
+//! #     type Error = BankError;
+//! #     fn handle(&self, _: DepositState, streams: &mut DepositStreams<'_>) -> Result<(), BankError> {
+//! #         emit!(streams.to, BankEvent::Deposited { amount: self.amount });
+//! #         Ok(())
+//! #     }
+//! # }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = MemoryStore::new();
+//! let (alice, bob) = (StreamId::try_new("account-alice")?, StreamId::try_new("account-bob")?);
+//! execute(&store, Deposit { to: alice.clone(), amount: 100 }).await?;
+//!
+//! let done = execute(&store, TransferMoney { from: alice.clone(), to: bob, amount: 30 }).await?;
+//! assert_eq!(done.attempts, 1);
+//! assert_eq!(done.events[0].stream_id(), &alice);
+//! assert_eq!(done.events[0].version().value(), 2);
+//!
+//! let refused = execute(&store, TransferMoney { from: alice.clone(), to: alice, amount: 500 }).await;
+//! assert!(matches!(
+//!     refused,
+//!     Err(CommandError::Rejected(BankError::InsufficientFunds { balance: 70, requested: 500 }))
+//! ));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A handle can only be obtained from the executor, for the streams the
+//! command declared or discovered, and it accepts only the command's event
+//! type: writing anywhere else does not compile. See [`command`] for the
+//! traits, [`CommandExecutor`] for retries, metadata and limits, and
+//! [`StreamResolver`] for dynamic stream discovery.
+//!
+//! ## The rest of the crate
+//!
+//! This crate also holds the vocabulary ([`StreamId`], [`EventId`],
 //! [`StreamVersion`], [`GlobalPosition`], [`EventMetadata`],
 //! [`RecordedEvent`]), the [`Event`] trait, serialization, the storage port
 //! ([`store::EventStore`]) and, behind features, the adapter conformance suite
 //! (`conformance`) and testing helpers (`testing`). Storage backends live in
 //! their own crates: `eventcore-memory` and `eventcore-postgres`.
 //!
+//! Stores can also be used directly:
+//!
 //! ```
 //! use eventcore::store::{AppendBatch, EventStore, ExpectedVersion, NewEvent};
 //! use eventcore::{Event, EventMetadata, EventSerializer, JsonSerializer, StreamId};
 //! # use serde::{Deserialize, Serialize};
-//! # #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+//! # #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
 //! # enum BankEvent { Deposited { amount: u64 } }
-//! # impl Event for BankEvent {
-//! #     const EVENT_TYPES: &'static [&'static str] = &["Deposited"];
-//! #     fn event_type(&self) -> &'static str { "Deposited" }
-//! # }
 //!
 //! async fn deposit(store: &impl EventStore) -> Result<(), Box<dyn std::error::Error>> {
 //!     let account = StreamId::try_new("account-1")?;
@@ -54,12 +162,12 @@ pub mod conformance;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use error::{
-    BoxError, CommandError, ProjectionError, SerializationError, StoreError, ValidationError,
-};
 pub use command::{
     Command, CommandLogic, CommandState, Fold, IntoStreamId, StreamHandle, StreamHandles,
     StreamResolver, StreamStates,
+};
+pub use error::{
+    BoxError, CommandError, ProjectionError, SerializationError, StoreError, ValidationError,
 };
 pub use event::Event;
 pub use eventcore_macros::{Command, Event};

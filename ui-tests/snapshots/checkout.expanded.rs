@@ -1,16 +1,21 @@
 // Expansion of the `checkout` example. Regenerate with `EVENTCORE_BLESS=1 cargo test -p eventcore-macros`.
-///Write access to the streams of [`Checkout`]: one handle per `#[stream]` field. Only the executor creates it.
-pub struct CheckoutStreams<'streams> {
-    ///Handle for the `cart` stream(s).
+/// Write access to the streams of [`Checkout`]: one handle per `#[stream]` field. Only the executor creates it.
+pub struct CheckoutStreams<'streams>
+where
+    CartId: ::eventcore::__private::StreamField,
+    Option<CouponId>: ::eventcore::__private::StreamField,
+    Vec<StreamId>: ::eventcore::__private::StreamField,
+{
+    /// Handle for the `cart` stream(s).
     pub cart: <CartId as ::eventcore::__private::StreamField>::Handles<
         'streams,
         Checkout,
     >,
-    ///Handle for the `coupon` stream(s).
+    /// Handle for the `coupon` stream(s).
     pub coupon: <Option<
         CouponId,
     > as ::eventcore::__private::StreamField>::Handles<'streams, Checkout>,
-    ///Handle for the `warehouses` stream(s).
+    /// Handle for the `warehouses` stream(s).
     pub warehouses: <Vec<
         StreamId,
     > as ::eventcore::__private::StreamField>::Handles<'streams, Checkout>,
@@ -18,14 +23,16 @@ pub struct CheckoutStreams<'streams> {
     pub discovered: ::eventcore::__private::StreamHandles<'streams, Checkout>,
 }
 #[automatically_derived]
-impl ::eventcore::__private::Command for Checkout {
+impl ::eventcore::__private::Command for Checkout
+where
+    CartId: ::eventcore::__private::StreamField,
+    Option<CouponId>: ::eventcore::__private::StreamField,
+    Vec<StreamId>: ::eventcore::__private::StreamField,
+{
     type Event = ShopEvent;
     type Streams<'streams> = CheckoutStreams<'streams>;
     const NAME: &'static str = "Checkout";
     fn declare_streams(&self, streams: &mut ::eventcore::__private::StreamDeclarations) {
-        ::eventcore::__private::assert_stream_field::<CartId>();
-        ::eventcore::__private::assert_stream_field::<Option<CouponId>>();
-        ::eventcore::__private::assert_stream_field::<Vec<StreamId>>();
         <CartId as ::eventcore::__private::StreamField>::declare(&self.cart, streams);
         <Option<
             CouponId,
@@ -64,7 +71,6 @@ impl ::eventcore::__private::Command for Checkout {
     where
         Self: ::eventcore::__private::CommandState,
     {
-        ::eventcore::__private::assert_resolver::<Self>();
         <Self as ::eventcore::__private::StreamResolver>::resolve(self, state)
     }
 }

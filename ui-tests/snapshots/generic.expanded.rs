@@ -1,13 +1,14 @@
 // Expansion of the `generic` example. Regenerate with `EVENTCORE_BLESS=1 cargo test -p eventcore-macros`.
-///Write access to the streams of [`Post`]: one handle per `#[stream]` field. Only the executor creates it.
+/// Write access to the streams of [`Post`]: one handle per `#[stream]` field. Only the executor creates it.
 struct PostStreams<'streams, Id: Clone + Send + Sync>
 where
     Id: Into<StreamId>,
     Id: ::eventcore::__private::StreamField,
+    StreamId: ::eventcore::__private::StreamField,
 {
-    ///Handle for the `ledger` stream(s).
+    /// Handle for the `ledger` stream(s).
     pub ledger: <Id as ::eventcore::__private::StreamField>::Handles<'streams, Post<Id>>,
-    ///Handle for the `audit` stream(s).
+    /// Handle for the `audit` stream(s).
     pub audit: <StreamId as ::eventcore::__private::StreamField>::Handles<
         'streams,
         Post<Id>,
@@ -18,13 +19,12 @@ impl<Id: Clone + Send + Sync> ::eventcore::__private::Command for Post<Id>
 where
     Id: Into<StreamId>,
     Id: ::eventcore::__private::StreamField,
+    StreamId: ::eventcore::__private::StreamField,
 {
     type Event = LedgerEvent;
     type Streams<'streams> = PostStreams<'streams, Id>;
     const NAME: &'static str = "Post";
     fn declare_streams(&self, streams: &mut ::eventcore::__private::StreamDeclarations) {
-        ::eventcore::__private::assert_stream_field::<Id>();
-        ::eventcore::__private::assert_stream_field::<StreamId>();
         <Id as ::eventcore::__private::StreamField>::declare(&self.ledger, streams);
         <StreamId as ::eventcore::__private::StreamField>::declare(&self.audit, streams);
     }
@@ -44,13 +44,14 @@ where
         }
     }
 }
-///State of [`Post`], folded from its streams by the generated `CommandState::apply`.
+/// State of [`Post`], folded from its streams by the generated `CommandState::apply`.
 struct PostState<Id: Clone + Send + Sync>
 where
     Id: Into<StreamId>,
     Id: ::eventcore::__private::StreamField,
+    StreamId: ::eventcore::__private::StreamField,
 {
-    ///State folded from the `ledger` stream(s).
+    /// State folded from the `ledger` stream(s).
     pub ledger: <Id as ::eventcore::__private::StreamField>::State<Ledger>,
     #[doc(hidden)]
     pub __command: ::core::marker::PhantomData<fn() -> Post<Id>>,
@@ -60,10 +61,11 @@ impl<Id: Clone + Send + Sync> ::eventcore::__private::CommandState for Post<Id>
 where
     Id: Into<StreamId>,
     Id: ::eventcore::__private::StreamField,
+    StreamId: ::eventcore::__private::StreamField,
+    Ledger: ::eventcore::__private::Fold<LedgerEvent>,
 {
     type State = PostState<Id>;
-    fn initial_state(&self) -> Self::State {
-        ::eventcore::__private::assert_fold::<Ledger, LedgerEvent>();
+    fn initial_state(&self) -> PostState<Id> {
         PostState {
             ledger: <Id as ::eventcore::__private::StreamField>::initial_state::<
                 Ledger,
@@ -73,7 +75,7 @@ where
     }
     fn apply(
         &self,
-        state: &mut Self::State,
+        state: &mut PostState<Id>,
         event: &::eventcore::__private::RecordedEvent<
             <Self as ::eventcore::__private::Command>::Event,
         >,

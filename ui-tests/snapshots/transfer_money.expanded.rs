@@ -1,25 +1,31 @@
 // Expansion of the `transfer_money` example. Regenerate with `EVENTCORE_BLESS=1 cargo test -p eventcore-macros`.
-///Write access to the streams of [`TransferMoney`]: one handle per `#[stream]` field. Only the executor creates it.
-pub struct TransferMoneyStreams<'streams> {
-    ///Handle for the `from` stream(s).
+/// Write access to the streams of [`TransferMoney`]: one handle per `#[stream]` field. Only the executor creates it.
+pub struct TransferMoneyStreams<'streams>
+where
+    AccountId: ::eventcore::__private::StreamField,
+    AccountId: ::eventcore::__private::StreamField,
+{
+    /// Handle for the `from` stream(s).
     pub from: <AccountId as ::eventcore::__private::StreamField>::Handles<
         'streams,
         TransferMoney,
     >,
-    ///Handle for the `to` stream(s).
+    /// Handle for the `to` stream(s).
     pub to: <AccountId as ::eventcore::__private::StreamField>::Handles<
         'streams,
         TransferMoney,
     >,
 }
 #[automatically_derived]
-impl ::eventcore::__private::Command for TransferMoney {
+impl ::eventcore::__private::Command for TransferMoney
+where
+    AccountId: ::eventcore::__private::StreamField,
+    AccountId: ::eventcore::__private::StreamField,
+{
     type Event = BankEvent;
     type Streams<'streams> = TransferMoneyStreams<'streams>;
     const NAME: &'static str = "TransferMoney";
     fn declare_streams(&self, streams: &mut ::eventcore::__private::StreamDeclarations) {
-        ::eventcore::__private::assert_stream_field::<AccountId>();
-        ::eventcore::__private::assert_stream_field::<AccountId>();
         <AccountId as ::eventcore::__private::StreamField>::declare(&self.from, streams);
         <AccountId as ::eventcore::__private::StreamField>::declare(&self.to, streams);
     }
@@ -39,19 +45,27 @@ impl ::eventcore::__private::Command for TransferMoney {
         }
     }
 }
-///State of [`TransferMoney`], folded from its streams by the generated `CommandState::apply`.
-pub struct TransferMoneyState {
-    ///State folded from the `from` stream(s).
+/// State of [`TransferMoney`], folded from its streams by the generated `CommandState::apply`.
+pub struct TransferMoneyState
+where
+    AccountId: ::eventcore::__private::StreamField,
+    AccountId: ::eventcore::__private::StreamField,
+{
+    /// State folded from the `from` stream(s).
     pub from: <AccountId as ::eventcore::__private::StreamField>::State<Account>,
-    ///State folded from the `to` stream(s).
+    /// State folded from the `to` stream(s).
     pub to: <AccountId as ::eventcore::__private::StreamField>::State<Account>,
 }
 #[automatically_derived]
-impl ::eventcore::__private::CommandState for TransferMoney {
+impl ::eventcore::__private::CommandState for TransferMoney
+where
+    AccountId: ::eventcore::__private::StreamField,
+    AccountId: ::eventcore::__private::StreamField,
+    Account: ::eventcore::__private::Fold<BankEvent>,
+    Account: ::eventcore::__private::Fold<BankEvent>,
+{
     type State = TransferMoneyState;
-    fn initial_state(&self) -> Self::State {
-        ::eventcore::__private::assert_fold::<Account, BankEvent>();
-        ::eventcore::__private::assert_fold::<Account, BankEvent>();
+    fn initial_state(&self) -> TransferMoneyState {
         TransferMoneyState {
             from: <AccountId as ::eventcore::__private::StreamField>::initial_state::<
                 Account,
@@ -63,7 +77,7 @@ impl ::eventcore::__private::CommandState for TransferMoney {
     }
     fn apply(
         &self,
-        state: &mut Self::State,
+        state: &mut TransferMoneyState,
         event: &::eventcore::__private::RecordedEvent<
             <Self as ::eventcore::__private::Command>::Event,
         >,

@@ -28,12 +28,12 @@ macro_rules! require {
 
 /// Emits one or more events through a stream handle. Sugar for
 /// [`StreamHandle::emit`](crate::StreamHandle::emit):
-/// `emit!(streams.from, event)` is `streams.from.emit(event)`.
+/// `emit!(streams.from, a, b)` is `streams.from.emit(a); streams.from.emit(b);`.
 ///
 /// See the crate documentation for an example.
 #[macro_export]
 macro_rules! emit {
     ($handle:expr, $($event:expr),+ $(,)?) => {{
-        $( $crate::StreamHandle::emit(&mut $handle, $event); )+
+        $( $handle.emit($event); )+
     }};
 }

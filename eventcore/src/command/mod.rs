@@ -117,7 +117,7 @@ pub trait Command: Send + Sync + Sized {
 )]
 pub trait CommandState: Command {
     /// The folded state.
-    type State: Send;
+    type State;
 
     /// The state before any event is applied.
     fn initial_state(&self) -> Self::State;
@@ -189,6 +189,11 @@ pub trait CommandLogic: CommandState {
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is marked `#[command(resolver)]` but does not implement `StreamResolver`",
+    label = "`{Self}` needs `impl StreamResolver`",
+    note = "implement `StreamResolver` for `{Self}`, or remove `resolver` from `#[command(..)]`"
+)]
 pub trait StreamResolver: CommandState {
     /// The streams to read next, given the state folded so far. Streams
     /// already read are ignored, so returning them again is harmless.

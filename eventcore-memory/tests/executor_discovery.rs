@@ -1,0 +1,300 @@
+//! Dynamic stream discovery, the stream limit, folding order, and commands
+//! that emit nothing.
+
+#![cfg(test)]
+
+mod executor_common;
+
+use eventcore::store::EventStore;
+use eventcore::{
+    Command, CommandError, CommandExecutor, CommandLogic, CommandState, GlobalPosition,
+    RecordedEvent, RetryPolicy, StoreError, StreamId, StreamResolver, StreamVersion, execute,
+};
+use executor_common::{AccountId, BankError, BankEvent, Deposit, ProbeStore};
+
+/// Pays one unit into every account listed in the branch's "Opened" events
+/// (whose `owner` names an account): the accounts are discovered from state.
+#[derive(Command)]
+#[command(event = BankEvent, resolver)]
+struct PayDividend {
+    #[stream]
+    branch: StreamId,
+}
+
+impl CommandState for PayDividend {
+    type State = Vec<StreamId>;
+
+    fn initial_state(&self) -> Vec<StreamId> {
+        Vec::new()
+    }
+
+    fn apply(&self, accounts: &mut Vec<StreamId>, event: &RecordedEvent<BankEvent>) {
+        if let BankEvent::Opened { owner } = event.payload() {
+            accounts.push(AccountId::new(owner).into());
+        }
+    }
+}
+
+impl StreamResolver for PayDividend {
+    fn resolve(&self, accounts: &Vec<StreamId>) -> Vec<StreamId> {
+        accounts.clone()
+    }
+}
+
+impl CommandLogic for PayDividend {
+    type Error = BankError;
+
+    fn handle(
+        &self,
+        _: Vec<StreamId>,
+        streams: &mut PayDividendStreams<'_>,
+    ) -> Result<(), BankError> {
+        for account in &mut streams.discovered {
+            account.emit(BankEvent::Deposited { amount: 1 });
+        }
+        Ok(())
+    }
+}
+
+fn branch() -> StreamId {
+    StreamId::try_new("branch-1").unwrap()
+}
+
+/// Registers `owners` as accounts of the branch.
+#[derive(Command)]
+#[command(event = BankEvent)]
+struct Register {
+    #[stream]
+    branch: StreamId,
+    owners: Vec<String>,
+}
+
+impl CommandState for Register {
+    type State = ();
+    fn initial_state(&self) {}
+    fn apply(&self, (): &mut (), _: &RecordedEvent<BankEvent>) {}
+}
+
+impl CommandLogic for Register {
+    type Error = BankError;
+
+    fn handle(&self, (): (), streams: &mut RegisterStreams<'_>) -> Result<(), BankError> {
+        for owner in &self.owners {
+            streams.branch.emit(BankEvent::Opened {
+                owner: owner.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
+async fn register(store: &impl EventStore, owners: &[&str]) {
+    let owners = owners.iter().map(|o| (*o).to_owned()).collect();
+    execute(
+        store,
+        Register {
+            branch: branch(),
+            owners,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn discovered_streams_are_read_and_writable_through_handles() {
+    let store = ProbeStore::new();
+    register(&store, &["x", "y"]).await;
+    execute(
+        &store,
+        Deposit {
+            account: AccountId::new("x"),
+            amount: 10,
+        },
+    )
+    .await
+    .unwrap();
+
+    let done = execute(&store, PayDividend { branch: branch() })
+        .await
+        .unwrap();
+
+    let written: Vec<(String, u64)> = done
+        .events
+        .iter()
+        .map(|e| (e.stream_id().to_string(), e.version().value()))
+        .collect();
+    assert_eq!(
+        written,
+        [("account-x".to_owned(), 2), ("account-y".to_owned(), 1)]
+    );
+    // The branch (declared, read-only) and both discovered accounts are checked.
+    let batch = store.batches().pop().unwrap();
+    let ids: Vec<&str> = batch
+        .writes()
+        .iter()
+        .map(|w| w.stream_id().as_str())
+        .collect();
+    assert_eq!(ids, ["branch-1", "account-x", "account-y"]);
+}
+
+#[tokio::test]
+async fn discovered_streams_take_part_in_the_concurrency_check() {
+    let store = ProbeStore::new();
+    register(&store, &["x"]).await;
+    store.interfere_on(AccountId::new("x"), 1);
+
+    let err = CommandExecutor::new(store.clone())
+        .retry_policy(RetryPolicy::no_retry())
+        .execute(PayDividend { branch: branch() })
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(&err, CommandError::RetriesExhausted { last: StoreError::VersionConflict { stream, .. }, .. } if stream.as_str() == "account-x"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn discovery_beyond_the_stream_limit_fails_clearly() {
+    let store = ProbeStore::new();
+    register(&store, &["a", "b", "c"]).await;
+
+    let err = CommandExecutor::new(store.clone())
+        .max_streams(3)
+        .execute(PayDividend { branch: branch() })
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            CommandError::StreamLimitExceeded {
+                limit: 3,
+                requested: 4
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("limit of 3"), "{err}");
+    assert_eq!(
+        store.batches().len(),
+        1,
+        "only the registration was appended"
+    );
+}
+
+/// Records the global position of every event it folds, across streams.
+#[derive(Command)]
+#[command(event = BankEvent)]
+struct Replay {
+    #[stream]
+    accounts: Vec<AccountId>,
+}
+
+impl CommandState for Replay {
+    type State = Vec<(GlobalPosition, StreamId)>;
+
+    fn initial_state(&self) -> Self::State {
+        Vec::new()
+    }
+
+    fn apply(&self, seen: &mut Self::State, event: &RecordedEvent<BankEvent>) {
+        seen.push((event.position(), event.stream_id().clone()));
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?}")]
+struct Seen(Vec<(GlobalPosition, StreamId)>);
+
+impl CommandLogic for Replay {
+    type Error = Seen;
+
+    fn handle(&self, seen: Self::State, _: &mut ReplayStreams<'_>) -> Result<(), Seen> {
+        Err(Seen(seen))
+    }
+}
+
+#[tokio::test]
+async fn events_fold_in_global_position_order_across_streams() {
+    let store = eventcore_memory::MemoryStore::new();
+    let (a, b) = (AccountId::new("a"), AccountId::new("b"));
+    for account in [&b, &a, &b, &a] {
+        execute(
+            &store,
+            Deposit {
+                account: account.clone(),
+                amount: 1,
+            },
+        )
+        .await
+        .unwrap();
+    }
+
+    // Declared in the order a, b, but folded in the order written.
+    let Err(CommandError::Rejected(Seen(seen))) = execute(
+        &store,
+        Replay {
+            accounts: vec![a.clone(), b.clone()],
+        },
+    )
+    .await
+    else {
+        panic!("Replay always rejects with what it saw");
+    };
+
+    let streams: Vec<&str> = seen.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(
+        streams,
+        ["account-b", "account-a", "account-b", "account-a"]
+    );
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0));
+}
+
+/// Emits nothing.
+#[derive(Command)]
+#[command(event = BankEvent)]
+struct Inspect {
+    #[stream]
+    account: AccountId,
+}
+
+impl CommandState for Inspect {
+    type State = ();
+    fn initial_state(&self) {}
+    fn apply(&self, (): &mut (), _: &RecordedEvent<BankEvent>) {}
+}
+
+impl CommandLogic for Inspect {
+    type Error = BankError;
+
+    fn handle(&self, (): (), _: &mut InspectStreams<'_>) -> Result<(), BankError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_command_that_emits_nothing_appends_nothing() {
+    let store = ProbeStore::new();
+    let done = execute(
+        &store,
+        Inspect {
+            account: AccountId::new("a"),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(done.events.is_empty());
+    assert_eq!(done.attempts, 1);
+    assert!(store.batches().is_empty());
+    assert_eq!(
+        store
+            .inner
+            .stream_version(&AccountId::new("a").into())
+            .await
+            .unwrap(),
+        StreamVersion::INITIAL
+    );
+}

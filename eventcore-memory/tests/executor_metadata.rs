@@ -1,0 +1,133 @@
+//! Metadata flows through: every event a command writes carries the
+//! correlation id, causation id, actor and custom fields of the call.
+
+#![cfg(test)]
+
+mod executor_common;
+
+use eventcore::store::EventStore;
+use eventcore::{
+    CausationId, CommandExecutor, CorrelationId, ExecutionOptions, StreamId, UserId, execute,
+};
+use executor_common::{AccountId, Deposit, TransferMoney};
+
+#[tokio::test]
+async fn every_written_event_carries_the_call_metadata() {
+    let store = eventcore_memory::MemoryStore::new();
+    let alice = AccountId::new("alice");
+    execute(
+        &store,
+        Deposit {
+            account: alice.clone(),
+            amount: 50,
+        },
+    )
+    .await
+    .unwrap();
+    let correlation = CorrelationId::new();
+    let cause = CausationId::new();
+    let actor = UserId::try_new("teller-7").unwrap();
+    let options = ExecutionOptions::new()
+        .correlation_id(correlation)
+        .causation_id(cause)
+        .actor(actor.clone())
+        .custom("channel", "branch");
+
+    let done = CommandExecutor::new(store.clone())
+        .execute_with(
+            TransferMoney {
+                from: alice.clone(),
+                to: AccountId::new("bob"),
+                amount: 5,
+            },
+            options,
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(done.events.len(), 2);
+    for event in &done.events {
+        let metadata = event.metadata();
+        assert_eq!(metadata.correlation_id(), correlation);
+        assert_eq!(metadata.causation_id(), Some(cause));
+        assert_eq!(metadata.actor(), Some(&actor));
+        assert_eq!(
+            metadata.custom().get("channel"),
+            Some(&serde_json::json!("branch"))
+        );
+    }
+    assert_ne!(
+        done.events[0].metadata().event_id(),
+        done.events[1].metadata().event_id()
+    );
+
+    // The store holds the same metadata.
+    let read = store.read_streams(&[StreamId::from(alice)]).await.unwrap();
+    let stored = &read.streams()[0].events()[1];
+    assert_eq!(stored.metadata(), done.events[0].metadata());
+}
+
+#[tokio::test]
+async fn a_command_caused_by_an_event_uses_its_id_as_causation() {
+    let store = eventcore_memory::MemoryStore::new();
+    let trigger = execute(
+        &store,
+        Deposit {
+            account: AccountId::new("a"),
+            amount: 1,
+        },
+    )
+    .await
+    .unwrap()
+    .events
+    .remove(0);
+
+    let reaction = CommandExecutor::new(store)
+        .execute_with(
+            Deposit {
+                account: AccountId::new("b"),
+                amount: 1,
+            },
+            ExecutionOptions::new().caused_by(&trigger),
+        )
+        .await
+        .unwrap();
+
+    let metadata = reaction.events[0].metadata();
+    assert_eq!(
+        metadata.causation_id(),
+        Some(CausationId::from(trigger.metadata().event_id()))
+    );
+    assert_eq!(
+        metadata.correlation_id(),
+        trigger.metadata().correlation_id()
+    );
+}
+
+#[tokio::test]
+async fn without_options_each_execution_gets_its_own_correlation_id() {
+    let store = eventcore_memory::MemoryStore::new();
+    let first = execute(
+        &store,
+        Deposit {
+            account: AccountId::new("a"),
+            amount: 1,
+        },
+    )
+    .await
+    .unwrap();
+    let second = execute(
+        &store,
+        Deposit {
+            account: AccountId::new("a"),
+            amount: 1,
+        },
+    )
+    .await
+    .unwrap();
+    assert_ne!(
+        first.events[0].metadata().correlation_id(),
+        second.events[0].metadata().correlation_id()
+    );
+    assert_eq!(first.events[0].metadata().causation_id(), None);
+}

@@ -2,8 +2,8 @@
 //!
 //! Use them through the `eventcore` crate, which re-exports them and
 //! documents them. Each macro runs in three phases on `proc_macro2` tokens:
-//! [`ast`] parses the input and its attributes, [`valid`] checks rules that
-//! span fields, and [`expand`] writes the generated code.
+//! `ast` parses the input and its attributes, `valid` checks rules that
+//! span fields, and `expand` writes the generated code.
 
 mod ast;
 mod expand;

@@ -4,6 +4,8 @@
 
 #![cfg(test)]
 
+use std::future::Future;
+
 use eventcore::{
     EventMetadata, GlobalPosition, SerializedEvent, StreamId, StreamVersion,
     store::{
@@ -40,7 +42,7 @@ fn stream(n: u8) -> StreamId {
     StreamId::with_prefix("inv", n).unwrap()
 }
 
-fn new_event(tag: String) -> NewEvent {
+fn new_event(tag: &str) -> NewEvent {
     NewEvent::new(
         SerializedEvent::new("Tagged", serde_json::json!({ "tag": tag }).to_string()),
         EventMetadata::new(),
@@ -57,7 +59,7 @@ async fn apply(store: &MemoryStore, step: usize, op: &Op) -> bool {
         let expected = current.saturating_add_signed(i64::from(skew));
         conflict_expected |= expected != current;
         let events = (0..count)
-            .map(|i| new_event(format!("{step}.{s}.{i}")))
+            .map(|i| new_event(&format!("{step}.{s}.{i}")))
             .collect();
         writes.push(StreamWrite::new(
             id,
@@ -98,7 +100,7 @@ fn fingerprint(events: &[StoredEvent]) -> Vec<(String, u64, u64, String)> {
         .collect()
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

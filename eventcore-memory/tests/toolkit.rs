@@ -3,7 +3,7 @@
 
 #![cfg(test)]
 
-use std::{convert::Infallible, time::Duration};
+use std::{convert::Infallible, sync::Arc, time::Duration};
 
 use eventcore::{
     Command, CommandError, CommandExecutor, CommandLogic, Event, Fold, ProjectionError,
@@ -186,7 +186,7 @@ mod chaos_conformance {
 }
 
 #[derive(Clone, Default)]
-struct Tally(std::sync::Arc<parking_lot::Mutex<u64>>, &'static str);
+struct Tally(Arc<parking_lot::Mutex<u64>>, &'static str);
 
 impl Projection for Tally {
     type Event = Counted;
@@ -218,8 +218,8 @@ async fn projection_set_controls_runners_by_name() {
             .unwrap();
     }
     let (a, b) = (
-        Tally(Default::default(), "tally-a"),
-        Tally(Default::default(), "tally-b"),
+        Tally(Arc::default(), "tally-a"),
+        Tally(Arc::default(), "tally-b"),
     );
     let config = RunnerConfig::default().poll_interval(Duration::from_millis(50));
     let mut set = ProjectionSet::new();

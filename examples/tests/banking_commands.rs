@@ -72,7 +72,7 @@ fn depositing_to_a_missing_account_is_rejected() {
 
 #[test]
 fn depositing_past_the_maximum_is_rejected() {
-    given([(id("a"), opened(Money::MAX_CENTS as i64))])
+    given([(id("a"), opened(Money::MAX_CENTS.cast_signed()))])
         .when(Deposit {
             account: id("a"),
             amount: cents(1),
@@ -181,7 +181,7 @@ fn transferring_to_a_missing_account_is_rejected() {
 fn transferring_past_the_receivers_maximum_is_rejected() {
     given([
         (id("a"), opened(10)),
-        (id("b"), opened(Money::MAX_CENTS as i64)),
+        (id("b"), opened(Money::MAX_CENTS.cast_signed())),
     ])
     .when(TransferMoney::new(id("a"), id("b"), cents(1)).unwrap())
     .then_fails_with(BankError::BalanceOverflow(id("b")));

@@ -8,9 +8,9 @@ use proptest::prelude::*;
 
 proptest! {
     #[test]
-    fn money_accepts_every_cent_amount_in_range(cents in 0..=Money::MAX_CENTS as i64) {
+    fn money_accepts_every_cent_amount_in_range(cents in 0..=Money::MAX_CENTS.cast_signed()) {
         let money = Money::try_from_cents(cents).unwrap();
-        prop_assert_eq!(money.cents(), cents as u64);
+        prop_assert_eq!(money.cents(), cents.cast_unsigned());
         prop_assert_eq!(Money::parse(&money.to_string()).unwrap(), money);
         let json = serde_json::to_string(&money).unwrap();
         prop_assert_eq!(serde_json::from_str::<Money>(&json).unwrap(), money);
@@ -23,7 +23,7 @@ proptest! {
     }
 
     #[test]
-    fn too_much_money_is_rejected(cents in Money::MAX_CENTS as i64 + 1..) {
+    fn too_much_money_is_rejected(cents in Money::MAX_CENTS.cast_signed() + 1..) {
         let err = Money::try_from_cents(cents).unwrap_err().to_string();
         prop_assert!(err.contains("must be at most"), "{}", err);
     }
@@ -35,8 +35,8 @@ proptest! {
     }
 
     #[test]
-    fn amounts_are_positive(cents in 1..=Money::MAX_CENTS as i64) {
-        prop_assert_eq!(Amount::try_from_cents(cents).unwrap().money().cents(), cents as u64);
+    fn amounts_are_positive(cents in 1..=Money::MAX_CENTS.cast_signed()) {
+        prop_assert_eq!(Amount::try_from_cents(cents).unwrap().money().cents(), cents.cast_unsigned());
     }
 
     #[test]

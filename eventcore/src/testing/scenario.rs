@@ -26,7 +26,8 @@
 //!     }
 //! }
 //!
-//! #[derive(Debug, PartialEq)]
+//! #[derive(Debug, PartialEq, thiserror::Error)]
+//! #[error("the lamp is already on")]
 //! struct AlreadyOn;
 //!
 //! #[derive(Command)]

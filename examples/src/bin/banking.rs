@@ -71,21 +71,67 @@ async fn run<S>(store: S, table: Option<(PgBalanceTable, ProjectionHandle)>) -> 
 where
     S: EventStore + CheckpointStore + LeaseStore + Clone + 'static,
 {
-    // Account numbers are unique per run, so runs against one database do
-    // not collide.
-    let run_id = EventId::new().to_string()[24..].to_owned();
     let executor = CommandExecutor::new(store.clone()).retry_policy(
         RetryPolicy::new()
             .max_attempts(100)
             .max_delay(Duration::from_millis(20)),
     );
-
     let balances = BalanceProjection::new();
     let projection =
         ProjectionRunner::new(store.clone(), balances.clone(), RunnerConfig::default()).start();
     // The read model lives in memory, so replay it from the start.
     projection.rebuild().await;
 
+    let accounts = open_accounts(&executor).await?;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for task in 0..TASKS {
+        let (executor, accounts) = (executor.clone(), accounts.clone());
+        tasks.push(tokio::spawn(async move {
+            transfer_loop(task, &executor, &accounts).await
+        }));
+    }
+    let mut totals = TaskTotals::default();
+    for task in tasks {
+        totals.add(task.await??);
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "ran {} transfers from {TASKS} concurrent tasks in {elapsed:.2?}: {} succeeded, {} refused for insufficient funds, {} retries after version conflicts",
+        TASKS * TRANSFERS_PER_TASK,
+        totals.succeeded,
+        totals.refused,
+        totals.retries,
+    );
+
+    let head = store.head_position().await?;
+    let mut caught_up = projection
+        .wait_for_position(head, Duration::from_secs(30))
+        .await;
+    if let Some((_, handle)) = &table {
+        caught_up &= handle
+            .wait_for_position(head, Duration::from_secs(30))
+            .await;
+    }
+    let checked = report(&store, &accounts, &balances, table.as_ref().map(|(t, _)| t)).await;
+    projection.shutdown().await?;
+    if let Some((_, handle)) = table {
+        handle.shutdown().await?;
+    }
+    checked?;
+    if !caught_up {
+        return Err("the balance projections did not catch up within 30 s".into());
+    }
+    println!(
+        "\ntotal conserved; no balance below zero (Money cannot be negative); the projections agree with every account"
+    );
+    Ok(())
+}
+
+/// Opens the demo's accounts. Account numbers are unique per run, so runs
+/// against one database do not collide.
+async fn open_accounts<S: EventStore>(executor: &CommandExecutor<S>) -> DemoResult<Vec<AccountId>> {
+    let run_id = EventId::new().to_string()[24..].to_owned();
     let accounts: Vec<AccountId> = (0..ACCOUNTS)
         .map(|i| AccountId::try_new(format!("{run_id}-{i}")))
         .collect::<Result<_, _>>()?;
@@ -100,93 +146,52 @@ where
             .await?;
     }
     println!("opened {ACCOUNTS} accounts with {opening} each");
+    Ok(accounts)
+}
 
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for task in 0..TASKS {
-        let (executor, accounts) = (executor.clone(), accounts.clone());
-        tasks.push(tokio::spawn(async move {
-            transfer_loop(task, &executor, &accounts).await
-        }));
-    }
-    let mut totals = TaskTotals::default();
-    for task in tasks {
-        totals.add(task.await??);
-    }
-    let elapsed = started.elapsed();
-
-    println!(
-        "ran {} transfers from {TASKS} concurrent tasks in {elapsed:.2?}: {} succeeded, {} refused for insufficient funds, {} retries after version conflicts",
-        TASKS * TRANSFERS_PER_TASK,
-        totals.succeeded,
-        totals.refused,
-        totals.retries,
-    );
-
-    let mut total = Money::ZERO;
+/// Prints every balance three ways (folded from the stream, the in-memory
+/// projection, the PostgreSQL table) and checks that they agree and that the
+/// total is conserved.
+async fn report<S: EventStore>(
+    store: &S,
+    accounts: &[AccountId],
+    balances: &BalanceProjection,
+    table: Option<&PgBalanceTable>,
+) -> DemoResult {
     println!(
         "\n{:<28} {:>12} {:>12} {:>12}",
         "account", "folded", "projection", "pg table"
     );
-    let head = store.head_position().await?;
-    let mut caught_up = projection
-        .wait_for_position(head, Duration::from_secs(30))
-        .await;
-    if let Some((_, handle)) = &table {
-        caught_up &= handle
-            .wait_for_position(head, Duration::from_secs(30))
-            .await;
-    }
     let show = |m: Option<Money>| m.map_or_else(|| "-".to_owned(), |m| m.to_string());
-    for account in &accounts {
-        let balance = banking::balance(&store, account).await?;
-        let in_table = match &table {
-            Some((table, _)) => {
-                let row = table.balance(account).await?;
-                if row != Some(balance) {
-                    return Err(format!(
-                        "the balance table disagrees with the stream for {account}"
-                    )
-                    .into());
-                }
-                show(row)
-            }
-            None => "n/a".to_owned(),
+    let mut total = Money::ZERO;
+    for account in accounts {
+        let balance = banking::balance(store, account).await?;
+        let projected = balances.balance(account);
+        let in_table = match table {
+            Some(table) => Some(table.balance(account).await?),
+            None => None,
         };
         println!(
             "{:<28} {:>12} {:>12} {:>12}",
             account.to_string(),
             balance.to_string(),
-            show(balances.balance(account)),
-            in_table
+            show(projected),
+            in_table.map_or_else(|| "n/a".to_owned(), show)
         );
+        if projected != Some(balance) || in_table.is_some_and(|row| row != Some(balance)) {
+            return Err(format!("a projection disagrees with the stream for {account}").into());
+        }
         total = total.checked_add(balance).ok_or("total overflow")?;
     }
-    let expected = Money::try_from_cents(OPENING_BALANCE_CENTS * ACCOUNTS as i64)?;
     println!("{:<28} {:>12}", "total", total.to_string());
-    projection.shutdown().await?;
-    if let Some((_, handle)) = table {
-        handle.shutdown().await?;
-    }
-
+    let expected = Money::try_from_cents(OPENING_BALANCE_CENTS * i64::try_from(ACCOUNTS)?)?;
     if total != expected {
         return Err(format!("invariant broken: total {total}, expected {expected}").into());
     }
-    if !caught_up {
-        return Err("the balance projection did not catch up within 30 s".into());
-    }
-    for account in &accounts {
-        if balances.balance(account) != Some(banking::balance(&store, account).await?) {
-            return Err(format!("projection disagrees with the stream for {account}").into());
-        }
-    }
-    println!(
-        "\ntotal conserved ({expected}); no balance below zero (Money cannot be negative); the projections agree with every account"
-    );
     Ok(())
 }
 
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 struct TaskTotals {
     succeeded: u64,
     refused: u64,

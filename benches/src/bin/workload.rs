@@ -448,6 +448,7 @@ async fn drive<S, C>(executor: &CommandExecutor<S>, per_task: Vec<Vec<C>>) -> Be
 where
     S: EventStore + Clone + 'static,
     C: CommandLogic + 'static,
+    C::State: Send,
 {
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(per_task.len());

@@ -60,6 +60,20 @@ struct EventLog {
     streams: HashMap<StreamId, Vec<usize>>,
 }
 
+impl EventLog {
+    /// One stream's version and its events after the first `skip`.
+    fn stream_after(&self, id: &StreamId, skip: usize) -> StreamEvents {
+        let indexes = self.streams.get(id);
+        let events = indexes.map_or_else(Vec::new, |idx| {
+            idx.iter()
+                .skip(skip)
+                .map(|&i| self.log[i].clone())
+                .collect()
+        });
+        StreamEvents::new(id.clone(), version_of(indexes), events)
+    }
+}
+
 #[derive(Debug, Default)]
 struct ProjectionState {
     checkpoints: HashMap<String, GlobalPosition>,
@@ -130,14 +144,24 @@ impl EventStore for MemoryStore {
         let log = self.shared.events.read();
         let mut out: Vec<StreamEvents> = Vec::with_capacity(streams.len());
         for id in streams {
-            if out.iter().any(|s| s.stream_id() == id) {
-                continue;
+            if !out.iter().any(|s| s.stream_id() == id) {
+                out.push(log.stream_after(id, 0));
             }
-            let indexes = log.streams.get(id);
-            let events = indexes.map_or_else(Vec::new, |idx| {
-                idx.iter().map(|&i| log.log[i].clone()).collect()
-            });
-            out.push(StreamEvents::new(id.clone(), version_of(indexes), events));
+        }
+        Ok(StreamsRead::new(out))
+    }
+
+    async fn read_streams_after(
+        &self,
+        streams: &[(StreamId, StreamVersion)],
+    ) -> Result<StreamsRead, StoreError> {
+        let log = self.shared.events.read();
+        let mut out: Vec<StreamEvents> = Vec::with_capacity(streams.len());
+        for (id, after) in streams {
+            if !out.iter().any(|s| s.stream_id() == id) {
+                let skip = usize::try_from(after.value()).unwrap_or(usize::MAX);
+                out.push(log.stream_after(id, skip));
+            }
         }
         Ok(StreamsRead::new(out))
     }

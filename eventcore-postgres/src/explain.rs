@@ -84,9 +84,9 @@ async fn every_hot_query_uses_an_index() {
     let cases = [
         (
             "read_streams",
-            "(text[])",
+            "(text[], bigint[])",
             sql.read_streams.as_str(),
-            "(ARRAY['stream-7-1','stream-9-3'])",
+            "(ARRAY['stream-7-1','stream-9-3'], ARRAY[0, 5]::bigint[])",
         ),
         (
             "stream_version",

@@ -168,10 +168,10 @@ impl Statements {
             // misjudges the array's length).
             read_streams: format!(
                 "SELECT r.idx, coalesce(st.version, 0), {EVENT_COLUMNS} \
-                 FROM unnest($1::text[]) WITH ORDINALITY AS r(stream_id, idx) \
+                 FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(stream_id, after, idx) \
                  LEFT JOIN LATERAL (SELECT version FROM {s}.streams AS st \
                      WHERE st.stream_id = r.stream_id OFFSET 0) AS st ON true \
-                 LEFT JOIN {s}.events AS e ON e.stream_id = r.stream_id \
+                 LEFT JOIN {s}.events AS e ON e.stream_id = r.stream_id AND e.version > r.after \
                  ORDER BY r.idx, e.version"
             ),
             stream_versions: format!(

@@ -568,25 +568,30 @@ fn decode_event(
     ))
 }
 
-impl EventStore for PostgresStore {
-    #[tracing::instrument(name = "eventcore_postgres.read_streams", skip_all, fields(streams = streams.len()))]
-    async fn read_streams(&self, streams: &[StreamId]) -> Result<StreamsRead, StoreError> {
-        let mut seen = HashSet::with_capacity(streams.len());
-        let unique: Vec<&StreamId> = streams.iter().filter(|s| seen.insert(*s)).collect();
-        if unique.is_empty() {
+impl PostgresStore {
+    /// Reads each stream's version and its events above the given version,
+    /// in one statement (one snapshot).
+    async fn read_stream_tails(
+        &self,
+        streams: &[(&StreamId, i64)],
+        operation: &'static str,
+    ) -> Result<StreamsRead, StoreError> {
+        if streams.is_empty() {
             return Ok(StreamsRead::default());
         }
-        let ids: Vec<&str> = unique.iter().map(|s| s.as_str()).collect();
+        let ids: Vec<&str> = streams.iter().map(|(s, _)| s.as_str()).collect();
+        let after: Vec<i64> = streams.iter().map(|(_, a)| *a).collect();
         let limits = self.shared.limits;
-        let map = |e| limits.map("read_streams", e);
+        let map = |e| limits.map(operation, e);
         let rows = sqlx::query(&self.shared.sql.read_streams)
             .bind(&ids)
+            .bind(&after)
             .fetch_all(&self.shared.pool)
             .await
             .map_err(map)?;
-        let mut out: Vec<StreamEvents> = Vec::with_capacity(unique.len());
+        let mut out: Vec<StreamEvents> = Vec::with_capacity(streams.len());
         let mut rows = rows.iter().peekable();
-        for (index, id) in (1_i64..).zip(&unique) {
+        for (index, (id, _)) in (1_i64..).zip(streams) {
             let mut version = StreamVersion::INITIAL;
             let mut events = Vec::new();
             while let Some(row) = rows.next_if(|r| r.try_get::<i64, _>(0).is_ok_and(|i| i == index))
@@ -594,12 +599,43 @@ impl EventStore for PostgresStore {
                 version = to_version(id, row.try_get(1).map_err(map)?)?;
                 let present: Option<i64> = row.try_get(2).map_err(map)?;
                 if present.is_some() {
-                    events.push(decode_event(row, 2, limits, "read_streams")?);
+                    events.push(decode_event(row, 2, limits, operation)?);
                 }
             }
             out.push(StreamEvents::new((*id).clone(), version, events));
         }
         Ok(StreamsRead::new(out))
+    }
+}
+
+impl EventStore for PostgresStore {
+    #[tracing::instrument(name = "eventcore_postgres.read_streams", skip_all, fields(streams = streams.len()))]
+    async fn read_streams(&self, streams: &[StreamId]) -> Result<StreamsRead, StoreError> {
+        let mut seen = HashSet::with_capacity(streams.len());
+        let unique: Vec<(&StreamId, i64)> = streams
+            .iter()
+            .filter(|s| seen.insert(*s))
+            .map(|s| (s, 0))
+            .collect();
+        self.read_stream_tails(&unique, "read_streams").await
+    }
+
+    #[tracing::instrument(name = "eventcore_postgres.read_streams_after", skip_all, fields(streams = streams.len()))]
+    async fn read_streams_after(
+        &self,
+        streams: &[(StreamId, StreamVersion)],
+    ) -> Result<StreamsRead, StoreError> {
+        let mut seen = HashSet::with_capacity(streams.len());
+        let mut unique: Vec<(&StreamId, i64)> = Vec::with_capacity(streams.len());
+        for (id, after) in streams {
+            if seen.insert(id) {
+                let after = i64::try_from(after.value()).map_err(|_| {
+                    ValidationError::invalid("StreamVersion", after, "must be at most i64::MAX")
+                })?;
+                unique.push((id, after));
+            }
+        }
+        self.read_stream_tails(&unique, "read_streams_after").await
     }
 
     #[tracing::instrument(

@@ -52,6 +52,7 @@ macro_rules! __conformance_scenarios {
             empty_store_has_start_head_and_no_events,
             read_streams_collapses_duplicate_ids,
             read_streams_returns_streams_in_request_order,
+            read_streams_after_returns_only_newer_events,
             stream_version_and_exists_track_appends,
             metadata_round_trips,
             payload_round_trips_nested_unicode_json,

@@ -271,3 +271,52 @@ pub async fn empty_batch_is_a_no_op<S: ConformanceStore>(store: S) -> ScenarioRe
     );
     Ok(())
 }
+
+/// `read_streams_after` returns each stream's current version and only the
+/// events above the given version.
+pub async fn read_streams_after_returns_only_newer_events<S: ConformanceStore>(
+    store: S,
+) -> ScenarioResult {
+    let (a, b, missing) = (stream("tail-a")?, stream("tail-b")?, stream("tail-none")?);
+    append_to(&store, &a, 0, events("E", 5)).await?;
+    append_to(&store, &b, 0, events("E", 2)).await?;
+    let read = store
+        .read_streams_after(&[
+            (a.clone(), StreamVersion::new(3)),
+            (b.clone(), StreamVersion::INITIAL),
+            (missing.clone(), StreamVersion::INITIAL),
+            (a.clone(), StreamVersion::new(1)),
+        ])
+        .await?;
+    ensure_eq!(read.streams().len(), 3, "duplicates collapse");
+    let versions = |id: &crate::StreamId| -> Vec<u64> {
+        read.stream(id)
+            .map(|s| s.events().iter().map(|e| e.version().value()).collect())
+            .unwrap_or_default()
+    };
+    ensure_eq!(
+        read.version_of(&a),
+        StreamVersion::new(5),
+        "a's current version"
+    );
+    ensure_eq!(versions(&a), vec![4, 5], "a's events after version 3");
+    ensure_eq!(versions(&b), vec![1, 2], "b's events after version 0");
+    ensure_eq!(
+        read.version_of(&missing),
+        StreamVersion::INITIAL,
+        "missing stream"
+    );
+    let up_to_date = store
+        .read_streams_after(&[(a.clone(), StreamVersion::new(5))])
+        .await?;
+    ensure!(
+        up_to_date.streams()[0].events().is_empty(),
+        "nothing after the current version"
+    );
+    ensure_eq!(
+        up_to_date.version_of(&a),
+        StreamVersion::new(5),
+        "version still reported"
+    );
+    Ok(())
+}

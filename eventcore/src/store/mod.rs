@@ -57,6 +57,42 @@ pub trait EventStore: Send + Sync {
         streams: &[StreamId],
     ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send;
 
+    /// Like [`read_streams`](Self::read_streams), but returns for each
+    /// `(stream, after)` only the events with versions above `after`, with
+    /// the stream's current version: what a caller that already holds the
+    /// first `after` events (a cache) needs. One snapshot, like
+    /// `read_streams`.
+    ///
+    /// The default reads whole streams and drops the known prefix; stores
+    /// override it to skip that work.
+    fn read_streams_after(
+        &self,
+        streams: &[(StreamId, StreamVersion)],
+    ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send {
+        async move {
+            let ids: Vec<StreamId> = streams.iter().map(|(id, _)| id.clone()).collect();
+            let read = self.read_streams(&ids).await?;
+            let trimmed = read
+                .into_streams()
+                .into_iter()
+                .map(|stream| {
+                    let after = streams
+                        .iter()
+                        .find(|(id, _)| id == stream.stream_id())
+                        .map_or(StreamVersion::INITIAL, |(_, v)| *v);
+                    let (id, version) = (stream.stream_id().clone(), stream.version());
+                    let events = stream
+                        .into_events()
+                        .into_iter()
+                        .filter(|e| e.version() > after)
+                        .collect();
+                    StreamEvents::new(id, version, events)
+                })
+                .collect();
+            Ok(StreamsRead::new(trimmed))
+        }
+    }
+
     /// Appends a batch atomically. See [`AppendBatch`].
     ///
     /// Returns where each event landed. On a conflict nothing is written and
@@ -139,6 +175,13 @@ macro_rules! forward_event_store {
                 streams: &[StreamId],
             ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send {
                 (**self).read_streams(streams)
+            }
+
+            fn read_streams_after(
+                &self,
+                streams: &[(StreamId, StreamVersion)],
+            ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send {
+                (**self).read_streams_after(streams)
             }
 
             fn append(

@@ -212,6 +212,16 @@ impl<S: EventStore> EventStore for ChaosStore<S> {
         }
     }
 
+    async fn read_streams_after(
+        &self,
+        streams: &[(StreamId, StreamVersion)],
+    ) -> Result<StreamsRead, StoreError> {
+        match self.roll(false).await {
+            Fault::Fail => Err(Self::injected_failure("read_streams_after")),
+            _ => self.inner.read_streams_after(streams).await,
+        }
+    }
+
     async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
         match self.roll(true).await {
             Fault::Fail => Err(Self::injected_failure("append")),
@@ -301,6 +311,13 @@ impl<S> ConflictingStore<S> {
 impl<S: EventStore> EventStore for ConflictingStore<S> {
     async fn read_streams(&self, streams: &[StreamId]) -> Result<StreamsRead, StoreError> {
         self.inner.read_streams(streams).await
+    }
+
+    async fn read_streams_after(
+        &self,
+        streams: &[(StreamId, StreamVersion)],
+    ) -> Result<StreamsRead, StoreError> {
+        self.inner.read_streams_after(streams).await
     }
 
     async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {

@@ -2,10 +2,15 @@
 //! decide, and append the new events in one optimistically concurrent write.
 
 mod attempt;
+mod cache;
 mod options;
 mod retry;
 
+use std::sync::Arc;
+
 use tracing::Instrument;
+
+use self::{attempt::Speculation, cache::StreamCache};
 
 pub use options::ExecutionOptions;
 pub use retry::RetryPolicy;
@@ -76,6 +81,8 @@ struct Settings<Z> {
     retry: RetryPolicy,
     max_streams: usize,
     serializer: Z,
+    /// Shared by the executor's clones; `None` for one-off executions.
+    cache: Option<Arc<StreamCache>>,
 }
 
 impl Default for Settings<JsonSerializer> {
@@ -84,6 +91,7 @@ impl Default for Settings<JsonSerializer> {
             retry: RetryPolicy::default(),
             max_streams: CommandExecutor::<(), JsonSerializer>::DEFAULT_MAX_STREAMS,
             serializer: JsonSerializer,
+            cache: None,
         }
     }
 }
@@ -93,11 +101,20 @@ impl<S> CommandExecutor<S> {
     /// discovered together.
     pub const DEFAULT_MAX_STREAMS: usize = 256;
 
-    /// An executor with the default settings.
+    /// How many decoded events an executor caches by default (see
+    /// [`stream_cache`](CommandExecutor::stream_cache)).
+    pub const DEFAULT_CACHE_EVENTS: usize = 100_000;
+
+    /// An executor with the default settings, including a stream cache of
+    /// [`DEFAULT_CACHE_EVENTS`](Self::DEFAULT_CACHE_EVENTS) events.
     pub fn new(store: S) -> Self {
+        let cache = Some(Arc::new(StreamCache::new(Self::DEFAULT_CACHE_EVENTS)));
         Self {
             store,
-            settings: Settings::default(),
+            settings: Settings {
+                cache,
+                ..Settings::default()
+            },
         }
     }
 }
@@ -119,15 +136,35 @@ impl<S, Z> CommandExecutor<S, Z> {
         self
     }
 
-    /// Replaces the serializer.
+    /// Sizes the stream cache: decoded stream histories, up to about
+    /// `events` events in all, shared by this executor's clones. `0` turns
+    /// the cache off.
+    ///
+    /// With the cache, a command reads only the events it has not seen, and
+    /// when every stream it needs is cached it first tries to decide and
+    /// append without reading at all (one round trip instead of two). The
+    /// append's version check catches a stale cache, which is then refreshed
+    /// at once, without counting against the retry policy; rejections and
+    /// decisions to write nothing are always confirmed on freshly read state.
+    /// Correctness never depends on the cache.
+    #[must_use]
+    pub fn stream_cache(mut self, events: usize) -> Self {
+        self.settings.cache = (events > 0).then(|| Arc::new(StreamCache::new(events)));
+        self
+    }
+
+    /// Replaces the serializer. Cached histories were decoded by the old
+    /// serializer, so the cache starts empty.
     #[must_use]
     pub fn serializer<Z2: EventSerializer>(self, serializer: Z2) -> CommandExecutor<S, Z2> {
+        let capacity = self.settings.cache.as_ref().map(|c| c.capacity());
         CommandExecutor {
             store: self.store,
             settings: Settings {
                 retry: self.settings.retry,
                 max_streams: self.settings.max_streams,
                 serializer,
+                cache: capacity.map(|events| Arc::new(StreamCache::new(events))),
             },
         }
     }
@@ -205,25 +242,49 @@ where
         attempts = tracing::field::Empty,
     );
     async move {
+        let one_off;
+        let cache = if let Some(shared) = &settings.cache {
+            shared.as_ref()
+        } else {
+            one_off = StreamCache::new(usize::MAX);
+            &one_off
+        };
         let mut attempts: u32 = 0;
+        if settings.cache.is_some() {
+            match attempt::speculate(store, settings, cache, &command, &declared, &template).await {
+                Ok(events) => {
+                    tracing::Span::current().record("attempts", 1);
+                    tracing::debug!(events = events.len(), "command executed from cache");
+                    return Ok(Executed {
+                        events,
+                        attempts: 1,
+                    });
+                }
+                Err(Speculation::Inconclusive { appended }) => attempts += u32::from(appended),
+                Err(Speculation::Failed(error)) => return Err(error),
+            }
+        }
+        let mut fresh: u32 = 0;
         loop {
+            fresh += 1;
             attempts += 1;
             tracing::Span::current().record("attempts", attempts);
-            let outcome = attempt::run(store, settings, &command, &declared, &template).await;
+            let outcome =
+                attempt::run(store, settings, cache, &command, &declared, &template).await;
             match outcome {
                 Ok(events) => {
                     tracing::debug!(events = events.len(), "command executed");
                     return Ok(Executed { events, attempts });
                 }
                 Err(CommandError::Store(conflict @ StoreError::VersionConflict { .. })) => {
-                    if attempts >= settings.retry.attempts() {
+                    if fresh >= settings.retry.attempts() {
                         tracing::warn!(error = %conflict, "retries exhausted");
                         return Err(CommandError::RetriesExhausted {
                             attempts,
                             last: conflict,
                         });
                     }
-                    let delay = settings.retry.delay_before_retry(attempts);
+                    let delay = settings.retry.delay_before_retry(fresh);
                     tracing::debug!(error = %conflict, ?delay, "version conflict; retrying");
                     if !delay.is_zero() {
                         tokio::time::sleep(delay).await;

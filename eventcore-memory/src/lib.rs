@@ -57,7 +57,7 @@ struct EventLog {
     /// Every event in position order; the event at index `i` has position `i + 1`.
     log: Vec<StoredEvent>,
     /// For each stream, the log indexes of its events in version order.
-    streams: HashMap<StreamId, Vec<usize>>,
+    streams: HashMap<StreamId, Vec<usize>, foldhash::fast::RandomState>,
 }
 
 impl EventLog {

@@ -12,6 +12,7 @@ use crate::{
 use super::{
     Settings,
     cache::{CacheGuard, History, StreamCache},
+    options::MetadataTemplate,
 };
 
 type EventOf<C> = <C as Command>::Event;
@@ -40,7 +41,7 @@ pub(super) async fn speculate<S, Z, C>(
     cache: &StreamCache,
     command: &C,
     declared: &[StreamId],
-    template: &EventMetadata,
+    template: &MetadataTemplate,
 ) -> Result<Events<C>, Speculation<C::Error>>
 where
     S: EventStore,
@@ -126,7 +127,7 @@ pub(super) async fn run<S, Z, C>(
     cache: &StreamCache,
     command: &C,
     declared: &[StreamId],
-    template: &EventMetadata,
+    template: &MetadataTemplate,
 ) -> Outcome<C>
 where
     S: EventStore,
@@ -330,7 +331,7 @@ fn decide<C: CommandLogic>(
 async fn write<S, Z, C>(
     store: &S,
     settings: &Settings<Z>,
-    template: &EventMetadata,
+    template: &MetadataTemplate,
     streams: &[ReadStream],
     emitted: Vec<(StreamId, EventOf<C>)>,
 ) -> Outcome<C>
@@ -360,7 +361,7 @@ where
         }
         let mut new_events = Vec::with_capacity(stream_events.len());
         for event in stream_events {
-            let metadata = template.to_builder().build();
+            let metadata = template.stamp();
             new_events.push(NewEvent::new(
                 settings.serializer.encode(&event)?,
                 metadata.clone(),

@@ -31,7 +31,7 @@ pub(crate) struct StreamCache {
 
 #[derive(Default)]
 struct Entries {
-    streams: HashMap<(StreamId, TypeId), Box<dyn Cached>>,
+    streams: HashMap<(StreamId, TypeId), Box<dyn Cached>, foldhash::fast::RandomState>,
     events: usize,
 }
 

@@ -230,7 +230,7 @@ where
     Z: EventSerializer,
     C: CommandLogic,
 {
-    let template = options.metadata();
+    let template = options.template();
     let mut declarations = StreamDeclarations::default();
     command.declare_streams(&mut declarations);
     let declared = declarations.into_ids();
@@ -238,7 +238,7 @@ where
         "eventcore.execute",
         command = C::NAME,
         streams = ?declared,
-        correlation_id = %template.correlation_id(),
+        correlation_id = %template.correlation_id,
         attempts = tracing::field::Empty,
     );
     async move {

@@ -1,6 +1,10 @@
-use serde_json::Value;
+use std::sync::Arc;
 
-use crate::types::{CausationId, CorrelationId, EventMetadata, RecordedEvent, UserId};
+use serde_json::{Map, Value};
+
+use crate::types::{
+    CausationId, CorrelationId, CustomMetadata, EventMetadata, RecordedEvent, UserId,
+};
 
 /// Per-call settings for
 /// [`CommandExecutor::execute_with`](super::CommandExecutor::execute_with):
@@ -85,6 +89,22 @@ impl ExecutionOptions {
         self
     }
 
+    /// Resolves the options once per execution: the correlation id is fixed
+    /// here (fresh unless set) so every event and retry shares it.
+    pub(crate) fn template(&self) -> MetadataTemplate {
+        let custom: Map<String, Value> = self
+            .custom
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        MetadataTemplate {
+            correlation_id: self.correlation_id.unwrap_or_default(),
+            causation_id: self.causation_id,
+            actor: self.actor.clone(),
+            custom: Arc::new(custom),
+        }
+    }
+
     /// The metadata template these options produce. Each written event gets
     /// a copy with its own event id and timestamp
     /// ([`EventMetadata::to_builder`]).
@@ -102,6 +122,32 @@ impl ExecutionOptions {
         }
         for (key, value) in &self.custom {
             builder = builder.custom(key.clone(), value.clone());
+        }
+        builder.build()
+    }
+}
+
+/// What every event of one execution shares; [`stamp`](Self::stamp) adds a
+/// fresh event id and timestamp.
+#[derive(Clone, Debug)]
+pub(crate) struct MetadataTemplate {
+    pub(crate) correlation_id: CorrelationId,
+    causation_id: Option<CausationId>,
+    actor: Option<UserId>,
+    custom: CustomMetadata,
+}
+
+impl MetadataTemplate {
+    /// Metadata for one new event.
+    pub(crate) fn stamp(&self) -> EventMetadata {
+        let mut builder = EventMetadata::builder()
+            .correlation_id(self.correlation_id)
+            .custom_map(Arc::clone(&self.custom));
+        if let Some(id) = self.causation_id {
+            builder = builder.causation_id(id);
+        }
+        if let Some(actor) = &self.actor {
+            builder = builder.actor(actor.clone());
         }
         builder.build()
     }

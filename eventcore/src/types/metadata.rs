@@ -166,6 +166,12 @@ impl EventMetadataBuilder {
         self
     }
 
+    /// Replaces all custom fields with `custom` (shared, not copied).
+    pub fn custom_map(mut self, custom: CustomMetadata) -> Self {
+        self.custom = custom;
+        self
+    }
+
     /// Finishes the metadata, defaulting whatever was not set.
     #[must_use]
     pub fn build(self) -> EventMetadata {

@@ -172,7 +172,8 @@ impl<'de> Deserialize<'de> for Amount {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AccountId {
-    number: Box<str>,
+    /// `account-<number>`; the number is the part after the prefix. One
+    /// shared string, so cloning an id is cheap.
     stream: StreamId,
 }
 
@@ -192,16 +193,14 @@ impl AccountId {
             ));
         }
         let stream = StreamId::try_new(format!("{}{number}", Self::STREAM_PREFIX))?;
-        Ok(Self {
-            number: number.into(),
-            stream,
-        })
+        Ok(Self { stream })
     }
 
     /// The account number.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.number
+        let stream = self.stream.as_str();
+        stream.strip_prefix(Self::STREAM_PREFIX).unwrap_or(stream)
     }
 
     /// The account's stream.
@@ -219,13 +218,13 @@ impl From<AccountId> for StreamId {
 
 impl fmt::Display for AccountId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.number)
+        f.write_str(self.as_str())
     }
 }
 
 impl Serialize for AccountId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.number)
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -312,7 +312,7 @@ struct Task<S, C> {
 const LAG_CAP: u64 = 1_000_000;
 
 /// How often the lag is recounted while catching up.
-const LAG_REFRESH: Duration = Duration::from_millis(250);
+const LAG_REFRESH: Duration = Duration::from_secs(1);
 
 impl<S, C> Task<S, C>
 where

@@ -26,10 +26,13 @@ impl NotificationHub {
     /// Announces that events up to `position` are readable. Positions lower
     /// than one already announced are ignored.
     pub fn notify(&self, position: GlobalPosition) {
+        // With nobody listening, just record the head: waking no one is
+        // not free.
+        let listening = self.sender.receiver_count() > 0;
         self.sender.send_if_modified(|head| {
             if position > *head {
                 *head = position;
-                true
+                listening
             } else {
                 false
             }

@@ -118,7 +118,7 @@ impl Default for EventMetadata {
 }
 
 /// Builds [`EventMetadata`]. See [`EventMetadata::builder`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[must_use]
 pub struct EventMetadataBuilder {
     event_id: Option<EventId>,
@@ -127,6 +127,26 @@ pub struct EventMetadataBuilder {
     actor: Option<UserId>,
     timestamp: Option<Timestamp>,
     custom: CustomMetadata,
+}
+
+impl Default for EventMetadataBuilder {
+    fn default() -> Self {
+        Self {
+            event_id: None,
+            correlation_id: None,
+            causation_id: None,
+            actor: None,
+            timestamp: None,
+            custom: no_custom_fields(),
+        }
+    }
+}
+
+/// The empty custom map, shared so metadata without custom fields costs no
+/// allocation.
+pub(crate) fn no_custom_fields() -> CustomMetadata {
+    static EMPTY: std::sync::OnceLock<CustomMetadata> = std::sync::OnceLock::new();
+    Arc::clone(EMPTY.get_or_init(CustomMetadata::default))
 }
 
 impl EventMetadataBuilder {

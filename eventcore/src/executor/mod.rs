@@ -192,6 +192,13 @@ impl<S: EventStore, Z: EventSerializer> CommandExecutor<S, Z> {
     /// 5. On a version conflict, waits as the [`RetryPolicy`] says and starts
     ///    again from step 1. Other failures are returned at once.
     ///
+    /// With the [stream cache](Self::stream_cache) (on by default), step 1
+    /// reads only the events the cache lacks, and when every stream is
+    /// already cached the executor first runs steps 2–4 on the cached state
+    /// without reading at all. That speculative attempt is trusted only if it
+    /// writes and its append succeeds; a conflict (stale cache) or a
+    /// rejection sends the command through the normal steps at once.
+    ///
     /// Each execution runs inside a tracing span `eventcore.execute` with
     /// the command name, the declared streams, the correlation id and the
     /// number of attempts.

@@ -14,11 +14,18 @@ struct Migration {
 }
 
 /// Every migration, in order. Never edit one that has shipped: add a new one.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "event store",
-    sql: include_str!("../migrations/0001_event_store.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "event store",
+        sql: include_str!("../migrations/0001_event_store.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "leaner append function",
+        sql: include_str!("../migrations/0002_leaner_append.sql"),
+    },
+];
 
 /// FNV-1a over the template text: detects a migration edited after it was
 /// applied. Not a security measure.

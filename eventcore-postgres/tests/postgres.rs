@@ -87,7 +87,8 @@ async fn migrations_are_idempotent_and_safe_concurrently() -> TestResult {
     stores[0].migrate().await?;
     assert_eq!(
         count(&stores[0], "SELECT count(*) FROM S.eventcore_migrations").await,
-        1
+        2,
+        "each migration recorded once"
     );
     // And the schema works.
     stores[1]

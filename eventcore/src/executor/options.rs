@@ -92,16 +92,21 @@ impl ExecutionOptions {
     /// Resolves the options once per execution: the correlation id is fixed
     /// here (fresh unless set) so every event and retry shares it.
     pub(crate) fn template(&self) -> MetadataTemplate {
-        let custom: Map<String, Value> = self
-            .custom
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let custom = if self.custom.is_empty() {
+            crate::types::no_custom_fields()
+        } else {
+            Arc::new(
+                self.custom
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect::<Map<String, Value>>(),
+            )
+        };
         MetadataTemplate {
             correlation_id: self.correlation_id.unwrap_or_default(),
             causation_id: self.causation_id,
             actor: self.actor.clone(),
-            custom: Arc::new(custom),
+            custom,
         }
     }
 

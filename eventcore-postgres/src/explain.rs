@@ -132,6 +132,14 @@ async fn every_hot_query_uses_an_index() {
             !plan.contains("Seq Scan on streams"),
             "{name} scans streams sequentially:\n{plan}"
         );
+        if name.starts_with("read_all") {
+            assert!(
+                plan.contains("Index Scan using events_pkey on events e")
+                    && !plan.contains("Bitmap"),
+                "{name} must walk events_pkey in position order (a filter index plus a sort \
+                 reads every remaining row on every call):\n{plan}"
+            );
+        }
     }
     sqlx::raw_sql(&format!("DROP SCHEMA \"{s}\" CASCADE"))
         .execute(store.pool())

@@ -25,6 +25,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "leaner append function",
         sql: include_str!("../migrations/0002_leaner_append.sql"),
     },
+    Migration {
+        version: 3,
+        description: "drop the event type index",
+        sql: include_str!("../migrations/0003_drop_type_index.sql"),
+    },
 ];
 
 /// FNV-1a over the template text: detects a migration edited after it was

@@ -144,13 +144,18 @@ impl Statements {
                      WHERE e.global_position > $1 AND e.global_position < h.bound"
             );
             if prefix {
-                sql.push_str(" AND starts_with(e.stream_id, $3)");
+                // Written so no index can serve it: read_all must walk
+                // `events_pkey` in position order. An index on the filter
+                // plus a sort reads every remaining row on every call when
+                // the planner misjudges how many rows match (as it does on
+                // a freshly loaded table).
+                sql.push_str(" AND left(e.stream_id, char_length($3)) = $3");
             }
             if types {
                 sql.push_str(if prefix {
-                    " AND e.event_type = ANY($4)"
+                    " AND (e.event_type || '') = ANY($4)"
                 } else {
-                    " AND e.event_type = ANY($3)"
+                    " AND (e.event_type || '') = ANY($3)"
                 });
             }
             sql.push_str(

@@ -138,6 +138,7 @@ where
             position: None,
             rebuilds_done: 0,
             lag_counted_at: None,
+            catching_up: false,
         };
         let join = tokio::spawn(task.run());
         ProjectionHandle {
@@ -305,6 +306,8 @@ struct Task<S, C> {
     position: Option<GlobalPosition>,
     rebuilds_done: u64,
     lag_counted_at: Option<Instant>,
+    /// Whether the last batch was full, i.e. more events are waiting.
+    catching_up: bool,
 }
 
 /// The most events [`ProjectionHealth::lag`] counts; a bigger backlog is
@@ -375,14 +378,26 @@ where
                 self.publish_position(loaded);
                 loaded
             };
-            let head = self.store.head_position().await?;
+            // While catching up in full batches the head is needed only for
+            // the lag, so it is read at most every LAG_REFRESH; otherwise it
+            // is read *before* the batch, so every event up to it is either
+            // in the batch or excluded by the filter.
+            let head = if self.catching_up && !self.lag_due() {
+                None
+            } else {
+                Some(self.store.head_position().await?)
+            };
             let batch = self
                 .store
                 .read_all(position, &filter, self.config.batch_size)
                 .await?;
-            self.refresh_lag(position, head).await?;
+            if let Some(head) = head {
+                self.refresh_lag(position, head).await?;
+            }
             let Some(last) = batch.last().map(StoredEvent::position) else {
+                self.catching_up = false;
                 // Everything up to `head` is either processed or filtered out.
+                let head = head.unwrap_or(position);
                 if head > position {
                     self.save_progress(head).await?;
                 }
@@ -392,12 +407,16 @@ where
                 continue;
             };
             let full = batch.len() >= self.config.batch_size;
+            self.catching_up = full;
             self.set_status(if full {
                 ProjectionStatus::CatchingUp
             } else {
                 ProjectionStatus::Live
             });
-            let checkpoint = if full { last } else { last.max(head) };
+            let checkpoint = match head {
+                Some(head) if !full => last.max(head),
+                _ => last,
+            };
             self.process(&batch, checkpoint).await?;
         }
     }
@@ -495,14 +514,18 @@ where
     /// Records the head and how many events lie between `position` and it.
     /// Counting costs a query on some stores, so it is redone at most every
     /// [`LAG_REFRESH`] while behind, and capped at [`LAG_CAP`].
+    /// Whether the lag should be recounted.
+    fn lag_due(&self) -> bool {
+        self.lag_counted_at
+            .is_none_or(|at| at.elapsed() >= LAG_REFRESH)
+    }
+
     async fn refresh_lag(
         &mut self,
         position: GlobalPosition,
         head: GlobalPosition,
     ) -> Result<(), ProjectionError> {
-        let due = self
-            .lag_counted_at
-            .is_none_or(|at| at.elapsed() >= LAG_REFRESH);
+        let due = self.lag_due();
         let lag = if position >= head {
             Some(0)
         } else if due {

@@ -86,15 +86,21 @@ where
             remember(cache, &streams, &written);
             Ok(written)
         }
+        // The cached histories stay: they are valid prefixes, and the next
+        // read fetches only what lies past them.
         Err(CommandError::Store(StoreError::VersionConflict { .. })) => {
-            let mut guard = cache.lock();
-            for stream in &streams {
-                guard.remove::<EventOf<C>>(&stream.id);
-            }
             Err(Speculation::Inconclusive { appended: true })
         }
         Err(other) => Err(Speculation::Failed(other)),
     }
+}
+
+/// The version of `id` the cache holds for command `C`'s event type.
+pub(super) fn cached_version<C: CommandLogic>(
+    cache: &StreamCache,
+    id: &StreamId,
+) -> Option<StreamVersion> {
+    cache.lock().version::<EventOf<C>>(id)
 }
 
 /// Takes `id`'s cached history for a speculative attempt; `false` if the

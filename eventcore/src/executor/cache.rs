@@ -159,17 +159,6 @@ impl CacheGuard<'_> {
         (history.len() as u64 >= current.value()).then_some(history)
     }
 
-    /// Forgets `id`.
-    pub(crate) fn remove<E: Clone + Send + Sync + 'static>(&mut self, id: &StreamId) {
-        if let Some(entry) = self
-            .entries
-            .streams
-            .remove(&(id.clone(), TypeId::of::<E>()))
-        {
-            self.entries.events = self.entries.events.saturating_sub(entry.len());
-        }
-    }
-
     /// Evicts arbitrary entries other than `keep` while over capacity.
     fn make_room(&mut self, keep: &(StreamId, TypeId)) {
         while self.entries.events > self.capacity {

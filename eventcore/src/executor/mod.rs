@@ -20,7 +20,7 @@ use crate::{
     error::{CommandError, StoreError},
     serialization::{EventSerializer, JsonSerializer},
     store::EventStore,
-    types::RecordedEvent,
+    types::{RecordedEvent, StreamId, StreamVersion},
 };
 
 /// What a successful execution did.
@@ -257,22 +257,32 @@ where
             &one_off
         };
         let mut attempts: u32 = 0;
-        if settings.cache.is_some() {
-            match attempt::speculate(store, settings, cache, &command, &declared, &template).await {
-                Ok(events) => {
-                    tracing::Span::current().record("attempts", 1);
-                    tracing::debug!(events = events.len(), "command executed from cache");
-                    return Ok(Executed {
-                        events,
-                        attempts: 1,
-                    });
-                }
-                Err(Speculation::Inconclusive { appended }) => attempts += u32::from(appended),
-                Err(Speculation::Failed(error)) => return Err(error),
-            }
-        }
         let mut fresh: u32 = 0;
+        // The conflict that ended the last attempt: retry from the cache only
+        // once it has caught up with the version that beat us (another
+        // command of this executor wrote it), else read the store.
+        let mut beaten_by: Option<(StreamId, StreamVersion)> = None;
         loop {
+            let cache_is_current = settings.cache.is_some()
+                && beaten_by.as_ref().is_none_or(|(stream, actual)| {
+                    attempt::cached_version::<C>(cache, stream).is_some_and(|v| v >= *actual)
+                });
+            if cache_is_current {
+                match attempt::speculate(store, settings, cache, &command, &declared, &template)
+                    .await
+                {
+                    Ok(events) => {
+                        attempts += 1;
+                        tracing::Span::current().record("attempts", attempts);
+                        tracing::debug!(events = events.len(), "command executed from cache");
+                        return Ok(Executed { events, attempts });
+                    }
+                    Err(Speculation::Inconclusive { appended }) => {
+                        attempts += u32::from(appended);
+                    }
+                    Err(Speculation::Failed(error)) => return Err(error),
+                }
+            }
             fresh += 1;
             attempts += 1;
             tracing::Span::current().record("attempts", attempts);
@@ -290,6 +300,9 @@ where
                             attempts,
                             last: conflict,
                         });
+                    }
+                    if let StoreError::VersionConflict { stream, actual, .. } = &conflict {
+                        beaten_by = Some((stream.clone(), *actual));
                     }
                     let delay = settings.retry.delay_before_retry(fresh);
                     tracing::debug!(error = %conflict, ?delay, "version conflict; retrying");

@@ -59,6 +59,12 @@ impl RetryPolicy {
 
     /// Sets the total number of attempts, the first one included. Zero is
     /// treated as one.
+    ///
+    /// Counted are the attempts that read the store. With the executor's
+    /// stream cache, each round may first try one speculative append from
+    /// the cache; a conflict there only means the cache was behind, so it is
+    /// not counted against this limit (it does show in the reported
+    /// `attempts`).
     #[must_use]
     pub const fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = if attempts == 0 { 1 } else { attempts };

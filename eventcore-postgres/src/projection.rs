@@ -36,82 +36,83 @@ fn token_of(value: i64, name: &str) -> Result<u64, StoreError> {
 }
 
 impl PostgresStore {
-    /// Saves a checkpoint inside a transaction the caller controls, so a
+    /// Moves a checkpoint inside a transaction the caller controls, so a
     /// read model kept in the same database commits its update and its
     /// checkpoint together (exactly-once effects).
     ///
-    /// With a `fence`, the write is refused with [`StoreError::LeaseLost`]
-    /// unless that lease is still current; the lease row stays share-locked
-    /// until the caller's commit, so it cannot change hands in between.
+    /// The same compare-and-set as
+    /// [`save_checkpoint`](CheckpointStore::save_checkpoint): refused with
+    /// [`StoreError::CheckpointMoved`] unless the checkpoint is still at
+    /// `from`, and, with a `fence`, with [`StoreError::LeaseLost`] unless
+    /// that lease is still current. The lease row stays share-locked until
+    /// the caller's commit, so it cannot change hands in between. On an
+    /// error, roll the transaction back.
     ///
     /// ```no_run
     /// # use eventcore::GlobalPosition;
     /// # use eventcore::store::Lease;
     /// # use eventcore_postgres::PostgresStore;
     /// # async fn run(store: &PostgresStore, lease: &Lease) -> Result<(), Box<dyn std::error::Error>> {
-    /// let mut tx = store.pool().begin().await?;
+    /// let mut tx = store.begin().await?;
     /// sqlx::query("UPDATE balances SET total = total + 10 WHERE account = 'a'")
     ///     .execute(&mut *tx)
     ///     .await?;
-    /// store
-    ///     .save_checkpoint_in(&mut tx, "balances", GlobalPosition::new(42), Some(lease))
-    ///     .await?;
+    /// let (from, to) = (GlobalPosition::new(41), GlobalPosition::new(42));
+    /// store.save_checkpoint_in(&mut tx, "balances", from, to, Some(lease)).await?;
     /// tx.commit().await?;
     /// # Ok(())
     /// # }
     /// ```
-    #[tracing::instrument(name = "eventcore_postgres.save_checkpoint_in", skip_all, fields(name, position = %position))]
+    #[tracing::instrument(name = "eventcore_postgres.save_checkpoint_in", skip_all, fields(name, from = %from, to = %to))]
     pub async fn save_checkpoint_in(
         &self,
         conn: &mut PgConnection,
         name: &str,
-        position: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         fence: Option<&Lease>,
     ) -> Result<(), StoreError> {
-        self.save_checkpoint_with(conn, name, position, fence).await
+        self.save_checkpoint_with(conn, name, from, to, fence).await
     }
 
     async fn save_checkpoint_with<'c, E>(
         &self,
         executor: E,
         name: &str,
-        position: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         fence: Option<&Lease>,
     ) -> Result<(), StoreError>
     where
         E: sqlx::Executor<'c, Database = sqlx::Postgres>,
     {
         let shared = &self.shared;
-        let position = position_param(position)?;
         let map = |e| shared.limits.map("save_checkpoint", e);
+        if let Some(lease) = fence
+            && lease.name() != name
+        {
+            return Err(lease.lost());
+        }
+        let row = sqlx::query(&shared.sql.save_checkpoint)
+            .bind(name)
+            .bind(position_param(from)?)
+            .bind(position_param(to)?)
+            .bind(fence.map(Lease::holder))
+            .bind(fence.map(token_param).transpose()?)
+            .fetch_one(executor)
+            .await
+            .map_err(map)?;
+        let saved: bool = row.try_get("saved").map_err(map)?;
+        let fenced_out: bool = row.try_get("fenced_out").map_err(map)?;
+        let actual: Option<i64> = row.try_get("actual").map_err(map)?;
         match fence {
-            None => {
-                sqlx::query(&shared.sql.save_checkpoint)
-                    .bind(name)
-                    .bind(position)
-                    .execute(executor)
-                    .await
-                    .map_err(map)?;
-                Ok(())
-            }
-            Some(lease) => {
-                if lease.name() != name {
-                    return Err(lease.lost());
-                }
-                let done = sqlx::query(&shared.sql.save_checkpoint_fenced)
-                    .bind(name)
-                    .bind(position)
-                    .bind(lease.holder())
-                    .bind(token_param(lease)?)
-                    .execute(executor)
-                    .await
-                    .map_err(map)?;
-                if done.rows_affected() == 1 {
-                    Ok(())
-                } else {
-                    Err(lease.lost())
-                }
-            }
+            Some(lease) if fenced_out => Err(lease.lost()),
+            _ if saved => Ok(()),
+            _ => Err(StoreError::CheckpointMoved {
+                name: name.to_owned(),
+                expected: from,
+                actual: actual.map(to_position).transpose()?,
+            }),
         }
     }
 }
@@ -127,14 +128,15 @@ impl CheckpointStore for PostgresStore {
         position.map(to_position).transpose()
     }
 
-    #[tracing::instrument(name = "eventcore_postgres.save_checkpoint", skip_all, fields(name, position = %position))]
+    #[tracing::instrument(name = "eventcore_postgres.save_checkpoint", skip_all, fields(name, from = %from, to = %to))]
     async fn save_checkpoint(
         &self,
         name: &str,
-        position: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         fence: Option<&Lease>,
     ) -> Result<(), StoreError> {
-        self.save_checkpoint_with(&self.shared.pool, name, position, fence)
+        self.save_checkpoint_with(&self.shared.pool, name, from, to, fence)
             .await
     }
 }

@@ -4,7 +4,7 @@ use std::future::Future;
 
 use eventcore::{
     Event, EventSerializer, GlobalPosition, JsonSerializer, ProjectionError, RecordedEvent,
-    projection::{CheckpointedProjection, decode_events},
+    projection::{CheckpointedProjection, apply_failed, decode_events},
     store::{CheckpointStore, EventFilter, Lease, StoredEvent},
 };
 use sqlx::PgConnection;
@@ -134,20 +134,6 @@ impl<P, Ser> Transactional<P, Ser> {
     }
 }
 
-impl<P: PostgresProjection, Ser> Transactional<P, Ser> {
-    fn failed(&self, position: GlobalPosition, source: P::Error) -> ProjectionError {
-        ProjectionError::Apply {
-            projection: self.projection.name().to_owned(),
-            position,
-            source: Box::new(source),
-        }
-    }
-
-    fn store_error(&self, operation: &'static str, error: sqlx::Error) -> ProjectionError {
-        self.store.shared.limits.map(operation, error).into()
-    }
-}
-
 impl<P, Ser> CheckpointedProjection for Transactional<P, Ser>
 where
     P: PostgresProjection,
@@ -168,60 +154,54 @@ where
     async fn apply_batch(
         &mut self,
         events: &[StoredEvent],
-        checkpoint: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         lease: &Lease,
     ) -> Result<(), ProjectionError> {
         let decoded = decode_events::<P::Event, _>(&self.serializer, events)?;
-        let first = events.first().map_or(checkpoint, StoredEvent::position);
-        let mut tx = self
-            .store
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| self.store_error("begin", e))?;
+        let first = events.first().map_or(to, StoredEvent::position);
+        // Cancel-safe: if this future is dropped at any await below, the
+        // connection is closed and the server rolls everything back.
+        let mut tx = self.store.begin().await?;
         if let Err(source) = self.projection.apply(&mut tx, &decoded).await {
-            // Dropping `tx` rolls the read-model changes back.
-            return Err(self.failed(first, source));
+            return Err(apply_failed(self.projection.name(), first, source));
         }
+        // A compare-and-set from `from`: if this batch was committed before
+        // and only the reply was lost, the checkpoint has moved, this fails,
+        // and dropping `tx` undoes the second application.
         let name = self.projection.name().to_owned();
         self.store
-            .save_checkpoint_in(&mut tx, &name, checkpoint, Some(lease))
+            .save_checkpoint_in(&mut tx, &name, from, to, Some(lease))
             .await?;
-        tx.commit()
-            .await
-            .map_err(|e| self.store_error("commit", e))?;
-        Ok(())
+        Ok(tx.commit().await?)
     }
 
     async fn save_checkpoint(
         &mut self,
-        checkpoint: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         lease: &Lease,
     ) -> Result<(), ProjectionError> {
         let name = self.projection.name().to_owned();
         Ok(self
             .store
-            .save_checkpoint(&name, checkpoint, Some(lease))
+            .save_checkpoint(&name, from, to, Some(lease))
             .await?)
     }
 
-    async fn reset(&mut self, lease: &Lease) -> Result<(), ProjectionError> {
-        let mut tx = self
-            .store
-            .pool()
-            .begin()
-            .await
-            .map_err(|e| self.store_error("begin", e))?;
+    async fn reset(&mut self, from: GlobalPosition, lease: &Lease) -> Result<(), ProjectionError> {
+        let mut tx = self.store.begin().await?;
         if let Err(source) = self.projection.reset(&mut tx).await {
-            return Err(self.failed(GlobalPosition::START, source));
+            return Err(apply_failed(
+                self.projection.name(),
+                GlobalPosition::START,
+                source,
+            ));
         }
         let name = self.projection.name().to_owned();
         self.store
-            .save_checkpoint_in(&mut tx, &name, GlobalPosition::START, Some(lease))
+            .save_checkpoint_in(&mut tx, &name, from, GlobalPosition::START, Some(lease))
             .await?;
-        tx.commit()
-            .await
-            .map_err(|e| self.store_error("commit", e))?;
-        Ok(())
+        Ok(tx.commit().await?)
     }
 }

@@ -114,6 +114,7 @@ const SAFE_BOUND: &str = "(SELECT pg_snapshot_xmin(pg_current_snapshot())::text:
 #[derive(Debug)]
 pub(crate) struct Statements {
     pub append: String,
+    pub append_committed: String,
     pub read_streams: String,
     pub stream_versions: String,
     pub stream_version: String,
@@ -123,7 +124,6 @@ pub(crate) struct Statements {
     pub count_events: String,
     pub load_checkpoint: String,
     pub save_checkpoint: String,
-    pub save_checkpoint_fenced: String,
     pub acquire_lease: String,
     pub renew_lease: String,
     pub release_lease: String,
@@ -168,6 +168,10 @@ impl Statements {
                 "SELECT conflict_index, actual_version, first_position, new_versions \
                  FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             ),
+            append_committed: format!(
+                "CALL {s}.append_events_committed($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+                 NULL, NULL, NULL, NULL)"
+            ),
             // The OFFSET 0 keeps the version lookup a per-stream index probe
             // (the planner would otherwise hash the whole table when it
             // misjudges the array's length).
@@ -198,18 +202,7 @@ impl Statements {
             ),
             load_checkpoint: format!("SELECT position FROM {s}.checkpoints WHERE name = $1"),
             save_checkpoint: format!(
-                "INSERT INTO {s}.checkpoints AS c (name, position) VALUES ($1, $2) \
-                 ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()"
-            ),
-            // The lease row is share-locked, so a takeover cannot commit
-            // between the fence check and this write.
-            save_checkpoint_fenced: format!(
-                "INSERT INTO {s}.checkpoints AS c (name, position) \
-                 SELECT $1, $2 WHERE EXISTS ( \
-                     SELECT 1 FROM {s}.leases AS l \
-                     WHERE l.name = $1 AND l.holder = $3 AND l.token = $4 \
-                       AND l.expires_at > clock_timestamp() FOR SHARE) \
-                 ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()"
+                "SELECT saved, fenced_out, actual FROM {s}.save_checkpoint($1, $2, $3, $4, $5)"
             ),
             // A new tenure (other holder, or the lease lapsed) bumps the token.
             acquire_lease: format!(

@@ -18,10 +18,14 @@ use uuid::Uuid;
 
 use crate::{
     PostgresConfig, SchemaName,
-    error::{Limits, UNIQUE_VIOLATION, constraint, sqlstate},
+    error::{
+        IN_FAILED_SQL_TRANSACTION, INVALID_TRANSACTION_TERMINATION, Limits, UNIQUE_VIOLATION,
+        constraint, sqlstate,
+    },
     follow::Follower,
     migrate,
     schema::Statements,
+    transaction::Transaction,
 };
 
 /// The most events one append may write (positions reserve 20 bits for the
@@ -151,19 +155,28 @@ impl PostgresStore {
             .map_err(|e| self.shared.limits.map("connect", e))
     }
 
+    /// Starts a [`Transaction`] on the store's pool that is safe to cancel
+    /// at any point: unless it is committed or rolled back, its connection
+    /// is closed, never returned to the pool mid-transaction.
+    #[tracing::instrument(name = "eventcore_postgres.begin", skip_all)]
+    pub async fn begin(&self) -> Result<Transaction, StoreError> {
+        Transaction::begin(&self.shared.pool, self.shared.limits).await
+    }
+
     /// Appends a batch inside a transaction the caller controls, e.g. to
     /// commit events together with other changes (an outbox, a read model).
     ///
     /// The events become visible, and subscribers are notified, when the
     /// caller commits. Same checks and result as
     /// [`append`](EventStore::append); on a [`StoreError::VersionConflict`]
-    /// the caller should roll back.
+    /// the caller should roll back. Open the transaction with
+    /// [`begin`](Self::begin), which is safe to cancel.
     ///
     /// ```no_run
     /// # use eventcore::store::AppendBatch;
     /// # use eventcore_postgres::PostgresStore;
     /// # async fn run(store: &PostgresStore, batch: AppendBatch) -> Result<(), Box<dyn std::error::Error>> {
-    /// let mut tx = store.pool().begin().await?;
+    /// let mut tx = store.begin().await?;
     /// let written = store.append_in(&mut tx, batch).await?;
     /// sqlx::query("UPDATE outbox_state SET last = $1")
     ///     .bind(written.events.len() as i64)
@@ -183,12 +196,16 @@ impl PostgresStore {
         conn: &mut PgConnection,
         batch: AppendBatch,
     ) -> Result<AppendResult, StoreError> {
-        self.append_with(conn, batch).await
+        self.append_with(conn, &self.shared.sql.append, batch).await
     }
 
+    /// Runs one append statement: `sql` is either the plain function (inside
+    /// the caller's transaction) or the self-committing procedure (on the
+    /// pool); both take the same arguments and return the same row.
     async fn append_with<'c, E>(
         &self,
         executor: E,
+        sql: &str,
         batch: AppendBatch,
     ) -> Result<AppendResult, StoreError>
     where
@@ -198,7 +215,7 @@ impl PostgresStore {
             return Ok(AppendResult::default());
         }
         let args = AppendArgs::new(&batch)?;
-        let row = sqlx::query(&self.shared.sql.append)
+        let row = sqlx::query(sql)
             .bind(&args.streams)
             .bind(&args.expected)
             .bind(&args.counts)
@@ -216,13 +233,13 @@ impl PostgresStore {
             Err(e) => return Err(self.append_failed(&batch, e).await),
         };
         let map = |e| self.shared.limits.map("append", e);
-        let conflict: Option<i32> = row.try_get(0).map_err(map)?;
+        let conflict: Option<i32> = row.try_get("conflict_index").map_err(map)?;
         if let Some(index) = conflict {
-            let actual: i64 = row.try_get(1).map_err(map)?;
+            let actual: i64 = row.try_get("actual_version").map_err(map)?;
             return Err(conflict_error(&batch, index, actual));
         }
-        let first: Option<i64> = row.try_get(2).map_err(map)?;
-        let versions: Vec<i64> = row.try_get(3).map_err(map)?;
+        let first: Option<i64> = row.try_get("first_position").map_err(map)?;
+        let versions: Vec<i64> = row.try_get("new_versions").map_err(map)?;
         build_result(batch, first, &versions)
     }
 
@@ -241,6 +258,15 @@ impl PostgresStore {
                 match self.reread_conflict(batch).await {
                     Ok(conflict) => conflict,
                     Err(other) => other,
+                }
+            }
+            // invalid_transaction_termination: the committing append ran
+            // inside a transaction block; in_failed_sql_transaction: inside
+            // one that had already failed. Either way someone left the
+            // pooled connection inside a transaction.
+            Some(INVALID_TRANSACTION_TERMINATION | IN_FAILED_SQL_TRANSACTION) => {
+                StoreError::StrayTransaction {
+                    operation: "append",
                 }
             }
             // invalid_text_representation / untranslatable_character: a
@@ -644,7 +670,29 @@ impl EventStore for PostgresStore {
         fields(streams = batch.writes().len(), events = batch.event_count())
     )]
     async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
-        let result = self.append_with(&self.shared.pool, batch).await?;
+        if batch.writes().is_empty() {
+            return Ok(AppendResult::default());
+        }
+        let mut conn = self
+            .shared
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| self.shared.limits.map("append", e))?;
+        // The procedure commits its own work, and refuses to if the
+        // connection is already inside a transaction: then nothing is
+        // acknowledged, and the connection is closed so that the server
+        // rolls the stray transaction back.
+        let result = self
+            .append_with(&mut *conn, &self.shared.sql.append_committed, batch)
+            .await;
+        if matches!(result, Err(StoreError::StrayTransaction { .. })) {
+            tracing::warn!(
+                "append found its pooled connection inside a stray transaction; closing it"
+            );
+            conn.close_on_drop();
+        }
+        let result = result?;
         if let (Some(last), Some(follower)) = (
             result.events.last(),
             self.shared.follower.get().and_then(Option::as_ref),

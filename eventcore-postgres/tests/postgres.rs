@@ -87,7 +87,7 @@ async fn migrations_are_idempotent_and_safe_concurrently() -> TestResult {
     stores[0].migrate().await?;
     assert_eq!(
         count(&stores[0], "SELECT count(*) FROM S.eventcore_migrations").await,
-        3,
+        4,
         "each migration recorded once"
     );
     // And the schema works.
@@ -307,8 +307,13 @@ async fn leases_are_exclusive_across_processes_and_fence_checkpoints() -> TestRe
             .await?
             .is_none()
     );
-    one.save_checkpoint("proj", GlobalPosition::new(5), Some(&lease))
-        .await?;
+    one.save_checkpoint(
+        "proj",
+        GlobalPosition::START,
+        GlobalPosition::new(5),
+        Some(&lease),
+    )
+    .await?;
 
     // runner-1 "crashes": its lease lapses and runner-2 takes over.
     tokio::time::sleep(ttl + Duration::from_millis(100)).await;
@@ -319,7 +324,12 @@ async fn leases_are_exclusive_across_processes_and_fence_checkpoints() -> TestRe
     assert_eq!(taken.token(), lease.token() + 1);
 
     let refused = one
-        .save_checkpoint("proj", GlobalPosition::new(9), Some(&lease))
+        .save_checkpoint(
+            "proj",
+            GlobalPosition::new(5),
+            GlobalPosition::new(9),
+            Some(&lease),
+        )
         .await;
     assert!(
         matches!(refused, Err(StoreError::LeaseLost { .. })),
@@ -329,8 +339,13 @@ async fn leases_are_exclusive_across_processes_and_fence_checkpoints() -> TestRe
         one.renew_lease(&lease, ttl).await,
         Err(StoreError::LeaseLost { .. })
     ));
-    two.save_checkpoint("proj", GlobalPosition::new(7), Some(&taken))
-        .await?;
+    two.save_checkpoint(
+        "proj",
+        GlobalPosition::new(5),
+        GlobalPosition::new(7),
+        Some(&taken),
+    )
+    .await?;
     assert_eq!(
         one.load_checkpoint("proj").await?,
         Some(GlobalPosition::new(7))
@@ -350,7 +365,7 @@ async fn leases_are_exclusive_across_processes_and_fence_checkpoints() -> TestRe
 #[tokio::test]
 async fn append_and_checkpoint_in_a_rolled_back_transaction_leave_no_trace() -> TestResult {
     let store = common::fresh_store().await?;
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.begin().await?;
     let written = store
         .append_in(
             &mut tx,
@@ -363,7 +378,13 @@ async fn append_and_checkpoint_in_a_rolled_back_transaction_leave_no_trace() -> 
         .await?;
     assert_eq!(written.events.len(), 1);
     store
-        .save_checkpoint_in(&mut tx, "p", written.events[0].position, None)
+        .save_checkpoint_in(
+            &mut tx,
+            "p",
+            GlobalPosition::START,
+            written.events[0].position,
+            None,
+        )
         .await?;
     tx.rollback().await?;
     assert_eq!(
@@ -374,7 +395,7 @@ async fn append_and_checkpoint_in_a_rolled_back_transaction_leave_no_trace() -> 
 
     // Committed, both become visible together; two appends in one
     // transaction get distinct, increasing positions.
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.begin().await?;
     let one = store
         .append_in(
             &mut tx,
@@ -397,7 +418,13 @@ async fn append_and_checkpoint_in_a_rolled_back_transaction_leave_no_trace() -> 
         .await?;
     assert!(one.events[0].position < two.events[0].position);
     store
-        .save_checkpoint_in(&mut tx, "p", two.events[0].position, None)
+        .save_checkpoint_in(
+            &mut tx,
+            "p",
+            GlobalPosition::START,
+            two.events[0].position,
+            None,
+        )
         .await?;
     tx.commit().await?;
     assert_eq!(

@@ -217,6 +217,34 @@ pub enum StoreError {
         /// The holder's fencing token.
         token: u64,
     },
+    /// A checkpoint write expected the checkpoint at `expected` (where the
+    /// writer's batch started) but it was elsewhere, so the write was
+    /// refused. It happens when a batch is replayed after its first commit
+    /// went through but the reply was lost, or when another runner moved the
+    /// checkpoint: reload the checkpoint and carry on from there.
+    #[error(
+        "checkpoint {name:?} is at {}, not at {expected} where this write started; the write was refused",
+        actual.map_or_else(|| "no position (never saved)".to_owned(), |p| p.to_string())
+    )]
+    CheckpointMoved {
+        /// The checkpoint name.
+        name: String,
+        /// Where the writer expected it.
+        expected: GlobalPosition,
+        /// Where it is (`None`: never saved).
+        actual: Option<GlobalPosition>,
+    },
+    /// A write ran on a connection that was already inside a transaction
+    /// nobody was tracking (typically left open by a task cancelled while it
+    /// was starting a transaction). The write was **not** committed and the
+    /// connection was discarded; retrying is safe.
+    #[error(
+        "{operation} ran on a connection already inside a transaction left open elsewhere; nothing was committed and the connection was discarded, so the write can be retried"
+    )]
+    StrayTransaction {
+        /// The operation, e.g. `append`.
+        operation: &'static str,
+    },
     /// A stored position or version is outside what this library accepts.
     #[error("corrupt store data: {detail}")]
     Corrupt {
@@ -230,6 +258,27 @@ impl StoreError {
     #[must_use]
     pub const fn is_version_conflict(&self) -> bool {
         matches!(self, Self::VersionConflict { .. })
+    }
+
+    /// Whether retrying the same operation later may succeed: the store was
+    /// unreachable, slow, failed mid-operation, or refused a write that can
+    /// simply be redone. Corrupt data and invalid input are not transient.
+    ///
+    /// ```
+    /// use eventcore::StoreError;
+    ///
+    /// assert!(StoreError::StrayTransaction { operation: "append" }.is_transient());
+    /// assert!(!StoreError::Corrupt { detail: "negative version".into() }.is_transient());
+    /// ```
+    #[must_use]
+    pub const fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Unavailable { .. }
+                | Self::Timeout { .. }
+                | Self::Backend { .. }
+                | Self::StrayTransaction { .. }
+        )
     }
 
     /// Wraps a backend error for `operation`.

@@ -148,6 +148,7 @@
 //! }
 //! ```
 
+mod backoff;
 pub mod command;
 pub mod error;
 pub mod event;

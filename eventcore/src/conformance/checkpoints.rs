@@ -18,10 +18,20 @@ pub async fn missing_checkpoint_loads_as_none<S: ConformanceStore>(store: S) -> 
 /// A saved checkpoint loads back; names are independent.
 pub async fn checkpoint_save_and_load<S: ConformanceStore>(store: S) -> ScenarioResult {
     store
-        .save_checkpoint("balances", GlobalPosition::new(42), None)
+        .save_checkpoint(
+            "balances",
+            GlobalPosition::START,
+            GlobalPosition::new(42),
+            None,
+        )
         .await?;
     store
-        .save_checkpoint("orders", GlobalPosition::new(7), None)
+        .save_checkpoint(
+            "orders",
+            GlobalPosition::START,
+            GlobalPosition::new(7),
+            None,
+        )
         .await?;
     ensure_eq!(
         store.load_checkpoint("balances").await?,
@@ -36,13 +46,14 @@ pub async fn checkpoint_save_and_load<S: ConformanceStore>(store: S) -> Scenario
     Ok(())
 }
 
-/// Saving again replaces the position, including moving it back (rebuild).
+/// Saving again from where it is replaces the position, including moving it
+/// back (rebuild).
 pub async fn checkpoint_overwrite_keeps_latest<S: ConformanceStore>(store: S) -> ScenarioResult {
     store
-        .save_checkpoint("p", GlobalPosition::new(10), None)
+        .save_checkpoint("p", GlobalPosition::START, GlobalPosition::new(10), None)
         .await?;
     store
-        .save_checkpoint("p", GlobalPosition::new(20), None)
+        .save_checkpoint("p", GlobalPosition::new(10), GlobalPosition::new(20), None)
         .await?;
     ensure_eq!(
         store.load_checkpoint("p").await?,
@@ -50,7 +61,7 @@ pub async fn checkpoint_overwrite_keeps_latest<S: ConformanceStore>(store: S) ->
         "after 2 saves"
     );
     store
-        .save_checkpoint("p", GlobalPosition::START, None)
+        .save_checkpoint("p", GlobalPosition::new(20), GlobalPosition::START, None)
         .await?;
     ensure_eq!(
         store.load_checkpoint("p").await?,
@@ -58,6 +69,72 @@ pub async fn checkpoint_overwrite_keeps_latest<S: ConformanceStore>(store: S) ->
         "after a reset"
     );
     Ok(())
+}
+
+/// A checkpoint write that does not start where the checkpoint is, is
+/// refused and changes nothing: a batch replayed after its commit reply was
+/// lost must not be recorded twice.
+pub async fn checkpoint_save_from_a_stale_position_is_refused<S: ConformanceStore>(
+    store: S,
+) -> ScenarioResult {
+    let (p5, p9) = (GlobalPosition::new(5), GlobalPosition::new(9));
+    store
+        .save_checkpoint("p", GlobalPosition::START, p5, None)
+        .await?;
+    // The same batch again, from where it started.
+    expect_moved(
+        store
+            .save_checkpoint("p", GlobalPosition::START, p5, None)
+            .await,
+        Some(p5),
+        "replayed save",
+    )?;
+    // A save from a position the checkpoint never had.
+    expect_moved(
+        store
+            .save_checkpoint("p", p9, GlobalPosition::new(12), None)
+            .await,
+        Some(p5),
+        "save from a position ahead",
+    )?;
+    // A never-saved checkpoint is at the start, nowhere else.
+    expect_moved(
+        store.save_checkpoint("fresh", p5, p9, None).await,
+        None,
+        "save to a never-saved checkpoint from a later position",
+    )?;
+    ensure_eq!(store.load_checkpoint("p").await?, Some(p5), "unchanged");
+    ensure_eq!(store.load_checkpoint("fresh").await?, None, "still unsaved");
+    // With a fence, the stale save is refused too, and so is the write under the
+    // right lease from the wrong place.
+    let lease = store
+        .try_acquire_lease("p", "runner-a", TTL)
+        .await?
+        .ok_or("free lease refused")?;
+    expect_moved(
+        store
+            .save_checkpoint("p", GlobalPosition::START, p9, Some(&lease))
+            .await,
+        Some(p5),
+        "fenced stale save",
+    )?;
+    store.save_checkpoint("p", p5, p9, Some(&lease)).await?;
+    ensure_eq!(store.load_checkpoint("p").await?, Some(p9), "moved on");
+    Ok(())
+}
+
+fn expect_moved(
+    result: Result<(), StoreError>,
+    actual: Option<GlobalPosition>,
+    what: &str,
+) -> ScenarioResult {
+    match result {
+        Err(StoreError::CheckpointMoved { actual: found, .. }) if found == actual => Ok(()),
+        other => Err(format!(
+            "{what} must fail with CheckpointMoved {{ actual: {actual:?} }}, got {other:?}"
+        )
+        .into()),
+    }
 }
 
 /// While one holder has a lease nobody else gets it; the holder may re-acquire.
@@ -149,7 +226,12 @@ pub async fn fenced_checkpoint_is_refused_after_lease_is_lost<S: ConformanceStor
         .await?
         .ok_or("free lease refused")?;
     store
-        .save_checkpoint("proj", GlobalPosition::new(5), Some(&a))
+        .save_checkpoint(
+            "proj",
+            GlobalPosition::START,
+            GlobalPosition::new(5),
+            Some(&a),
+        )
         .await?;
     store.release_lease(&a).await?;
     let b = store
@@ -157,7 +239,12 @@ pub async fn fenced_checkpoint_is_refused_after_lease_is_lost<S: ConformanceStor
         .await?
         .ok_or("released lease refused")?;
     match store
-        .save_checkpoint("proj", GlobalPosition::new(9), Some(&a))
+        .save_checkpoint(
+            "proj",
+            GlobalPosition::new(5),
+            GlobalPosition::new(9),
+            Some(&a),
+        )
         .await
     {
         Err(StoreError::LeaseLost { .. }) => {}
@@ -173,7 +260,12 @@ pub async fn fenced_checkpoint_is_refused_after_lease_is_lost<S: ConformanceStor
         "unchanged"
     );
     store
-        .save_checkpoint("proj", GlobalPosition::new(9), Some(&b))
+        .save_checkpoint(
+            "proj",
+            GlobalPosition::new(5),
+            GlobalPosition::new(9),
+            Some(&b),
+        )
         .await?;
     ensure_eq!(
         store.load_checkpoint("proj").await?,
@@ -199,7 +291,12 @@ pub async fn expired_lease_is_taken_over<S: ConformanceStore>(store: S) -> Scena
         .ok_or("expired lease not taken over")?;
     ensure!(b.token() > a.token(), "takeover must raise the token");
     match store
-        .save_checkpoint("proj", GlobalPosition::new(1), Some(&a))
+        .save_checkpoint(
+            "proj",
+            GlobalPosition::START,
+            GlobalPosition::new(1),
+            Some(&a),
+        )
         .await
     {
         Err(StoreError::LeaseLost { .. }) => Ok(()),

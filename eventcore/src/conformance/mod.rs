@@ -22,6 +22,7 @@
 mod checkpoints;
 mod concurrency;
 mod conflicts;
+pub mod faults;
 mod notifications;
 mod ordering;
 mod projections;
@@ -88,6 +89,7 @@ macro_rules! __conformance_scenarios {
             missing_checkpoint_loads_as_none,
             checkpoint_save_and_load,
             checkpoint_overwrite_keeps_latest,
+            checkpoint_save_from_a_stale_position_is_refused,
             lease_is_exclusive,
             released_lease_can_be_taken_by_another_holder,
             renewal_fails_after_takeover,

@@ -440,12 +440,8 @@ pub async fn failing_event_is_retried_under_retry_policy<S: ConformanceStore>(
 ) -> ScenarioResult {
     let last = ticks(&store, "tick", 1, 5).await?;
     let recorder = Recorder::new("retrier").failing(3, 2);
-    let policy = ErrorPolicy::Retry {
-        attempts: 5,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
-        then: Box::new(ErrorPolicy::Stop),
-    };
+    let policy = ErrorPolicy::retry_then_stop(5)
+        .with_backoff(Duration::from_millis(10), Duration::from_millis(50));
     let handle = ProjectionRunner::new(
         store.clone(),
         recorder.clone(),

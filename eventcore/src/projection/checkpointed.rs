@@ -1,8 +1,10 @@
 use std::future::Future;
 
 use super::Projection;
+#[cfg(doc)]
+use crate::error::StoreError;
 use crate::{
-    error::{ProjectionError, StoreError},
+    error::ProjectionError,
     serialization::{EventSerializer, JsonSerializer},
     store::{CheckpointStore, EventFilter, Lease, StoredEvent},
     types::{GlobalPosition, RecordedEvent},
@@ -26,27 +28,42 @@ pub trait CheckpointedProjection: Send + 'static {
         &mut self,
     ) -> impl Future<Output = Result<Option<GlobalPosition>, ProjectionError>> + Send;
 
-    /// Applies `events` (in global order) and records `checkpoint`, which is
-    /// at or after the last event's position. The checkpoint write must be
-    /// fenced by `lease`: if the lease is lost, fail with
-    /// [`StoreError::LeaseLost`].
+    /// Applies `events` (in global order, all after `from`) and moves the
+    /// checkpoint from `from` to `to`, which is at or after the last event's
+    /// position.
+    ///
+    /// The checkpoint write is a compare-and-set fenced by `lease`
+    /// ([`CheckpointStore::save_checkpoint`]): if the lease is lost, fail
+    /// with [`StoreError::LeaseLost`]; if the checkpoint is no longer at
+    /// `from` (this batch was already recorded, say, and only the reply was
+    /// lost), fail with [`StoreError::CheckpointMoved`] and, where the two
+    /// commit together, leave the read model untouched.
     fn apply_batch(
         &mut self,
         events: &[StoredEvent],
-        checkpoint: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         lease: &Lease,
     ) -> impl Future<Output = Result<(), ProjectionError>> + Send;
 
-    /// Records `checkpoint` without applying anything: used to move past
-    /// skipped events and past stretches of events the filter excludes.
+    /// Moves the checkpoint from `from` to `to` without applying anything:
+    /// used to move past skipped events and past stretches of events the
+    /// filter excludes. Fenced and compare-and-set as in
+    /// [`apply_batch`](Self::apply_batch).
     fn save_checkpoint(
         &mut self,
-        checkpoint: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         lease: &Lease,
     ) -> impl Future<Output = Result<(), ProjectionError>> + Send;
 
-    /// Clears the read model and moves the checkpoint back to the start.
-    fn reset(&mut self, lease: &Lease) -> impl Future<Output = Result<(), ProjectionError>> + Send;
+    /// Clears the read model and moves the checkpoint from `from` back to
+    /// the start.
+    fn reset(
+        &mut self,
+        from: GlobalPosition,
+        lease: &Lease,
+    ) -> impl Future<Output = Result<(), ProjectionError>> + Send;
 }
 
 /// Runs a [`Projection`] with its checkpoint in a [`CheckpointStore`], saved
@@ -109,41 +126,44 @@ where
     async fn apply_batch(
         &mut self,
         events: &[StoredEvent],
-        checkpoint: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         lease: &Lease,
     ) -> Result<(), ProjectionError> {
         let decoded = decode_events(&self.serializer, events)?;
         if let Err(source) = self.projection.apply(&decoded).await {
-            return Err(ProjectionError::Apply {
-                projection: self.projection.name().to_owned(),
-                position: events.first().map_or(checkpoint, StoredEvent::position),
-                source: Box::new(source),
-            });
+            return Err(apply_failed(
+                self.projection.name(),
+                events.first().map_or(to, StoredEvent::position),
+                source,
+            ));
         }
-        self.save_checkpoint(checkpoint, lease).await
+        self.save_checkpoint(from, to, lease).await
     }
 
     async fn save_checkpoint(
         &mut self,
-        checkpoint: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         lease: &Lease,
     ) -> Result<(), ProjectionError> {
         let name = self.projection.name();
         Ok(self
             .checkpoints
-            .save_checkpoint(name, checkpoint, Some(lease))
+            .save_checkpoint(name, from, to, Some(lease))
             .await?)
     }
 
-    async fn reset(&mut self, lease: &Lease) -> Result<(), ProjectionError> {
+    async fn reset(&mut self, from: GlobalPosition, lease: &Lease) -> Result<(), ProjectionError> {
         if let Err(source) = self.projection.reset().await {
-            return Err(ProjectionError::Apply {
-                projection: self.projection.name().to_owned(),
-                position: GlobalPosition::START,
-                source: Box::new(source),
-            });
+            return Err(apply_failed(
+                self.projection.name(),
+                GlobalPosition::START,
+                source,
+            ));
         }
-        self.save_checkpoint(GlobalPosition::START, lease).await
+        self.save_checkpoint(from, GlobalPosition::START, lease)
+            .await
     }
 }
 
@@ -174,16 +194,17 @@ where
         .collect()
 }
 
-/// Whether an error means this runner no longer holds its lease.
-pub(crate) const fn is_lease_lost(error: &ProjectionError) -> bool {
-    matches!(error, ProjectionError::Store(StoreError::LeaseLost { .. }))
-}
-
-/// Whether an error comes from the projection or its events (and so goes to
-/// the error policy) rather than from the store.
-pub(crate) const fn is_event_failure(error: &ProjectionError) -> bool {
-    matches!(
-        error,
-        ProjectionError::Apply { .. } | ProjectionError::Serialization(_)
-    )
+/// The error for a projection's own failure at `position`.
+///
+/// For adapters implementing [`CheckpointedProjection`].
+pub fn apply_failed(
+    projection: &str,
+    position: GlobalPosition,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> ProjectionError {
+    ProjectionError::Apply {
+        projection: projection.to_owned(),
+        position,
+        source: Box::new(source),
+    }
 }

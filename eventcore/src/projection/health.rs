@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use crate::types::{GlobalPosition, StreamId, StreamVersion};
+use crate::types::{GlobalPosition, StreamId, StreamVersion, Timestamp};
 
 /// Where a runner is in its life.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,12 +16,18 @@ pub enum ProjectionStatus {
     Live,
     /// Paused on request.
     Paused,
-    /// Waiting before retrying a failed batch.
+    /// Waiting before retrying after a failure: a batch the projection could
+    /// not apply (under the [`ErrorPolicy`](super::ErrorPolicy)), or a store
+    /// operation that failed (under the
+    /// [`StoreRetryPolicy`](super::StoreRetryPolicy)).
     Retrying {
-        /// The try that failed.
+        /// How many tries in a row have failed.
         attempt: u32,
+        /// The last failure.
+        error: String,
     },
-    /// Stopped by the error policy; the error is kept.
+    /// Stopped by the error policy, or by a store failure that outlasted
+    /// the store retry budget; the error is kept.
     Failed {
         /// The error that stopped it.
         error: String,
@@ -47,6 +53,7 @@ pub struct SkippedEvent {
 
 /// A runner's health and lag.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ProjectionHealth {
     /// The projection's name.
     pub name: String,
@@ -66,6 +73,13 @@ pub struct ProjectionHealth {
     pub since_last_event: Option<Duration>,
     /// Events skipped under the skip policy, oldest first.
     pub skipped: Vec<SkippedEvent>,
-    /// Whether this runner holds the projection's lease.
+    /// Whether this runner holds the projection's lease right now: it was
+    /// granted or renewed, and the time-to-live counted from the request
+    /// has not run out. A runner stalled past its lease never claims it.
     pub holds_lease: bool,
+    /// When the lease lapses unless renewed, as the store reported it;
+    /// `None` while the runner holds no lease.
+    pub lease_expires_at: Option<Timestamp>,
+    /// This runner's identity in the lease table (`name#instance-id`).
+    pub holder: String,
 }

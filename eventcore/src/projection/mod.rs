@@ -12,7 +12,17 @@
 //! With [`AtLeastOnce`] (the default wrapper for a plain [`Projection`]) the
 //! checkpoint is saved *after* the read model is updated, so a crash between
 //! the two replays the batch: every event is applied **at least once**, and
-//! `apply` should be idempotent. Adapters can offer exactly-once by
+//! `apply` should be idempotent. Every checkpoint write is a compare-and-set
+//! from where the batch started, fenced by the runner's lease, so a runner
+//! that lost its lease, or replays a batch whose first commit went through
+//! unacknowledged, cannot record it again.
+//!
+//! # Failures
+//!
+//! A projection failing on an event goes to the [`ErrorPolicy`] (retry,
+//! skip or stop). A failing store (unreachable, slow, a lost reply) is
+//! retried with backoff under the [`StoreRetryPolicy`], on its own budget;
+//! by default transient store errors never stop a runner. Adapters can offer exactly-once by
 //! implementing [`CheckpointedProjection`] so that the read-model update and
 //! the checkpoint commit in one transaction (`eventcore-postgres` does this
 //! for read models in the same database).
@@ -75,10 +85,10 @@ mod set;
 
 use std::future::Future;
 
-pub use checkpointed::{AtLeastOnce, CheckpointedProjection, decode_events};
+pub use checkpointed::{AtLeastOnce, CheckpointedProjection, apply_failed, decode_events};
 pub use health::{ProjectionHealth, ProjectionStatus, SkippedEvent};
-pub use policy::ErrorPolicy;
-pub use runner::{ProjectionHandle, ProjectionRunner, RunnerConfig};
+pub use policy::{ErrorPolicy, Fallback};
+pub use runner::{ProjectionHandle, ProjectionRunner, RunnerConfig, StoreRetryPolicy};
 pub use set::ProjectionSet;
 
 use crate::{event::Event, store::EventFilter, types::RecordedEvent};

@@ -97,15 +97,20 @@ pub trait CheckpointStore: Send + Sync {
         name: &str,
     ) -> impl Future<Output = Result<Option<GlobalPosition>, StoreError>> + Send;
 
-    /// Saves `position` for `name`.
+    /// Moves the checkpoint `name` from `from` to `to`: a compare-and-set.
     ///
-    /// With a `fence`, the write is refused with [`StoreError::LeaseLost`]
-    /// unless that lease is still current (same holder, same token, not
-    /// expired), so a runner that lost its lease cannot move the checkpoint.
+    /// The write is refused with [`StoreError::CheckpointMoved`] unless the
+    /// checkpoint is still at `from` (a checkpoint never saved counts as
+    /// [`GlobalPosition::START`]), so a batch replayed after a commit whose
+    /// reply was lost cannot be recorded twice. With a `fence`, it is also
+    /// refused with [`StoreError::LeaseLost`] unless that lease is still
+    /// current (same holder, same token, not expired), so a runner that lost
+    /// its lease cannot move the checkpoint. The fence is checked first.
     fn save_checkpoint(
         &self,
         name: &str,
-        position: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         fence: Option<&Lease>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
@@ -144,9 +149,10 @@ impl<S: CheckpointStore + ?Sized> CheckpointStore for std::sync::Arc<S> {
     fn save_checkpoint(
         &self,
         name: &str,
-        position: GlobalPosition,
+        from: GlobalPosition,
+        to: GlobalPosition,
         fence: Option<&Lease>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        (**self).save_checkpoint(name, position, fence)
+        (**self).save_checkpoint(name, from, to, fence)
     }
 }

@@ -35,6 +35,12 @@ pub struct ChaosConfig {
     pub delay_rate: f64,
     /// The longest injected delay; each delay is uniform in `0..=max_delay`.
     pub max_delay: Duration,
+    /// Chance that a checkpoint save fails with [`StoreError::Unavailable`]
+    /// without writing.
+    pub checkpoint_failure_rate: f64,
+    /// Chance that a checkpoint save is written but reported as failed,
+    /// as when the database commits and the reply is lost.
+    pub checkpoint_lost_reply_rate: f64,
     /// Seed for the random choices, so a failing run can be replayed.
     pub seed: u64,
 }
@@ -47,6 +53,8 @@ impl Default for ChaosConfig {
             conflict_rate: 0.0,
             delay_rate: 0.0,
             max_delay: Duration::from_millis(5),
+            checkpoint_failure_rate: 0.0,
+            checkpoint_lost_reply_rate: 0.0,
             seed: 0x5EED,
         }
     }
@@ -75,6 +83,15 @@ impl ChaosConfig {
         self
     }
 
+    /// Sets the chance that a checkpoint save fails without writing, and
+    /// the chance that it is written but reported as failed (a lost reply).
+    #[must_use]
+    pub const fn checkpoint_faults(mut self, failure_rate: f64, lost_reply_rate: f64) -> Self {
+        self.checkpoint_failure_rate = failure_rate.clamp(0.0, 1.0);
+        self.checkpoint_lost_reply_rate = lost_reply_rate.clamp(0.0, 1.0);
+        self
+    }
+
     /// Sets the random seed.
     #[must_use]
     pub const fn seed(mut self, seed: u64) -> Self {
@@ -92,10 +109,15 @@ pub struct ChaosStats {
     pub conflicts: u64,
     /// Operations delayed.
     pub delays: u64,
+    /// Checkpoint saves failed without writing.
+    pub checkpoint_failures: u64,
+    /// Checkpoint saves written but reported as failed.
+    pub checkpoint_lost_replies: u64,
 }
 
 /// Wraps a store and injects failures, conflicts and delays at configured
-/// rates. Checkpoints and leases pass through untouched.
+/// rates, and, if configured, failed and unacknowledged checkpoint saves.
+/// Leases pass through untouched.
 ///
 /// An injected fault never writes anything, so the wrapped store stays
 /// consistent: code under test sees exactly what a flaky backend would show.
@@ -362,7 +384,7 @@ impl<S: EventStore> EventStore for ConflictingStore<S> {
     }
 }
 
-macro_rules! delegate_projection_stores {
+macro_rules! delegate_lease_store {
     ($wrapper:ident) => {
         impl<S: LeaseStore> LeaseStore for $wrapper<S> {
             async fn try_acquire_lease(
@@ -382,26 +404,58 @@ macro_rules! delegate_projection_stores {
                 self.inner.release_lease(lease).await
             }
         }
-
-        impl<S: CheckpointStore> CheckpointStore for $wrapper<S> {
-            async fn load_checkpoint(
-                &self,
-                name: &str,
-            ) -> Result<Option<GlobalPosition>, StoreError> {
-                self.inner.load_checkpoint(name).await
-            }
-
-            async fn save_checkpoint(
-                &self,
-                name: &str,
-                position: GlobalPosition,
-                fence: Option<&Lease>,
-            ) -> Result<(), StoreError> {
-                self.inner.save_checkpoint(name, position, fence).await
-            }
-        }
     };
 }
 
-delegate_projection_stores!(ChaosStore);
-delegate_projection_stores!(ConflictingStore);
+delegate_lease_store!(ChaosStore);
+delegate_lease_store!(ConflictingStore);
+
+impl<S: CheckpointStore> CheckpointStore for ChaosStore<S> {
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<GlobalPosition>, StoreError> {
+        self.inner.load_checkpoint(name).await
+    }
+
+    async fn save_checkpoint(
+        &self,
+        name: &str,
+        from: GlobalPosition,
+        to: GlobalPosition,
+        fence: Option<&Lease>,
+    ) -> Result<(), StoreError> {
+        let (fail, lose_reply) = {
+            let mut rng = self.rng.lock();
+            (
+                rng.random_bool(self.config.checkpoint_failure_rate),
+                rng.random_bool(self.config.checkpoint_lost_reply_rate),
+            )
+        };
+        if fail {
+            self.stats.lock().checkpoint_failures += 1;
+            return Err(Self::injected_failure("save_checkpoint"));
+        }
+        self.inner.save_checkpoint(name, from, to, fence).await?;
+        if lose_reply {
+            self.stats.lock().checkpoint_lost_replies += 1;
+            return Err(Self::injected_failure(
+                "save_checkpoint (written, reply lost)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<S: CheckpointStore> CheckpointStore for ConflictingStore<S> {
+    async fn load_checkpoint(&self, name: &str) -> Result<Option<GlobalPosition>, StoreError> {
+        self.inner.load_checkpoint(name).await
+    }
+
+    async fn save_checkpoint(
+        &self,
+        name: &str,
+        from: GlobalPosition,
+        to: GlobalPosition,
+        fence: Option<&Lease>,
+    ) -> Result<(), StoreError> {
+        self.inner.save_checkpoint(name, from, to, fence).await
+    }
+}

@@ -1,0 +1,536 @@
+//! The runner's loop: hold the lease, read a batch after the checkpoint,
+//! apply it under the error policy, and retry store failures with backoff.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::{
+    RunnerConfig,
+    handle::{Control, RunnerState},
+    lease::{LeaseKeeper, Tenure},
+};
+use crate::{
+    error::{ProjectionError, StoreError},
+    projection::{CheckpointedProjection, ProjectionStatus, SkippedEvent},
+    store::{EventFilter, EventNotifications, EventStore, LeaseStore, StoredEvent},
+    types::GlobalPosition,
+};
+
+/// The most events [`ProjectionHealth::lag`](crate::projection::ProjectionHealth)
+/// counts; a bigger backlog is reported as this many.
+const LAG_CAP: u64 = 1_000_000;
+
+/// How often the lag is recounted while catching up.
+const LAG_REFRESH: Duration = Duration::from_secs(1);
+
+/// What happened to a batch.
+enum Outcome {
+    Applied,
+    /// The lease is gone, or the checkpoint moved under us: reload and go on.
+    Interrupted,
+    Shutdown,
+    /// The error policy's retries are used up.
+    Exhausted(ProjectionError),
+}
+
+/// Why a step of the loop did not finish.
+enum Failure {
+    /// The store (or the projection's own storage) failed: retried under
+    /// the store retry policy.
+    Store(ProjectionError),
+    /// The error policy stopped the runner.
+    Stop(ProjectionError),
+}
+
+impl From<ProjectionError> for Failure {
+    fn from(error: ProjectionError) -> Self {
+        Self::Store(error)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+pub(super) struct Task<S, P> {
+    store: S,
+    projection: P,
+    config: RunnerConfig,
+    lease: LeaseKeeper,
+    control: watch::Receiver<Control>,
+    state: watch::Sender<RunnerState>,
+    /// The processed position; `None` until loaded under the current lease.
+    position: Option<GlobalPosition>,
+    rebuilds_done: u64,
+    lag_counted_at: Option<Instant>,
+    /// Whether the last batch was full, i.e. more events are waiting.
+    catching_up: bool,
+    /// Store failures in a row; any step that completes resets it.
+    store_failures: u32,
+}
+
+impl<S, P> Task<S, P>
+where
+    S: EventStore + LeaseStore + 'static,
+    P: CheckpointedProjection,
+{
+    pub(super) fn new(
+        store: S,
+        projection: P,
+        config: RunnerConfig,
+        lease: LeaseKeeper,
+        control: watch::Receiver<Control>,
+        state: watch::Sender<RunnerState>,
+    ) -> Self {
+        Self {
+            store,
+            projection,
+            config,
+            lease,
+            control,
+            state,
+            position: None,
+            rebuilds_done: 0,
+            lag_counted_at: None,
+            catching_up: false,
+            store_failures: 0,
+        }
+    }
+
+    pub(super) async fn run(mut self) -> Result<(), ProjectionError> {
+        let result = self.run_loop().await;
+        self.lease.release(&self.store).await;
+        self.state.send_modify(|s| {
+            s.finished = true;
+            s.lease_valid_until = None;
+            s.health.lease_expires_at = None;
+            s.health.status = match &result {
+                Ok(()) => ProjectionStatus::Stopped,
+                Err(e) => ProjectionStatus::Failed {
+                    error: e.to_string(),
+                },
+            };
+        });
+        if let Err(error) = &result {
+            tracing::error!(projection = self.projection.name(), %error, "projection stopped");
+        }
+        result
+    }
+
+    async fn run_loop(&mut self) -> Result<(), ProjectionError> {
+        let filter = self.projection.filter();
+        let mut notifications = self.store.subscribe();
+        loop {
+            let control = self.control.borrow_and_update().clone();
+            if control.shutdown {
+                return Ok(());
+            }
+            match self.step(&control, &filter, &mut notifications).await {
+                Ok(()) => self.store_failures = 0,
+                Err(Failure::Stop(error)) => return Err(error),
+                Err(Failure::Store(error)) => self.back_off(error).await?,
+            }
+        }
+    }
+
+    /// One turn of the loop: keep the lease, obey the controls, then read
+    /// and apply one batch (or wait for events).
+    async fn step(
+        &mut self,
+        control: &Control,
+        filter: &EventFilter,
+        notifications: &mut EventNotifications,
+    ) -> Result<(), Failure> {
+        if !self.hold_lease().await? {
+            self.set_status(ProjectionStatus::Standby);
+            self.idle(self.config.lease_ttl / 3).await;
+            return Ok(());
+        }
+        if control.rebuilds > self.rebuilds_done {
+            return self.rebuild(control.rebuilds).await;
+        }
+        if control.paused {
+            self.set_status(ProjectionStatus::Paused);
+            self.idle(self.config.lease_ttl / 3).await;
+            return Ok(());
+        }
+        let position = self.position().await?;
+        // While catching up in full batches the head is needed only for the
+        // lag, so it is read at most every LAG_REFRESH; otherwise it is read
+        // *before* the batch, so every event up to it is either in the batch
+        // or excluded by the filter.
+        let head = if self.catching_up && !self.lag_due() {
+            None
+        } else {
+            Some(self.store.head_position().await?)
+        };
+        let batch = self
+            .store
+            .read_all(position, filter, self.config.batch_size)
+            .await?;
+        if let Some(head) = head {
+            self.refresh_lag(position, head).await?;
+        }
+        let Some(last) = batch.last().map(StoredEvent::position) else {
+            self.catching_up = false;
+            // Everything up to `head` is either processed or filtered out.
+            let head = head.unwrap_or(position);
+            if head > position {
+                self.save_progress(position, head).await?;
+            }
+            self.set_status(ProjectionStatus::Live);
+            self.wait_for_events(notifications, head.max(position))
+                .await;
+            return Ok(());
+        };
+        let full = batch.len() >= self.config.batch_size;
+        self.catching_up = full;
+        self.set_status(if full {
+            ProjectionStatus::CatchingUp
+        } else {
+            ProjectionStatus::Live
+        });
+        let checkpoint = match head {
+            Some(head) if !full => last.max(head),
+            _ => last,
+        };
+        self.process(&batch, position, checkpoint).await
+    }
+
+    /// Waits out a store failure, or gives up once the budget for its kind
+    /// is spent.
+    async fn back_off(&mut self, error: ProjectionError) -> Result<(), ProjectionError> {
+        self.store_failures = self.store_failures.saturating_add(1);
+        let transient = matches!(&error, ProjectionError::Store(e) if e.is_transient());
+        let Some(wait) = self
+            .config
+            .store_retry
+            .wait_after(self.store_failures, transient)
+        else {
+            return Err(error);
+        };
+        tracing::warn!(
+            projection = self.projection.name(),
+            %error,
+            failures = self.store_failures,
+            retry_in = ?wait,
+            "projection store operation failed; retrying"
+        );
+        self.set_status(ProjectionStatus::Retrying {
+            attempt: self.store_failures,
+            error: error.to_string(),
+        });
+        self.idle(wait).await;
+        Ok(())
+    }
+
+    fn set_status(&self, status: ProjectionStatus) {
+        self.state.send_if_modified(|s| {
+            let changed = s.health.status != status;
+            s.health.status = status;
+            changed
+        });
+    }
+
+    /// The processed position, loaded from the checkpoint when unknown.
+    async fn position(&mut self) -> Result<GlobalPosition, ProjectionError> {
+        if let Some(position) = self.position {
+            return Ok(position);
+        }
+        let loaded = self.projection.load_checkpoint().await?.unwrap_or_default();
+        self.publish_position(loaded);
+        Ok(loaded)
+    }
+
+    /// Acquires or renews the lease. Returns whether this runner holds it.
+    async fn hold_lease(&mut self) -> Result<bool, StoreError> {
+        let tenure = self.lease.hold(&self.store, self.config.lease_ttl).await?;
+        if !matches!(tenure, Tenure::Held) {
+            // Another runner may have moved the checkpoint meanwhile.
+            self.position = None;
+        }
+        self.publish_lease();
+        Ok(!matches!(tenure, Tenure::Lost))
+    }
+
+    fn publish_lease(&self) {
+        let valid_until = self.lease.valid_until();
+        let expires_at = self.lease.current().map(crate::store::Lease::expires_at);
+        self.state.send_if_modified(|s| {
+            let changed =
+                s.lease_valid_until != valid_until || s.health.lease_expires_at != expires_at;
+            s.lease_valid_until = valid_until;
+            s.health.lease_expires_at = expires_at;
+            changed
+        });
+    }
+
+    /// The lease is gone or the checkpoint moved: forget what was loaded.
+    fn interrupted(&mut self, error: &ProjectionError) {
+        match error {
+            ProjectionError::Store(StoreError::LeaseLost { .. }) => {
+                self.lease.lose();
+                self.publish_lease();
+            }
+            _ => tracing::warn!(
+                projection = self.projection.name(),
+                %error,
+                "checkpoint moved since it was loaded; reloading it"
+            ),
+        }
+        self.position = None;
+    }
+
+    async fn rebuild(&mut self, requested: u64) -> Result<(), Failure> {
+        let Some(lease) = self.lease.current().cloned() else {
+            return Ok(());
+        };
+        let from = self.position().await?;
+        match self.projection.reset(from, &lease).await {
+            Ok(()) => {}
+            Err(e) if is_interruption(&e) => {
+                self.interrupted(&e);
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        }
+        tracing::info!(
+            projection = self.projection.name(),
+            "projection reset for rebuild"
+        );
+        self.rebuilds_done = requested;
+        self.publish_position(GlobalPosition::START);
+        self.state.send_modify(|s| {
+            s.rebuilds_done = requested;
+            s.health.skipped.clear();
+        });
+        Ok(())
+    }
+
+    fn publish_position(&mut self, position: GlobalPosition) {
+        self.position = Some(position);
+        self.state.send_modify(|s| {
+            if position >= s.health.head {
+                s.health.lag = 0;
+            }
+            s.health.position = position;
+        });
+    }
+
+    /// Whether the lag should be recounted: counting costs a query on some
+    /// stores, so while behind it is redone at most every [`LAG_REFRESH`].
+    fn lag_due(&self) -> bool {
+        self.lag_counted_at
+            .is_none_or(|at| at.elapsed() >= LAG_REFRESH)
+    }
+
+    /// Records the head and how many events (at most [`LAG_CAP`]) lie
+    /// between `position` and it.
+    async fn refresh_lag(
+        &mut self,
+        position: GlobalPosition,
+        head: GlobalPosition,
+    ) -> Result<(), StoreError> {
+        let lag = if position >= head {
+            Some(0)
+        } else if self.lag_due() {
+            self.lag_counted_at = Some(Instant::now());
+            Some(self.store.count_events(position, head, LAG_CAP).await?)
+        } else {
+            None
+        };
+        self.state.send_modify(|s| {
+            s.health.head = head;
+            if let Some(lag) = lag {
+                s.health.lag = lag;
+            }
+        });
+        Ok(())
+    }
+
+    /// Moves the checkpoint without applying anything.
+    async fn save_progress(
+        &mut self,
+        from: GlobalPosition,
+        to: GlobalPosition,
+    ) -> Result<(), ProjectionError> {
+        let Some(lease) = self.lease.current().cloned() else {
+            return Ok(());
+        };
+        match self.projection.save_checkpoint(from, to, &lease).await {
+            Ok(()) => {
+                self.publish_position(to);
+                Ok(())
+            }
+            Err(e) if is_interruption(&e) => {
+                self.interrupted(&e);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sleeps until `duration` passes or a control message arrives.
+    async fn idle(&mut self, duration: Duration) {
+        tokio::select! {
+            () = tokio::time::sleep(duration) => {}
+            _ = self.control.changed() => {}
+        }
+    }
+
+    async fn wait_for_events(
+        &mut self,
+        notifications: &mut EventNotifications,
+        seen: GlobalPosition,
+    ) {
+        // Wake for new events, a control message, or to renew the lease.
+        let wait = self.config.poll_interval.min(self.config.lease_ttl / 3);
+        tokio::select! {
+            _ = notifications.wait_beyond(seen, wait) => {}
+            _ = self.control.changed() => {}
+        }
+    }
+
+    /// Applies a batch read after `from` under the error policy.
+    async fn process(
+        &mut self,
+        batch: &[StoredEvent],
+        from: GlobalPosition,
+        checkpoint: GlobalPosition,
+    ) -> Result<(), Failure> {
+        let error = match self.attempt(batch, from, checkpoint).await? {
+            Outcome::Applied | Outcome::Interrupted | Outcome::Shutdown => return Ok(()),
+            Outcome::Exhausted(error) if !self.config.error_policy.skips() => {
+                return Err(Failure::Stop(error));
+            }
+            Outcome::Exhausted(error) => error,
+        };
+        if let [event] = batch {
+            return Ok(self.skip(event, from, checkpoint, &error).await?);
+        }
+        // Find the failing events one at a time; the rest apply.
+        let mut from = from;
+        for (i, event) in batch.iter().enumerate() {
+            let to = if i + 1 == batch.len() {
+                checkpoint
+            } else {
+                event.position()
+            };
+            match self.attempt(std::slice::from_ref(event), from, to).await? {
+                Outcome::Applied => {}
+                Outcome::Interrupted | Outcome::Shutdown => return Ok(()),
+                Outcome::Exhausted(error) => self.skip(event, from, to, &error).await?,
+            }
+            match self.position {
+                Some(now) => from = now,
+                None => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Tries a batch until it applies or the policy's retries run out. A
+    /// store failure ends the attempt: the loop retries it under the store
+    /// retry policy, without touching the event retry budget.
+    async fn attempt(
+        &mut self,
+        batch: &[StoredEvent],
+        from: GlobalPosition,
+        checkpoint: GlobalPosition,
+    ) -> Result<Outcome, Failure> {
+        let mut attempt = 1_u32;
+        loop {
+            let Some(lease) = self.lease.current().cloned() else {
+                return Ok(Outcome::Interrupted);
+            };
+            let error = match self
+                .projection
+                .apply_batch(batch, from, checkpoint, &lease)
+                .await
+            {
+                Ok(()) => {
+                    self.publish_position(checkpoint);
+                    let applied = batch.len() as u64;
+                    self.state.send_modify(|s| {
+                        s.last_event = Some(Instant::now());
+                        s.health.lag = s.health.lag.saturating_sub(applied);
+                    });
+                    return Ok(Outcome::Applied);
+                }
+                Err(e) if is_interruption(&e) => {
+                    self.interrupted(&e);
+                    return Ok(Outcome::Interrupted);
+                }
+                Err(e) if !is_event_failure(&e) => return Err(Failure::Store(e)),
+                Err(e) => e,
+            };
+            let Some(wait) = self.config.error_policy.backoff(attempt) else {
+                return Ok(Outcome::Exhausted(error));
+            };
+            tracing::warn!(
+                projection = self.projection.name(),
+                %error,
+                attempt,
+                retry_in = ?wait,
+                "projection batch failed; retrying"
+            );
+            self.set_status(ProjectionStatus::Retrying {
+                attempt,
+                error: error.to_string(),
+            });
+            attempt += 1;
+            self.idle(wait).await;
+            if self.control.borrow().shutdown {
+                return Ok(Outcome::Shutdown);
+            }
+        }
+    }
+
+    async fn skip(
+        &mut self,
+        event: &StoredEvent,
+        from: GlobalPosition,
+        checkpoint: GlobalPosition,
+        error: &ProjectionError,
+    ) -> Result<(), ProjectionError> {
+        tracing::error!(
+            projection = self.projection.name(),
+            position = %event.position(),
+            stream = %event.stream_id(),
+            version = %event.version(),
+            %error,
+            "skipping event that could not be applied"
+        );
+        self.state.send_modify(|s| {
+            s.health.skipped.push(SkippedEvent {
+                position: event.position(),
+                stream_id: event.stream_id().clone(),
+                version: event.version(),
+                event_type: event.event_type().to_owned(),
+                error: error.to_string(),
+            });
+        });
+        self.save_progress(from, checkpoint).await
+    }
+}
+
+/// Whether an error means this runner must reload before going on: its
+/// lease is gone, or the checkpoint is not where it started.
+const fn is_interruption(error: &ProjectionError) -> bool {
+    matches!(
+        error,
+        ProjectionError::Store(StoreError::LeaseLost { .. } | StoreError::CheckpointMoved { .. })
+    )
+}
+
+/// Whether an error comes from the projection or its events (and so goes to
+/// the error policy) rather than from the store.
+const fn is_event_failure(error: &ProjectionError) -> bool {
+    matches!(
+        error,
+        ProjectionError::Apply { .. } | ProjectionError::Serialization(_)
+    )
+}

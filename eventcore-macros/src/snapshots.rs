@@ -1,6 +1,7 @@
 //! Expansion snapshots: the documented examples, expanded and rendered with
 //! prettyplease, compared with the committed files in
-//! `ui-tests/snapshots/`. Set `EVENTCORE_BLESS=1` to rewrite them.
+//! `eventcore-macros/tests/snapshots/`. Set `EVENTCORE_BLESS=1` to rewrite
+//! them.
 
 use std::{fs, path::PathBuf};
 
@@ -20,7 +21,7 @@ fn check(name: &str, derive: fn(&DeriveInput) -> TokenStream, input: &DeriveInpu
         render(&derive(input))
     );
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../ui-tests/snapshots")
+        .join("tests/snapshots")
         .join(format!("{name}.expanded.rs"));
     if std::env::var_os("EVENTCORE_BLESS").is_some() {
         fs::create_dir_all(path.parent().unwrap()).unwrap();

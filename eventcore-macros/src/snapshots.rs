@@ -53,7 +53,7 @@ fn transfer_money_with_generated_state() {
             pub amount: u64,
         }
     };
-    check("transfer_money", crate::expand::command, &input);
+    check("transfer_money", crate::command::derive, &input);
 }
 
 #[test]
@@ -70,7 +70,7 @@ fn option_vec_and_discovery_with_hand_written_state() {
             warehouses: Vec<StreamId>,
         }
     };
-    check("checkout", crate::expand::command, &input);
+    check("checkout", crate::command::derive, &input);
 }
 
 #[test]
@@ -85,7 +85,7 @@ fn generic_command() {
             audit: StreamId,
         }
     };
-    check("generic", crate::expand::command, &input);
+    check("generic", crate::command::derive, &input);
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn event_enum() {
             Closed,
         }
     };
-    check("bank_event", crate::expand::event, &input);
+    check("bank_event", crate::event::derive, &input);
 }
 
 #[test]
@@ -113,6 +113,6 @@ fn several_mistakes_are_reported_together() {
             from: AccountId,
         }
     };
-    let output = crate::expand::command(&input).to_string();
+    let output = crate::command::derive(&input).to_string();
     assert_eq!(output.matches("compile_error").count(), 2, "{output}");
 }

@@ -10,6 +10,8 @@ use darling::{FromDeriveInput, FromField, util::Flag};
 use proc_macro2::Span;
 use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Path, Type, Visibility};
 
+use crate::internals::attr::CratePath;
+
 /// `#[command(..)]` on the struct.
 #[derive(FromDeriveInput, Default)]
 #[darling(attributes(command), default)]
@@ -20,7 +22,7 @@ pub struct CommandAttr {
     pub resolver: Flag,
     /// Path to the `eventcore` crate.
     #[darling(rename = "crate")]
-    pub krate: Option<Path>,
+    pub krate: CratePath,
 }
 
 /// `#[stream(..)]` on a field.
@@ -130,7 +132,7 @@ pub fn parse<'a>(
         generics: &input.generics,
         event: attr.event,
         resolver: attr.resolver.is_present().then(|| attr.resolver.span()),
-        krate: attr.krate.unwrap_or_else(|| syn::parse_quote!(::eventcore)),
+        krate: attr.krate.0,
         attr_ok,
         streams,
     })

@@ -6,13 +6,15 @@ use darling::{FromDeriveInput, FromMeta, FromVariant};
 use proc_macro2::Span;
 use syn::{Data, DeriveInput, Generics, Ident, Path};
 
+use crate::internals::attr::CratePath;
+
 /// `#[event(..)]` on the enum.
 #[derive(FromDeriveInput, Default)]
 #[darling(attributes(event), default)]
 pub struct EventAttr {
     /// Path to the `eventcore` crate.
     #[darling(rename = "crate")]
-    pub krate: Option<Path>,
+    pub krate: CratePath,
 }
 
 /// `#[event(..)]` on a variant.
@@ -103,7 +105,7 @@ pub fn parse<'a>(
     Some(EventEnum {
         ident: &input.ident,
         generics: &input.generics,
-        krate: attr.krate.unwrap_or_else(|| syn::parse_quote!(::eventcore)),
+        krate: attr.krate.0,
         variants,
     })
 }

@@ -22,9 +22,10 @@ ui:
     cargo test -p eventcore-ui-tests
     cargo test -p eventcore-macros
 
-# Regenerate the .stderr files and expansion snapshots; review the diff.
+# Regenerate the ui-tests .stderr files and the expansion snapshots
+# (eventcore-macros/tests/snapshots); review the diff.
 bless:
-    TRYBUILD=overwrite EVENTCORE_BLESS=1 cargo test -p eventcore-ui-tests
+    TRYBUILD=overwrite cargo test -p eventcore-ui-tests
     EVENTCORE_BLESS=1 cargo test -p eventcore-macros
 
 # Format the workspace.

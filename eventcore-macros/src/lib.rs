@@ -1,15 +1,17 @@
 //! Derive macros for EventCore: `#[derive(Command)]` and `#[derive(Event)]`.
 //!
 //! Use them through the `eventcore` crate, which re-exports them and
-//! documents them. Each macro runs in three phases on `proc_macro2` tokens:
-//! `ast` parses the input and its attributes, `valid` checks rules that
-//! span fields, and `expand` writes the generated code.
+//! documents them. Each derive has its own module (`command`, `event`) with
+//! one file per phase: `ast` parses the input and its attributes, `valid`
+//! checks rules that span fields, and `expand` writes the generated code.
+//! Both run on `proc_macro2` tokens through the same pipeline in
+//! `internals`.
 
-mod ast;
-mod expand;
+mod command;
+mod event;
+mod internals;
 #[cfg(test)]
 mod snapshots;
-mod valid;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
@@ -19,12 +21,12 @@ use syn::{DeriveInput, parse_macro_input};
 /// Documented in `eventcore`.
 #[proc_macro_derive(Command, attributes(command, stream))]
 pub fn derive_command(input: TokenStream) -> TokenStream {
-    expand::command(&parse_macro_input!(input as DeriveInput)).into()
+    command::derive(&parse_macro_input!(input as DeriveInput)).into()
 }
 
 /// Implements `eventcore::Event` for an enum, naming each event type after
 /// its variant. Documented in `eventcore`.
 #[proc_macro_derive(Event, attributes(event))]
 pub fn derive_event(input: TokenStream) -> TokenStream {
-    expand::event(&parse_macro_input!(input as DeriveInput)).into()
+    event::derive(&parse_macro_input!(input as DeriveInput)).into()
 }

@@ -1,6 +1,7 @@
 //! Expansion snapshots: the documented examples, expanded and rendered with
 //! prettyplease, compared with the committed files in
-//! `ui-tests/snapshots/`. Set `EVENTCORE_BLESS=1` to rewrite them.
+//! `eventcore-macros/tests/snapshots/`. Set `EVENTCORE_BLESS=1` to rewrite
+//! them.
 
 use std::{fs, path::PathBuf};
 
@@ -20,7 +21,7 @@ fn check(name: &str, derive: fn(&DeriveInput) -> TokenStream, input: &DeriveInpu
         render(&derive(input))
     );
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../ui-tests/snapshots")
+        .join("tests/snapshots")
         .join(format!("{name}.expanded.rs"));
     if std::env::var_os("EVENTCORE_BLESS").is_some() {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -52,7 +53,7 @@ fn transfer_money_with_generated_state() {
             pub amount: u64,
         }
     };
-    check("transfer_money", crate::expand::command, &input);
+    check("transfer_money", crate::command::derive, &input);
 }
 
 #[test]
@@ -69,7 +70,7 @@ fn option_vec_and_discovery_with_hand_written_state() {
             warehouses: Vec<StreamId>,
         }
     };
-    check("checkout", crate::expand::command, &input);
+    check("checkout", crate::command::derive, &input);
 }
 
 #[test]
@@ -84,7 +85,7 @@ fn generic_command() {
             audit: StreamId,
         }
     };
-    check("generic", crate::expand::command, &input);
+    check("generic", crate::command::derive, &input);
 }
 
 #[test]
@@ -99,7 +100,7 @@ fn event_enum() {
             Closed,
         }
     };
-    check("bank_event", crate::expand::event, &input);
+    check("bank_event", crate::event::derive, &input);
 }
 
 #[test]
@@ -112,6 +113,6 @@ fn several_mistakes_are_reported_together() {
             from: AccountId,
         }
     };
-    let output = crate::expand::command(&input).to_string();
+    let output = crate::command::derive(&input).to_string();
     assert_eq!(output.matches("compile_error").count(), 2, "{output}");
 }

@@ -1,15 +1,14 @@
-//! Checks that span more than one attribute or field. Every problem is
-//! pushed to the accumulator; nothing stops at the first one.
+//! Checks of `#[derive(Command)]` that span more than one attribute or
+//! field. Every problem is pushed to the accumulator; nothing stops at the
+//! first one.
 
-use std::collections::HashMap;
-
-use crate::ast::{Command, EventEnum};
+use super::ast::Command;
 
 /// The field `#[command(resolver)]` adds to the handles struct.
 pub const DISCOVERED_FIELD: &str = "discovered";
 
 /// Cross-field rules of `#[derive(Command)]`.
-pub fn command(input: &Command<'_>, errors: &mut darling::error::Accumulator) {
+pub fn check(input: &Command<'_>, errors: &mut darling::error::Accumulator) {
     if input.streams.is_empty() {
         errors.push(
             darling::Error::custom(format!(
@@ -36,22 +35,6 @@ pub fn command(input: &Command<'_>, errors: &mut darling::error::Accumulator) {
                 )
                 .with_span(field.ident),
             );
-        }
-    }
-}
-
-/// Cross-variant rules of `#[derive(Event)]`: type names are unique.
-pub fn event(input: &EventEnum<'_>, errors: &mut darling::error::Accumulator) {
-    let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
-    for variant in &input.variants {
-        if let Some(first) = seen.insert(&variant.name, variant.ident) {
-            errors.push(darling::Error::from(syn::Error::new(
-                variant.name_span,
-                format!(
-                    "event type name {:?} is already used by variant `{first}`; event type names must be unique",
-                    variant.name
-                ),
-            )));
         }
     }
 }

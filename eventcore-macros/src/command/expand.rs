@@ -1,58 +1,16 @@
-//! Code generation. Generated code names only `::eventcore::__private::*`
-//! (or the `crate = ..` override) and `::core`, carries
-//! `#[automatically_derived]`, and never unwraps.
+//! Code generation for `#[derive(Command)]`. Generated code names only
+//! `::eventcore::__private::*` (or the `crate = ..` override) and `::core`,
+//! carries `#[automatically_derived]`, and never unwraps.
 
-use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{DeriveInput, GenericParam, Generics, Lifetime, LifetimeParam, Type, spanned::Spanned};
+use syn::{Generics, Lifetime, Type, spanned::Spanned};
 
-use crate::{
-    ast::{self, Command, EventEnum},
-    valid,
-};
-
-/// `#[derive(Command)]`: parse, validate, expand. On errors, the expansion
-/// is still emitted whenever the input allows it, so the user sees only the
-/// real errors and none of the follow-on ones.
-pub fn command(input: &DeriveInput) -> TokenStream {
-    let mut errors = darling::Error::accumulator();
-    let parsed = ast::command(input, &mut errors);
-    if let Some(parsed) = &parsed {
-        valid::command(parsed, &mut errors);
-    }
-    let expansion = parsed.as_ref().map(command_items).unwrap_or_default();
-    let errors = errors
-        .finish()
-        .err()
-        .map(darling::Error::write_errors)
-        .unwrap_or_default();
-    quote! {
-        #errors
-        #expansion
-    }
-}
-
-/// `#[derive(Event)]`: parse, validate, expand.
-pub fn event(input: &DeriveInput) -> TokenStream {
-    let mut errors = darling::Error::accumulator();
-    let parsed = ast::event(input, &mut errors);
-    if let Some(parsed) = &parsed {
-        valid::event(parsed, &mut errors);
-    }
-    let expansion = parsed.as_ref().map(event_impl).unwrap_or_default();
-    let errors = errors
-        .finish()
-        .err()
-        .map(darling::Error::write_errors)
-        .unwrap_or_default();
-    quote! {
-        #errors
-        #expansion
-    }
-}
+use super::{ast::Command, valid};
+use crate::internals::bounds;
 
 /// Everything `#[derive(Command)]` generates.
-fn command_items(input: &Command<'_>) -> TokenStream {
+pub fn items(input: &Command<'_>) -> TokenStream {
     // Without an event type no trait impl can be written; the missing
     // option has been reported.
     let Some(event) = &input.event else {
@@ -92,7 +50,7 @@ impl<'a> Context<'a> {
         let (_, ty_generics, _) = generics.split_for_impl();
         let command_ty = quote!(#ident #ty_generics);
         let lifetime = Lifetime::new("'streams", Span::call_site());
-        let streams_generics = with_leading_lifetime(&generics, &lifetime);
+        let streams_generics = bounds::with_leading_lifetime(&generics, &lifetime);
         Self {
             input,
             event,
@@ -307,12 +265,8 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
     // `T: Fold<Event>` bounds, spanned at each state type: the generated
     // assertion for `state = T`, reported once, at the attribute.
     let mut fold_generics = cx.generics.clone();
-    let fold_bounds = fold_generics.make_where_clause();
     for (_, state) in &stateful {
-        let bound = respan(quote!(#private::Fold<#event>), state.span());
-        fold_bounds
-            .predicates
-            .push(syn::parse_quote!(#state: #bound));
+        bounds::add_spanned(&mut fold_generics, state, quote!(#private::Fold<#event>));
     }
     let folds = stateful.iter().map(|(field, state)| {
         let field_ident = field.ident;
@@ -364,65 +318,8 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
 /// are no follow-on errors. Generic field types need the bound anyway.
 fn with_stream_field_bounds(input: &Command<'_>, private: &TokenStream) -> Generics {
     let mut generics = input.generics.clone();
-    if !input.streams.is_empty() {
-        let where_clause = generics.make_where_clause();
-        for field in &input.streams {
-            let ty = field.ty;
-            let bound = respan(quote!(#private::StreamField), ty.span());
-            where_clause.predicates.push(syn::parse_quote!(#ty: #bound));
-        }
+    for field in &input.streams {
+        bounds::add_spanned(&mut generics, field.ty, quote!(#private::StreamField));
     }
     generics
-}
-
-/// `tokens` with every span set to `span`, so that a diagnostic about them
-/// points at the user's code rather than at the derive.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            if let TokenTree::Group(group) = &tree {
-                let mut respanned = Group::new(group.delimiter(), respan(group.stream(), span));
-                respanned.set_span(span);
-                tree = TokenTree::Group(respanned);
-            } else {
-                tree.set_span(span);
-            }
-            tree
-        })
-        .collect()
-}
-
-fn with_leading_lifetime(generics: &Generics, lifetime: &Lifetime) -> Generics {
-    let mut generics = generics.clone();
-    generics.params.insert(
-        0,
-        GenericParam::Lifetime(LifetimeParam::new(lifetime.clone())),
-    );
-    generics
-}
-
-/// Everything `#[derive(Event)]` generates.
-fn event_impl(input: &EventEnum<'_>) -> TokenStream {
-    let krate = &input.krate;
-    let ident = input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let names = input.variants.iter().map(|v| &v.name);
-    let arms = input.variants.iter().map(|variant| {
-        let variant_ident = variant.ident;
-        let name = &variant.name;
-        quote!(Self::#variant_ident { .. } => #name,)
-    });
-    quote! {
-        #[automatically_derived]
-        impl #impl_generics #krate::__private::Event for #ident #ty_generics #where_clause {
-            const EVENT_TYPES: &'static [&'static str] = &[#(#names),*];
-
-            fn event_type(&self) -> &'static str {
-                match *self {
-                    #(#arms)*
-                }
-            }
-        }
-    }
 }

@@ -1,13 +1,16 @@
-//! Parsing: the derive input and its attributes, as plain structs.
+//! Parsing `#[derive(Command)]`: the struct and its attributes, as plain
+//! structs.
 //!
 //! Parsing is tolerant: every problem is pushed to the accumulator and, when
 //! the input is still a struct with named fields, a best-effort model is
 //! returned, so that the expansion can be emitted next to the errors and the
 //! user sees only the real mistakes.
 
-use darling::{FromDeriveInput, FromField, FromMeta, FromVariant, util::Flag};
+use darling::{FromDeriveInput, FromField, util::Flag};
 use proc_macro2::Span;
 use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Path, Type, Visibility};
+
+use crate::internals::attr::CratePath;
 
 /// `#[command(..)]` on the struct.
 #[derive(FromDeriveInput, Default)]
@@ -19,7 +22,7 @@ pub struct CommandAttr {
     pub resolver: Flag,
     /// Path to the `eventcore` crate.
     #[darling(rename = "crate")]
-    pub krate: Option<Path>,
+    pub krate: CratePath,
 }
 
 /// `#[stream(..)]` on a field.
@@ -55,7 +58,7 @@ pub struct StreamField<'a> {
 
 /// Parses a `#[derive(Command)]` input. Returns `None` when the input is not
 /// a struct with named fields.
-pub fn command<'a>(
+pub fn parse<'a>(
     input: &'a DeriveInput,
     errors: &mut darling::error::Accumulator,
 ) -> Option<Command<'a>> {
@@ -129,110 +132,8 @@ pub fn command<'a>(
         generics: &input.generics,
         event: attr.event,
         resolver: attr.resolver.is_present().then(|| attr.resolver.span()),
-        krate: attr.krate.unwrap_or_else(|| syn::parse_quote!(::eventcore)),
+        krate: attr.krate.0,
         attr_ok,
         streams,
-    })
-}
-
-/// `#[event(..)]` on the enum.
-#[derive(FromDeriveInput, Default)]
-#[darling(attributes(event), default)]
-pub struct EventAttr {
-    /// Path to the `eventcore` crate.
-    #[darling(rename = "crate")]
-    pub krate: Option<Path>,
-}
-
-/// `#[event(..)]` on a variant.
-#[derive(FromVariant, Default)]
-#[darling(attributes(event), default)]
-pub struct VariantAttr {
-    /// The event type name, instead of the variant name.
-    pub rename: Option<RenameTo>,
-}
-
-/// A type name given with `rename = "..."`.
-pub struct RenameTo {
-    pub name: String,
-    pub span: Span,
-}
-
-impl Default for RenameTo {
-    fn default() -> Self {
-        Self {
-            name: String::new(),
-            span: Span::call_site(),
-        }
-    }
-}
-
-impl FromMeta for RenameTo {
-    fn from_value(value: &syn::Lit) -> darling::Result<Self> {
-        match value {
-            syn::Lit::Str(text) => Ok(Self {
-                name: text.value(),
-                span: text.span(),
-            }),
-            other => Err(darling::Error::unexpected_lit_type(other)),
-        }
-    }
-}
-
-/// A parsed `#[derive(Event)]` input.
-pub struct EventEnum<'a> {
-    pub ident: &'a Ident,
-    pub generics: &'a Generics,
-    pub krate: Path,
-    pub variants: Vec<EventVariant<'a>>,
-}
-
-/// One variant and its event type name.
-pub struct EventVariant<'a> {
-    pub ident: &'a Ident,
-    pub name: String,
-    pub name_span: Span,
-}
-
-/// Parses a `#[derive(Event)]` input. Returns `None` when it is not an enum.
-pub fn event<'a>(
-    input: &'a DeriveInput,
-    errors: &mut darling::error::Accumulator,
-) -> Option<EventEnum<'a>> {
-    let Data::Enum(data) = &input.data else {
-        errors.push(
-            darling::Error::custom(
-                "#[derive(Event)] works on enums: each variant is one event type",
-            )
-            .with_span(&input.ident),
-        );
-        return None;
-    };
-    let attr = errors
-        .handle(EventAttr::from_derive_input(input))
-        .unwrap_or_default();
-    let variants = data
-        .variants
-        .iter()
-        .map(|variant| {
-            let rename = errors
-                .handle(VariantAttr::from_variant(variant))
-                .and_then(|a| a.rename);
-            let (name, name_span) = rename.map_or_else(
-                || (variant.ident.to_string(), variant.ident.span()),
-                |r| (r.name, r.span),
-            );
-            EventVariant {
-                ident: &variant.ident,
-                name,
-                name_span,
-            }
-        })
-        .collect();
-    Some(EventEnum {
-        ident: &input.ident,
-        generics: &input.generics,
-        krate: attr.krate.unwrap_or_else(|| syn::parse_quote!(::eventcore)),
-        variants,
     })
 }

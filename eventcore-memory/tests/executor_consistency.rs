@@ -52,7 +52,7 @@ impl CommandLogic for WithdrawWithinLimit {
 
 fn fast_retries(attempts: u32) -> RetryPolicy {
     RetryPolicy::new()
-        .max_attempts(attempts)
+        .with_max_attempts(attempts)
         .base_delay(Duration::ZERO)
 }
 
@@ -272,7 +272,7 @@ async fn concurrent_transfers_conserve_money() {
     let executor = std::sync::Arc::new(
         CommandExecutor::new(store.clone()).retry_policy(
             RetryPolicy::new()
-                .max_attempts(50)
+                .with_max_attempts(50)
                 .base_delay(Duration::from_micros(50)),
         ),
     );

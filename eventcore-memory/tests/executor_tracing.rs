@@ -91,7 +91,7 @@ async fn each_execution_has_a_span_with_command_streams_correlation_and_attempts
     let store = ConflictingStore::new(MemoryStore::new(), 2);
     let executor = CommandExecutor::new(store).retry_policy(
         RetryPolicy::new()
-            .max_attempts(5)
+            .with_max_attempts(5)
             .max_delay(std::time::Duration::from_millis(1)),
     );
     executor

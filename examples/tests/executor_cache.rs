@@ -116,7 +116,7 @@ async fn a_stale_read_only_stream_is_caught_too() {
 async fn a_stale_cache_conflict_is_not_charged_to_the_retry_policy() {
     let store = MemoryStore::new();
     let mine = CommandExecutor::new(store.clone())
-        .retry_policy(eventcore::RetryPolicy::new().max_attempts(1));
+        .retry_policy(eventcore::RetryPolicy::new().with_max_attempts(1));
     let theirs = CommandExecutor::new(store.clone());
     open(&mine, &id("a"), 100).await;
     theirs.execute(deposit("a", 1)).await.unwrap();

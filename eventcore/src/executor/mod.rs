@@ -66,7 +66,7 @@ where
 /// use eventcore_memory::MemoryStore;
 ///
 /// let executor = CommandExecutor::new(MemoryStore::new())
-///     .retry_policy(RetryPolicy::new().max_attempts(10).max_delay(Duration::from_millis(100)))
+///     .retry_policy(RetryPolicy::new().with_max_attempts(10).max_delay(Duration::from_millis(100)))
 ///     .max_streams(32);
 /// # let _ = executor;
 /// ```
@@ -294,7 +294,7 @@ where
                     return Ok(Executed { events, attempts });
                 }
                 Err(CommandError::Store(conflict @ StoreError::VersionConflict { .. })) => {
-                    if fresh >= settings.retry.attempts() {
+                    if fresh >= settings.retry.max_attempts() {
                         tracing::warn!(error = %conflict, "retries exhausted");
                         return Err(CommandError::RetriesExhausted {
                             attempts,

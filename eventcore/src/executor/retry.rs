@@ -15,15 +15,15 @@ use rand::Rng;
 /// use eventcore::RetryPolicy;
 ///
 /// let policy = RetryPolicy::new()
-///     .max_attempts(8)
+///     .with_max_attempts(8)
 ///     .base_delay(Duration::from_millis(5))
 ///     .max_delay(Duration::from_millis(200));
-/// assert_eq!(policy.attempts(), 8);
+/// assert_eq!(policy.max_attempts(), 8);
 ///
 /// let delay = policy.delay_before_retry(3); // after the 3rd attempt failed
 /// assert!(delay >= Duration::from_millis(10) && delay <= Duration::from_millis(20));
 ///
-/// assert_eq!(RetryPolicy::no_retry().attempts(), 1);
+/// assert_eq!(RetryPolicy::no_retry().max_attempts(), 1);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -54,7 +54,7 @@ impl RetryPolicy {
     /// [`CommandError::RetriesExhausted`](crate::CommandError::RetriesExhausted).
     #[must_use]
     pub const fn no_retry() -> Self {
-        Self::new().max_attempts(1)
+        Self::new().with_max_attempts(1)
     }
 
     /// Sets the total number of attempts, the first one included. Zero is
@@ -66,7 +66,7 @@ impl RetryPolicy {
     /// not counted against this limit (it does show in the reported
     /// `attempts`).
     #[must_use]
-    pub const fn max_attempts(mut self, attempts: u32) -> Self {
+    pub const fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = if attempts == 0 { 1 } else { attempts };
         self
     }
@@ -85,9 +85,10 @@ impl RetryPolicy {
         self
     }
 
-    /// The total number of attempts allowed.
+    /// The total number of attempts allowed, the first one included (see
+    /// [`with_max_attempts`](Self::with_max_attempts) for what counts).
     #[must_use]
-    pub const fn attempts(&self) -> u32 {
+    pub const fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
@@ -152,6 +153,6 @@ mod tests {
 
     #[test]
     fn zero_attempts_means_one() {
-        assert_eq!(RetryPolicy::new().max_attempts(0).attempts(), 1);
+        assert_eq!(RetryPolicy::new().with_max_attempts(0).max_attempts(), 1);
     }
 }

@@ -6,13 +6,12 @@ use crate::{
     event::Event,
     serialization::EventSerializer,
     store::{AppendBatch, EventStore, ExpectedVersion, NewEvent, StreamEvents, StreamWrite},
-    types::{EventMetadata, RecordedEvent, StreamId, StreamVersion},
+    types::{EventMetadata, EventMetadataBuilder, RecordedEvent, StreamId, StreamVersion},
 };
 
 use super::{
     Settings,
     cache::{CacheGuard, History, StreamCache},
-    options::MetadataTemplate,
 };
 
 type EventOf<C> = <C as Command>::Event;
@@ -41,7 +40,7 @@ pub(super) async fn speculate<S, Z, C>(
     cache: &StreamCache,
     command: &C,
     declared: &[StreamId],
-    template: &MetadataTemplate,
+    template: &EventMetadataBuilder,
 ) -> Result<Events<C>, Speculation<C::Error>>
 where
     S: EventStore,
@@ -133,7 +132,7 @@ pub(super) async fn run<S, Z, C>(
     cache: &StreamCache,
     command: &C,
     declared: &[StreamId],
-    template: &MetadataTemplate,
+    template: &EventMetadataBuilder,
 ) -> Outcome<C>
 where
     S: EventStore,
@@ -337,7 +336,7 @@ fn decide<C: CommandLogic>(
 async fn write<S, Z, C>(
     store: &S,
     settings: &Settings<Z>,
-    template: &MetadataTemplate,
+    template: &EventMetadataBuilder,
     streams: &[ReadStream],
     emitted: Vec<(StreamId, EventOf<C>)>,
 ) -> Outcome<C>
@@ -367,7 +366,7 @@ where
         }
         let mut new_events = Vec::with_capacity(stream_events.len());
         for event in stream_events {
-            let metadata = template.stamp();
+            let metadata = template.clone().build();
             new_events.push(NewEvent::new(
                 settings.serializer.encode(&event)?,
                 metadata.clone(),

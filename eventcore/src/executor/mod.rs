@@ -3,7 +3,6 @@
 
 mod attempt;
 mod cache;
-mod options;
 mod retry;
 
 use std::sync::Arc;
@@ -12,7 +11,6 @@ use tracing::Instrument;
 
 use self::{attempt::Speculation, cache::StreamCache};
 
-pub use options::ExecutionOptions;
 pub use retry::RetryPolicy;
 
 use crate::{
@@ -20,7 +18,7 @@ use crate::{
     error::{CommandError, StoreError},
     serialization::{EventSerializer, JsonSerializer},
     store::EventStore,
-    types::{RecordedEvent, StreamId, StreamVersion},
+    types::{EventMetadata, EventMetadataBuilder, RecordedEvent, StreamId, StreamVersion},
 };
 
 /// What a successful execution did.
@@ -52,7 +50,7 @@ where
         store,
         &Settings::default(),
         command,
-        &ExecutionOptions::new(),
+        &EventMetadata::builder(),
     )
     .await
 }
@@ -210,19 +208,66 @@ impl<S: EventStore, Z: EventSerializer> CommandExecutor<S, Z> {
             &self.store,
             &self.settings,
             command,
-            &ExecutionOptions::new(),
+            &EventMetadata::builder(),
         )
         .await
     }
 
     /// Executes `command`, stamping every event it writes with the
-    /// correlation id, causation id, actor and custom fields of `options`.
+    /// correlation id, causation id, actor and custom fields of `metadata`
+    /// (see [`EventMetadataBuilder`] for the defaults). Each event gets its
+    /// own event id and timestamp.
+    ///
+    /// ```
+    /// use eventcore::{Command, CommandExecutor, CommandLogic, CommandState, Event, EventMetadata,
+    ///     RecordedEvent, StreamId, UserId};
+    /// use eventcore_memory::MemoryStore;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+    /// enum Note { Written { text: String } }
+    ///
+    /// #[derive(Command)]
+    /// #[command(event = Note)]
+    /// struct Write { #[stream] page: StreamId, text: String }
+    ///
+    /// impl CommandState for Write {
+    ///     type State = ();
+    ///     fn initial_state(&self) {}
+    ///     fn apply(&self, (): &mut (), _: &RecordedEvent<Note>) {}
+    /// }
+    ///
+    /// impl CommandLogic for Write {
+    ///     type Error = std::convert::Infallible;
+    ///     fn handle(&self, (): (), streams: &mut WriteStreams<'_>) -> Result<(), Self::Error> {
+    ///         streams.page.emit(Note::Written { text: self.text.clone() });
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let executor = CommandExecutor::new(MemoryStore::new());
+    /// let page = StreamId::try_new("page-1")?;
+    /// let first = executor.execute(Write { page: page.clone(), text: "hello".into() }).await?;
+    ///
+    /// // A follow-up caused by the first event, on behalf of alice.
+    /// let context = EventMetadata::builder()
+    ///     .caused_by(&first.events[0])
+    ///     .actor(UserId::try_new("alice")?);
+    /// let done = executor.execute_with(Write { page, text: "again".into() }, context).await?;
+    /// let metadata = done.events[0].metadata();
+    /// assert_eq!(metadata.correlation_id(), first.events[0].metadata().correlation_id());
+    /// assert_eq!(metadata.actor().map(UserId::as_str), Some("alice"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn execute_with<C: CommandLogic>(
         &self,
         command: C,
-        options: ExecutionOptions,
+        metadata: EventMetadataBuilder,
     ) -> Result<Executed<C::Event>, CommandError<C::Error>> {
-        run(&self.store, &self.settings, command, &options).await
+        run(&self.store, &self.settings, command, &metadata).await
     }
 }
 
@@ -230,14 +275,14 @@ async fn run<S, Z, C>(
     store: &S,
     settings: &Settings<Z>,
     command: C,
-    options: &ExecutionOptions,
+    metadata: &EventMetadataBuilder,
 ) -> Result<Executed<C::Event>, CommandError<C::Error>>
 where
     S: EventStore,
     Z: EventSerializer,
     C: CommandLogic,
 {
-    let template = options.template();
+    let (correlation_id, template) = metadata.for_execution();
     let mut declarations = StreamDeclarations::default();
     command.declare_streams(&mut declarations);
     let declared = declarations.into_ids();
@@ -245,7 +290,7 @@ where
         "eventcore.execute",
         command = C::NAME,
         streams = ?declared,
-        correlation_id = %template.correlation_id,
+        correlation_id = %correlation_id,
         attempts = tracing::field::Empty,
     );
     async move {

@@ -3,22 +3,27 @@
 
 mod attempt;
 mod cache;
+mod plan;
 mod retry;
 
 use std::sync::Arc;
 
 use tracing::Instrument;
 
-use self::{attempt::Speculation, cache::StreamCache};
+use self::{
+    attempt::{AttemptError, Execution, attempt},
+    cache::{ExecutionCache, StreamCache},
+    plan::Source,
+};
 
 pub use retry::RetryPolicy;
 
 use crate::{
     command::{CommandLogic, StreamDeclarations},
-    error::{CommandError, StoreError},
+    error::CommandError,
     serialization::{EventSerializer, JsonSerializer},
     store::EventStore,
-    types::{EventMetadata, EventMetadataBuilder, RecordedEvent, StreamId, StreamVersion},
+    types::{EventMetadata, EventMetadataBuilder, RecordedEvent},
 };
 
 /// What a successful execution did.
@@ -69,16 +74,16 @@ where
 /// # let _ = executor;
 /// ```
 #[derive(Clone, Debug)]
-pub struct CommandExecutor<S, Z = JsonSerializer> {
+pub struct CommandExecutor<S, Ser = JsonSerializer> {
     store: S,
-    settings: Settings<Z>,
+    settings: Settings<Ser>,
 }
 
 #[derive(Clone, Debug)]
-struct Settings<Z> {
+struct Settings<Ser> {
     retry: RetryPolicy,
     max_streams: usize,
-    serializer: Z,
+    serializer: Ser,
     /// Shared by the executor's clones; `None` for one-off executions.
     cache: Option<Arc<StreamCache>>,
 }
@@ -117,7 +122,7 @@ impl<S> CommandExecutor<S> {
     }
 }
 
-impl<S, Z> CommandExecutor<S, Z> {
+impl<S, Ser> CommandExecutor<S, Ser> {
     /// Sets the retry policy for version conflicts.
     #[must_use]
     pub const fn retry_policy(mut self, policy: RetryPolicy) -> Self {
@@ -154,7 +159,7 @@ impl<S, Z> CommandExecutor<S, Z> {
     /// Replaces the serializer. Cached histories were decoded by the old
     /// serializer, so the cache starts empty.
     #[must_use]
-    pub fn serializer<Z2: EventSerializer>(self, serializer: Z2) -> CommandExecutor<S, Z2> {
+    pub fn serializer<Ser2: EventSerializer>(self, serializer: Ser2) -> CommandExecutor<S, Ser2> {
         let capacity = self.settings.cache.as_ref().map(|c| c.capacity());
         CommandExecutor {
             store: self.store,
@@ -173,7 +178,7 @@ impl<S, Z> CommandExecutor<S, Z> {
     }
 }
 
-impl<S: EventStore, Z: EventSerializer> CommandExecutor<S, Z> {
+impl<S: EventStore, Ser: EventSerializer> CommandExecutor<S, Ser> {
     /// Executes `command` with fresh metadata.
     ///
     /// 1. Reads every declared stream (duplicates collapse), then any
@@ -271,18 +276,18 @@ impl<S: EventStore, Z: EventSerializer> CommandExecutor<S, Z> {
     }
 }
 
-async fn run<S, Z, C>(
+async fn run<S, Ser, C>(
     store: &S,
-    settings: &Settings<Z>,
+    settings: &Settings<Ser>,
     command: C,
     metadata: &EventMetadataBuilder,
 ) -> Result<Executed<C::Event>, CommandError<C::Error>>
 where
     S: EventStore,
-    Z: EventSerializer,
+    Ser: EventSerializer,
     C: CommandLogic,
 {
-    let (correlation_id, template) = metadata.for_execution();
+    let (correlation_id, metadata) = metadata.for_execution();
     let mut declarations = StreamDeclarations::default();
     command.declare_streams(&mut declarations);
     let declared = declarations.into_ids();
@@ -293,72 +298,73 @@ where
         correlation_id = %correlation_id,
         attempts = tracing::field::Empty,
     );
-    async move {
-        let one_off;
-        let cache = if let Some(shared) = &settings.cache {
-            shared.as_ref()
-        } else {
-            one_off = StreamCache::new(usize::MAX);
-            &one_off
-        };
-        let mut attempts: u32 = 0;
-        let mut fresh: u32 = 0;
-        // The conflict that ended the last attempt: retry from the cache only
-        // once it has caught up with the version that beat us (another
-        // command of this executor wrote it), else read the store.
-        let mut beaten_by: Option<(StreamId, StreamVersion)> = None;
-        loop {
-            let cache_is_current = settings.cache.is_some()
-                && beaten_by.as_ref().is_none_or(|(stream, actual)| {
-                    attempt::cached_version::<C>(cache, stream).is_some_and(|v| v >= *actual)
-                });
-            if cache_is_current {
-                match attempt::speculate(store, settings, cache, &command, &declared, &template)
-                    .await
-                {
-                    Ok(events) => {
-                        attempts += 1;
-                        tracing::Span::current().record("attempts", attempts);
-                        tracing::debug!(events = events.len(), "command executed from cache");
-                        return Ok(Executed { events, attempts });
-                    }
-                    Err(Speculation::Inconclusive { appended }) => {
-                        attempts += u32::from(appended);
-                    }
-                    Err(Speculation::Failed(error)) => return Err(error),
-                }
-            }
+    let execution = Execution {
+        store,
+        settings,
+        command: &command,
+        declared: &declared,
+        metadata: &metadata,
+    };
+    retry(&execution).instrument(span).await
+}
+
+/// Runs attempts until one settles the command or the [`RetryPolicy`] says
+/// stop.
+async fn retry<S, Ser, C>(
+    execution: &Execution<'_, S, Ser, C>,
+) -> Result<Executed<C::Event>, CommandError<C::Error>>
+where
+    S: EventStore,
+    Ser: EventSerializer,
+    C: CommandLogic,
+{
+    let policy = execution.settings.retry;
+    let mut cache = ExecutionCache::new(execution.settings.cache.as_deref());
+    let mut attempts: u32 = 0;
+    let mut fresh: u32 = 0;
+    let mut source = Source::Cache;
+    loop {
+        if source == Source::Cache && !cache.worth_deciding_on::<C::Event>() {
+            source = Source::Store;
+        }
+        if source == Source::Store {
             fresh += 1;
+        }
+        let outcome = attempt(execution, cache.streams(), source).await;
+        if !matches!(outcome, Err(AttemptError::Unconfirmed)) {
             attempts += 1;
             tracing::Span::current().record("attempts", attempts);
-            let outcome =
-                attempt::run(store, settings, cache, &command, &declared, &template).await;
-            match outcome {
-                Ok(events) => {
-                    tracing::debug!(events = events.len(), "command executed");
-                    return Ok(Executed { events, attempts });
-                }
-                Err(CommandError::Store(conflict @ StoreError::VersionConflict { .. })) => {
-                    if fresh >= settings.retry.max_attempts() {
-                        tracing::warn!(error = %conflict, "retries exhausted");
-                        return Err(CommandError::RetriesExhausted {
-                            attempts,
-                            last: conflict,
-                        });
-                    }
-                    if let StoreError::VersionConflict { stream, actual, .. } = &conflict {
-                        beaten_by = Some((stream.clone(), *actual));
-                    }
-                    let delay = settings.retry.delay_before_retry(fresh);
-                    tracing::debug!(error = %conflict, ?delay, "version conflict; retrying");
-                    if !delay.is_zero() {
-                        tokio::time::sleep(delay).await;
-                    }
-                }
-                Err(other) => return Err(other),
-            }
         }
+        let conflict = match outcome {
+            Ok(events) => {
+                tracing::debug!(events = events.len(), ?source, "command executed");
+                return Ok(Executed { events, attempts });
+            }
+            Err(AttemptError::Unconfirmed) => {
+                source = Source::Store;
+                continue;
+            }
+            Err(AttemptError::Conflict(conflict)) => conflict,
+            Err(AttemptError::Failed(error)) => return Err(error),
+        };
+        if source == Source::Cache {
+            // The cache was behind: decide again on fresh state, at once.
+            source = Source::Store;
+            continue;
+        }
+        if fresh >= policy.max_attempts() {
+            tracing::warn!(error = %conflict, "retries exhausted");
+            return Err(CommandError::RetriesExhausted {
+                attempts,
+                last: conflict,
+            });
+        }
+        cache.beaten_by(&conflict);
+        let delay = policy.delay_before_retry(fresh);
+        tracing::debug!(error = %conflict, ?delay, "version conflict; retrying");
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        source = Source::Cache;
     }
-    .instrument(span)
-    .await
 }

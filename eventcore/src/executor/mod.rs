@@ -34,7 +34,13 @@ pub struct Executed<E> {
     /// metadata, in append-batch order (stream by stream, emission order
     /// within a stream). Empty when the command emitted nothing.
     pub events: Vec<RecordedEvent<E>>,
-    /// How many attempts it took (1 without conflicts).
+    /// How many appends were tried, the successful one included: 1 without
+    /// conflicts, never more than the [`RetryPolicy`]'s
+    /// [`max_attempts`](RetryPolicy::max_attempts). An append tried on the
+    /// [stream cache](CommandExecutor::stream_cache)'s state counts like any
+    /// other; an attempt on cached state that appended nothing (a stream
+    /// not cached, or a decision that had to be confirmed on fresh state)
+    /// does not. A command that emitted nothing reports 1.
     pub attempts: u32,
 }
 
@@ -147,9 +153,11 @@ impl<S, Ser> CommandExecutor<S, Ser> {
     /// when every stream it needs is cached it first tries to decide and
     /// append without reading at all (one round trip instead of two). The
     /// append's version check catches a stale cache, which is then refreshed
-    /// at once, without counting against the retry policy; rejections and
-    /// decisions to write nothing are always confirmed on freshly read state.
-    /// Correctness never depends on the cache.
+    /// at once; that append counts against the [`RetryPolicy`] like any
+    /// other, but the last attempt the policy allows always reads the store,
+    /// so a stale cache alone never exhausts it. Rejections and decisions to
+    /// write nothing are always confirmed on freshly read state. Correctness
+    /// never depends on the cache.
     #[must_use]
     pub fn stream_cache(mut self, events: usize) -> Self {
         self.settings.cache = (events > 0).then(|| Arc::new(StreamCache::new(events)));
@@ -193,14 +201,17 @@ impl<S: EventStore, Ser: EventSerializer> CommandExecutor<S, Ser> {
     ///    (and so nothing is checked: a decision that writes nothing cannot
     ///    cause write skew).
     /// 5. On a version conflict, waits as the [`RetryPolicy`] says and starts
-    ///    again from step 1. Other failures are returned at once.
+    ///    again from step 1, until the policy's maximum number of appends
+    ///    has been tried ([`CommandError::RetriesExhausted`]). Other failures
+    ///    are returned at once.
     ///
     /// With the [stream cache](Self::stream_cache) (on by default), step 1
     /// reads only the events the cache lacks, and when every stream is
     /// already cached the executor first runs steps 2–4 on the cached state
     /// without reading at all. That speculative attempt is trusted only if it
     /// writes and its append succeeds; a conflict (stale cache) or a
-    /// rejection sends the command through the normal steps at once.
+    /// rejection sends the command through the normal steps at once. Its
+    /// append counts as an attempt; it is never the last one allowed.
     ///
     /// Each execution runs inside a tracing span `eventcore.execute` with
     /// the command name, the declared streams, the correlation id and the
@@ -318,17 +329,18 @@ where
     Ser: EventSerializer,
     C: CommandLogic,
 {
-    let policy = execution.settings.retry;
+    let limit = execution.settings.retry.max_attempts();
     let mut cache = ExecutionCache::new(execution.settings.cache.as_deref());
     let mut attempts: u32 = 0;
-    let mut fresh: u32 = 0;
     let mut source = Source::Cache;
     loop {
-        if source == Source::Cache && !cache.worth_deciding_on::<C::Event>() {
+        // Every append counts against the limit, one on cached state
+        // included. The last attempt allowed always reads the store, so a
+        // stale cache alone never exhausts the policy.
+        if source == Source::Cache
+            && (limit.saturating_sub(attempts) < 2 || !cache.worth_deciding_on::<C::Event>())
+        {
             source = Source::Store;
-        }
-        if source == Source::Store {
-            fresh += 1;
         }
         let outcome = attempt(execution, cache.streams(), source).await;
         if !matches!(outcome, Err(AttemptError::Unconfirmed)) {
@@ -347,20 +359,20 @@ where
             Err(AttemptError::Conflict(conflict)) => conflict,
             Err(AttemptError::Failed(error)) => return Err(error),
         };
-        if source == Source::Cache {
-            // The cache was behind: decide again on fresh state, at once.
-            source = Source::Store;
-            continue;
-        }
-        if fresh >= policy.max_attempts() {
+        if attempts >= limit {
             tracing::warn!(error = %conflict, "retries exhausted");
             return Err(CommandError::RetriesExhausted {
                 attempts,
                 last: conflict,
             });
         }
+        if source == Source::Cache {
+            // The cache was behind: decide again on fresh state, at once.
+            source = Source::Store;
+            continue;
+        }
         cache.beaten_by(&conflict);
-        let delay = policy.delay_before_retry(fresh);
+        let delay = execution.settings.retry.delay_before_retry(attempts);
         tracing::debug!(error = %conflict, ?delay, "version conflict; retrying");
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;

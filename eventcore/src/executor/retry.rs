@@ -5,10 +5,14 @@ use rand::Rng;
 /// How the executor retries a command after a version conflict.
 ///
 /// Only [`StoreError::VersionConflict`](crate::StoreError::VersionConflict)
-/// is retried; every other failure is returned at once. Before attempt `n + 1`
-/// the executor waits `min(base_delay * 2^(n-1), max_delay)`, with "equal
-/// jitter": a random duration between half of that and all of it, so that
-/// writers that collided do not collide again in lockstep.
+/// is retried; every other failure is returned at once. An attempt is one
+/// append tried; at most [`max_attempts`](Self::max_attempts) are tried,
+/// after which the command fails with
+/// [`CommandError::RetriesExhausted`](crate::CommandError::RetriesExhausted).
+/// Before attempt `n + 1` the executor waits
+/// `min(base_delay * 2^(n-1), max_delay)`, with "equal jitter": a random
+/// duration between half of that and all of it, so that writers that
+/// collided do not collide again in lockstep.
 ///
 /// ```
 /// use std::time::Duration;
@@ -57,14 +61,20 @@ impl RetryPolicy {
         Self::new().with_max_attempts(1)
     }
 
-    /// Sets the total number of attempts, the first one included. Zero is
-    /// treated as one.
+    /// Sets the most appends one execution tries, the first one included.
+    /// Zero is treated as one.
     ///
-    /// Counted are the attempts that read the store. With the executor's
-    /// stream cache, each round may first try one speculative append from
-    /// the cache; a conflict there only means the cache was behind, so it is
-    /// not counted against this limit (it does show in the reported
-    /// `attempts`).
+    /// Every append that can conflict counts, including one tried on the
+    /// executor's [stream cache](crate::CommandExecutor::stream_cache)
+    /// without reading the store. Its conflict only means the cache was
+    /// behind, so it is followed at once, without waiting, by an attempt on
+    /// freshly read state; and the last attempt allowed always reads the
+    /// store, so a stale cache alone never exhausts the limit (with one
+    /// attempt, the executor never decides on cached state alone). What is
+    /// not counted: an attempt on cached state that appended nothing.
+    /// [`Executed::attempts`](crate::Executed::attempts) and
+    /// [`CommandError::RetriesExhausted`](crate::CommandError::RetriesExhausted)
+    /// report this count, never more than the limit.
     #[must_use]
     pub const fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = if attempts == 0 { 1 } else { attempts };

@@ -11,6 +11,7 @@ use eventcore::store::EventStore;
 use std::time::Duration;
 
 use eventcore::store::ExpectedVersion;
+use eventcore::testing::chaos::ConflictingStore;
 use eventcore::{
     Command, CommandError, CommandExecutor, CommandLogic, RetryPolicy, StoreError, StreamId,
     StreamVersion, execute,
@@ -52,7 +53,7 @@ impl CommandLogic for WithdrawWithinLimit {
 
 fn fast_retries(attempts: u32) -> RetryPolicy {
     RetryPolicy::new()
-        .max_attempts(attempts)
+        .with_max_attempts(attempts)
         .base_delay(Duration::ZERO)
 }
 
@@ -272,7 +273,7 @@ async fn concurrent_transfers_conserve_money() {
     let executor = std::sync::Arc::new(
         CommandExecutor::new(store.clone()).retry_policy(
             RetryPolicy::new()
-                .max_attempts(50)
+                .with_max_attempts(50)
                 .base_delay(Duration::from_micros(50)),
         ),
     );
@@ -320,4 +321,77 @@ async fn concurrent_transfers_conserve_money() {
         }
     }
     assert_eq!(total, 400);
+}
+
+/// Issue 10: every append that can conflict counts against the retry
+/// policy, the speculative ones a warm stream cache makes included.
+#[tokio::test]
+async fn a_warm_cache_does_not_stretch_the_attempt_limit() {
+    let store = ConflictingStore::new(eventcore_memory::MemoryStore::new(), u64::MAX);
+    let alice = AccountId::new("alice");
+    execute(
+        store.inner(),
+        Deposit {
+            account: alice.clone(),
+            amount: 1,
+        },
+    )
+    .await
+    .unwrap();
+    let executor = CommandExecutor::new(store.clone()).retry_policy(fast_retries(5));
+    let deposit = || Deposit {
+        account: alice.clone(),
+        amount: 1,
+    };
+
+    // The first execution reads alice into the cache; the second starts on a
+    // warm cache and so may try a speculative append first.
+    for run in ["cold cache", "warm cache"] {
+        let before = store.remaining();
+        let err = executor.execute(deposit()).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CommandError::RetriesExhausted {
+                    attempts: 5,
+                    last: StoreError::VersionConflict { .. }
+                }
+            ),
+            "{run}: {err:?}"
+        );
+        assert_eq!(before - store.remaining(), 5, "{run}: appends tried");
+    }
+}
+
+/// Under real contention, through one executor whose cache keeps up with
+/// its own writes, no execution reports more attempts than the policy allows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contended_executions_never_exceed_the_attempt_limit() {
+    const MAX: u32 = 3;
+    let store = eventcore_memory::MemoryStore::new();
+    let alice = AccountId::new("alice");
+    let executor =
+        std::sync::Arc::new(CommandExecutor::new(store.clone()).retry_policy(fast_retries(MAX)));
+    executor
+        .execute(Deposit {
+            account: alice.clone(),
+            amount: 1,
+        })
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..64 {
+        let executor = std::sync::Arc::clone(&executor);
+        let account = alice.clone();
+        tasks.push(tokio::spawn(async move {
+            executor.execute(Deposit { account, amount: 1 }).await
+        }));
+    }
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(done) => assert!(done.attempts <= MAX, "{} attempts", done.attempts),
+            Err(CommandError::RetriesExhausted { attempts, .. }) => assert_eq!(attempts, MAX),
+            Err(other) => panic!("unexpected failure: {other:?}"),
+        }
+    }
 }

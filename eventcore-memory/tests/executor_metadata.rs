@@ -7,7 +7,7 @@ mod executor_common;
 
 use eventcore::store::EventStore;
 use eventcore::{
-    CausationId, CommandExecutor, CorrelationId, ExecutionOptions, StreamId, UserId, execute,
+    CausationId, CommandExecutor, CorrelationId, EventId, EventMetadata, StreamId, UserId, execute,
 };
 use executor_common::{AccountId, Deposit, TransferMoney};
 
@@ -27,7 +27,9 @@ async fn every_written_event_carries_the_call_metadata() {
     let correlation = CorrelationId::new();
     let cause = CausationId::new();
     let actor = UserId::try_new("teller-7").unwrap();
-    let options = ExecutionOptions::new()
+    // An event id set here would be shared by every event: it is ignored.
+    let options = EventMetadata::builder()
+        .event_id(EventId::new())
         .correlation_id(correlation)
         .causation_id(cause)
         .actor(actor.clone())
@@ -88,7 +90,7 @@ async fn a_command_caused_by_an_event_uses_its_id_as_causation() {
                 account: AccountId::new("b"),
                 amount: 1,
             },
-            ExecutionOptions::new().caused_by(&trigger),
+            EventMetadata::builder().caused_by(&trigger),
         )
         .await
         .unwrap();

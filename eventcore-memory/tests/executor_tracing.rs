@@ -12,7 +12,7 @@ use std::{
 };
 
 use eventcore::{
-    CommandExecutor, CorrelationId, ExecutionOptions, RetryPolicy, testing::chaos::ConflictingStore,
+    CommandExecutor, CorrelationId, EventMetadata, RetryPolicy, testing::chaos::ConflictingStore,
 };
 use eventcore_memory::MemoryStore;
 use executor_common::{AccountId, Deposit, TransferMoney};
@@ -91,7 +91,7 @@ async fn each_execution_has_a_span_with_command_streams_correlation_and_attempts
     let store = ConflictingStore::new(MemoryStore::new(), 2);
     let executor = CommandExecutor::new(store).retry_policy(
         RetryPolicy::new()
-            .max_attempts(5)
+            .with_max_attempts(5)
             .max_delay(std::time::Duration::from_millis(1)),
     );
     executor
@@ -109,7 +109,7 @@ async fn each_execution_has_a_span_with_command_streams_correlation_and_attempts
                 to: AccountId::new("bob"),
                 amount: 4,
             },
-            ExecutionOptions::new().correlation_id(correlation),
+            EventMetadata::builder().correlation_id(correlation),
         )
         .await
         .unwrap();

@@ -51,7 +51,7 @@ fn counter() -> StreamId {
 
 fn fast_retries(attempts: u32) -> RetryPolicy {
     RetryPolicy::new()
-        .max_attempts(attempts)
+        .with_max_attempts(attempts)
         .max_delay(Duration::from_millis(1))
 }
 

@@ -316,7 +316,9 @@ pub enum CommandError<E> {
     /// Version conflicts persisted through every attempt of the retry policy.
     #[error("gave up after {attempts} attempts because of version conflicts; last: {last}")]
     RetriesExhausted {
-        /// Attempts made.
+        /// Appends tried: the policy's
+        /// [`max_attempts`](crate::RetryPolicy::max_attempts), counted as
+        /// [`Executed::attempts`](crate::Executed::attempts) is.
         attempts: u32,
         /// The last conflict seen.
         #[source]

@@ -172,7 +172,7 @@ pub use error::{
 };
 pub use event::Event;
 pub use eventcore_macros::{Command, Event};
-pub use executor::{CommandExecutor, Executed, ExecutionOptions, RetryPolicy, execute};
+pub use executor::{CommandExecutor, Executed, RetryPolicy, execute};
 pub use serialization::{EventSerializer, JsonSerializer, SerializedEvent};
 pub use types::{
     CausationId, CorrelationId, CustomMetadata, EventId, EventMetadata, EventMetadataBuilder,

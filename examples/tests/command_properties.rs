@@ -89,7 +89,7 @@ proptest! {
         runtime.block_on(async move {
             let store = MemoryStore::new();
             let executor = CommandExecutor::new(store.clone())
-                .retry_policy(RetryPolicy::new().max_attempts(1_000).max_delay(Duration::from_millis(2)));
+                .retry_policy(RetryPolicy::new().with_max_attempts(1_000).max_delay(Duration::from_millis(2)));
             for n in 0..4 {
                 let open = OpenAccount { account: account(n), owner: Owner::try_new("P").unwrap(), initial_deposit: Money::try_from_cents(500).unwrap() };
                 executor.execute(open).await.unwrap();

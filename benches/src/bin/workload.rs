@@ -57,7 +57,7 @@ const W5_BATCH: usize = 1_000;
 /// succeeds, short backoff so the contention latency stays low.
 fn contention_policy() -> RetryPolicy {
     RetryPolicy::new()
-        .max_attempts(10_000)
+        .with_max_attempts(10_000)
         .base_delay(Duration::from_millis(1))
         .max_delay(Duration::from_millis(10))
 }

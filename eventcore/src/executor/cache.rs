@@ -16,11 +16,81 @@ use std::{
 
 use parking_lot::{Mutex, MutexGuard};
 
-use crate::types::{RecordedEvent, StreamId, StreamVersion};
+use crate::{
+    error::StoreError,
+    types::{RecordedEvent, StreamId, StreamVersion},
+};
 
 /// A stream's history, versions `1..=len()`. Shared with the commands folding
 /// it, so eviction never pulls events from under a fold.
 pub(crate) type History<E> = Arc<Vec<RecordedEvent<E>>>;
+
+/// The events of one stream read past a cached version: the stream, the
+/// version the cache held, the new events, and the stream's version.
+pub(crate) type Piece<'a, E> = (
+    &'a StreamId,
+    StreamVersion,
+    Vec<RecordedEvent<E>>,
+    StreamVersion,
+);
+
+/// What one execution may assume about the cache: the executor's shared
+/// cache, or one of its own when the executor has none (then it only spares
+/// retries re-reading what they read before, and is never decided on).
+pub(crate) struct ExecutionCache<'a> {
+    cache: Source<'a>,
+    /// The conflict that ended the last attempt: the cache is decided on
+    /// again only once it has caught up with the version that won (another
+    /// command of this executor wrote it).
+    beaten_by: Option<(StreamId, StreamVersion)>,
+}
+
+enum Source<'a> {
+    Shared(&'a StreamCache),
+    Own(StreamCache),
+}
+
+impl<'a> ExecutionCache<'a> {
+    /// A view of `shared`, or of a cache of the execution's own.
+    pub(crate) fn new(shared: Option<&'a StreamCache>) -> Self {
+        let cache =
+            shared.map_or_else(|| Source::Own(StreamCache::new(usize::MAX)), Source::Shared);
+        Self {
+            cache,
+            beaten_by: None,
+        }
+    }
+
+    /// The cache to read from and write to.
+    pub(crate) const fn streams(&self) -> &StreamCache {
+        match &self.cache {
+            Source::Shared(cache) => cache,
+            Source::Own(cache) => cache,
+        }
+    }
+
+    /// Whether an attempt may decide on cached histories alone: only with
+    /// the executor's shared cache, and only once it holds the version that
+    /// beat the last attempt.
+    pub(crate) fn worth_deciding_on<E: Clone + Send + Sync + 'static>(&self) -> bool {
+        let Source::Shared(cache) = &self.cache else {
+            return false;
+        };
+        self.beaten_by.as_ref().is_none_or(|(stream, actual)| {
+            cache
+                .lock()
+                .version::<E>(stream)
+                .is_some_and(|v| v >= *actual)
+        })
+    }
+
+    /// Notes a version conflict that ended an attempt.
+    pub(crate) fn beaten_by(&mut self, conflict: &StoreError) {
+        if let StoreError::VersionConflict { stream, actual, .. } = conflict {
+            self.beaten_by = Some((stream.clone(), *actual));
+        }
+    }
+}
 
 /// Decoded events per (stream, event type), bounded by a total event count.
 #[derive(Debug)]
@@ -79,8 +149,64 @@ impl StreamCache {
         self.capacity
     }
 
+    /// The cached histories of `ids`, in order; `None` unless every one is
+    /// cached.
+    pub(crate) fn recall<E: Clone + Send + Sync + 'static>(
+        &self,
+        ids: &[&StreamId],
+    ) -> Option<Vec<History<E>>> {
+        let guard = self.lock();
+        ids.iter().map(|id| guard.history::<E>(id)).collect()
+    }
+
+    /// How far each of `ids` is cached (0 if not at all), in order.
+    pub(crate) fn versions<E: Clone + Send + Sync + 'static>(
+        &self,
+        ids: &[&StreamId],
+    ) -> Vec<StreamVersion> {
+        let guard = self.lock();
+        ids.iter()
+            .map(|id| guard.version::<E>(id).unwrap_or_default())
+            .collect()
+    }
+
+    /// Adds freshly read pieces and returns each stream's history, in
+    /// order; `None` if a piece does not line up with the cache (its entry
+    /// was evicted meanwhile).
+    pub(crate) fn extend_all<E: Clone + Send + Sync + 'static>(
+        &self,
+        pieces: Vec<Piece<'_, E>>,
+    ) -> Option<Vec<History<E>>> {
+        let mut guard = self.lock();
+        pieces
+            .into_iter()
+            .map(|(id, known, new, current)| guard.extend(id, known, new, current))
+            .collect()
+    }
+
+    /// Adds what a command wrote to streams it had read at `read` versions,
+    /// so the next command on them need not read it back.
+    pub(crate) fn remember<'s, E: Clone + Send + Sync + 'static>(
+        &self,
+        read: impl IntoIterator<Item = (&'s StreamId, StreamVersion)>,
+        written: &[RecordedEvent<E>],
+    ) {
+        let mut guard = self.lock();
+        for (id, version) in read {
+            let mine: Vec<RecordedEvent<E>> = written
+                .iter()
+                .filter(|e| e.stream_id() == id)
+                .cloned()
+                .collect();
+            if let Some(last) = mine.last() {
+                let current = last.version();
+                guard.extend(id, version, mine, current);
+            }
+        }
+    }
+
     /// Locks the cache. Hold the guard only in synchronous sections.
-    pub(crate) fn lock(&self) -> CacheGuard<'_> {
+    fn lock(&self) -> CacheGuard<'_> {
         CacheGuard {
             entries: self.inner.lock(),
             capacity: self.capacity,
@@ -89,17 +215,14 @@ impl StreamCache {
 }
 
 /// Exclusive access to the cache.
-pub(crate) struct CacheGuard<'a> {
+struct CacheGuard<'a> {
     entries: MutexGuard<'a, Entries>,
     capacity: usize,
 }
 
 impl CacheGuard<'_> {
     /// The cached history of `id`, if any.
-    pub(crate) fn history<E: Clone + Send + Sync + 'static>(
-        &self,
-        id: &StreamId,
-    ) -> Option<History<E>> {
+    fn history<E: Clone + Send + Sync + 'static>(&self, id: &StreamId) -> Option<History<E>> {
         self.entries
             .streams
             .get(&(id.clone(), TypeId::of::<E>()))
@@ -108,10 +231,7 @@ impl CacheGuard<'_> {
     }
 
     /// The cached version of `id`, if cached.
-    pub(crate) fn version<E: Clone + Send + Sync + 'static>(
-        &self,
-        id: &StreamId,
-    ) -> Option<StreamVersion> {
+    fn version<E: Clone + Send + Sync + 'static>(&self, id: &StreamId) -> Option<StreamVersion> {
         self.entries
             .streams
             .get(&(id.clone(), TypeId::of::<E>()))
@@ -121,7 +241,7 @@ impl CacheGuard<'_> {
     /// Adds `new`, the events of `id` after version `known`, and returns a
     /// history holding at least `current` events. `None` if the pieces do
     /// not line up (the entry was evicted, or is shorter than `known`).
-    pub(crate) fn extend<E: Clone + Send + Sync + 'static>(
+    fn extend<E: Clone + Send + Sync + 'static>(
         &mut self,
         id: &StreamId,
         known: StreamVersion,

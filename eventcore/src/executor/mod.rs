@@ -3,24 +3,27 @@
 
 mod attempt;
 mod cache;
-mod options;
+mod plan;
 mod retry;
 
 use std::sync::Arc;
 
 use tracing::Instrument;
 
-use self::{attempt::Speculation, cache::StreamCache};
+use self::{
+    attempt::{AttemptError, Execution, attempt},
+    cache::{ExecutionCache, StreamCache},
+    plan::Source,
+};
 
-pub use options::ExecutionOptions;
 pub use retry::RetryPolicy;
 
 use crate::{
     command::{CommandLogic, StreamDeclarations},
-    error::{CommandError, StoreError},
+    error::CommandError,
     serialization::{EventSerializer, JsonSerializer},
     store::EventStore,
-    types::{RecordedEvent, StreamId, StreamVersion},
+    types::{EventMetadata, EventMetadataBuilder, RecordedEvent},
 };
 
 /// What a successful execution did.
@@ -31,7 +34,13 @@ pub struct Executed<E> {
     /// metadata, in append-batch order (stream by stream, emission order
     /// within a stream). Empty when the command emitted nothing.
     pub events: Vec<RecordedEvent<E>>,
-    /// How many attempts it took (1 without conflicts).
+    /// How many appends were tried, the successful one included: 1 without
+    /// conflicts, never more than the [`RetryPolicy`]'s
+    /// [`max_attempts`](RetryPolicy::max_attempts). An append tried on the
+    /// [stream cache](CommandExecutor::stream_cache)'s state counts like any
+    /// other; an attempt on cached state that appended nothing (a stream
+    /// not cached, or a decision that had to be confirmed on fresh state)
+    /// does not. A command that emitted nothing reports 1.
     pub attempts: u32,
 }
 
@@ -52,7 +61,7 @@ where
         store,
         &Settings::default(),
         command,
-        &ExecutionOptions::new(),
+        &EventMetadata::builder(),
     )
     .await
 }
@@ -66,21 +75,21 @@ where
 /// use eventcore_memory::MemoryStore;
 ///
 /// let executor = CommandExecutor::new(MemoryStore::new())
-///     .retry_policy(RetryPolicy::new().max_attempts(10).max_delay(Duration::from_millis(100)))
+///     .retry_policy(RetryPolicy::new().with_max_attempts(10).max_delay(Duration::from_millis(100)))
 ///     .max_streams(32);
 /// # let _ = executor;
 /// ```
 #[derive(Clone, Debug)]
-pub struct CommandExecutor<S, Z = JsonSerializer> {
+pub struct CommandExecutor<S, Ser = JsonSerializer> {
     store: S,
-    settings: Settings<Z>,
+    settings: Settings<Ser>,
 }
 
 #[derive(Clone, Debug)]
-struct Settings<Z> {
+struct Settings<Ser> {
     retry: RetryPolicy,
     max_streams: usize,
-    serializer: Z,
+    serializer: Ser,
     /// Shared by the executor's clones; `None` for one-off executions.
     cache: Option<Arc<StreamCache>>,
 }
@@ -119,7 +128,7 @@ impl<S> CommandExecutor<S> {
     }
 }
 
-impl<S, Z> CommandExecutor<S, Z> {
+impl<S, Ser> CommandExecutor<S, Ser> {
     /// Sets the retry policy for version conflicts.
     #[must_use]
     pub const fn retry_policy(mut self, policy: RetryPolicy) -> Self {
@@ -144,9 +153,11 @@ impl<S, Z> CommandExecutor<S, Z> {
     /// when every stream it needs is cached it first tries to decide and
     /// append without reading at all (one round trip instead of two). The
     /// append's version check catches a stale cache, which is then refreshed
-    /// at once, without counting against the retry policy; rejections and
-    /// decisions to write nothing are always confirmed on freshly read state.
-    /// Correctness never depends on the cache.
+    /// at once; that append counts against the [`RetryPolicy`] like any
+    /// other, but the last attempt the policy allows always reads the store,
+    /// so a stale cache alone never exhausts it. Rejections and decisions to
+    /// write nothing are always confirmed on freshly read state. Correctness
+    /// never depends on the cache.
     #[must_use]
     pub fn stream_cache(mut self, events: usize) -> Self {
         self.settings.cache = (events > 0).then(|| Arc::new(StreamCache::new(events)));
@@ -156,7 +167,7 @@ impl<S, Z> CommandExecutor<S, Z> {
     /// Replaces the serializer. Cached histories were decoded by the old
     /// serializer, so the cache starts empty.
     #[must_use]
-    pub fn serializer<Z2: EventSerializer>(self, serializer: Z2) -> CommandExecutor<S, Z2> {
+    pub fn serializer<Ser2: EventSerializer>(self, serializer: Ser2) -> CommandExecutor<S, Ser2> {
         let capacity = self.settings.cache.as_ref().map(|c| c.capacity());
         CommandExecutor {
             store: self.store,
@@ -175,7 +186,7 @@ impl<S, Z> CommandExecutor<S, Z> {
     }
 }
 
-impl<S: EventStore, Z: EventSerializer> CommandExecutor<S, Z> {
+impl<S: EventStore, Ser: EventSerializer> CommandExecutor<S, Ser> {
     /// Executes `command` with fresh metadata.
     ///
     /// 1. Reads every declared stream (duplicates collapse), then any
@@ -190,14 +201,17 @@ impl<S: EventStore, Z: EventSerializer> CommandExecutor<S, Z> {
     ///    (and so nothing is checked: a decision that writes nothing cannot
     ///    cause write skew).
     /// 5. On a version conflict, waits as the [`RetryPolicy`] says and starts
-    ///    again from step 1. Other failures are returned at once.
+    ///    again from step 1, until the policy's maximum number of appends
+    ///    has been tried ([`CommandError::RetriesExhausted`]). Other failures
+    ///    are returned at once.
     ///
     /// With the [stream cache](Self::stream_cache) (on by default), step 1
     /// reads only the events the cache lacks, and when every stream is
     /// already cached the executor first runs steps 2–4 on the cached state
     /// without reading at all. That speculative attempt is trusted only if it
     /// writes and its append succeeds; a conflict (stale cache) or a
-    /// rejection sends the command through the normal steps at once.
+    /// rejection sends the command through the normal steps at once. Its
+    /// append counts as an attempt; it is never the last one allowed.
     ///
     /// Each execution runs inside a tracing span `eventcore.execute` with
     /// the command name, the declared streams, the correlation id and the
@@ -210,34 +224,81 @@ impl<S: EventStore, Z: EventSerializer> CommandExecutor<S, Z> {
             &self.store,
             &self.settings,
             command,
-            &ExecutionOptions::new(),
+            &EventMetadata::builder(),
         )
         .await
     }
 
     /// Executes `command`, stamping every event it writes with the
-    /// correlation id, causation id, actor and custom fields of `options`.
+    /// correlation id, causation id, actor and custom fields of `metadata`
+    /// (see [`EventMetadataBuilder`] for the defaults). Each event gets its
+    /// own event id and timestamp.
+    ///
+    /// ```
+    /// use eventcore::{Command, CommandExecutor, CommandLogic, CommandState, Event, EventMetadata,
+    ///     RecordedEvent, StreamId, UserId};
+    /// use eventcore_memory::MemoryStore;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+    /// enum Note { Written { text: String } }
+    ///
+    /// #[derive(Command)]
+    /// #[command(event = Note)]
+    /// struct Write { #[stream] page: StreamId, text: String }
+    ///
+    /// impl CommandState for Write {
+    ///     type State = ();
+    ///     fn initial_state(&self) {}
+    ///     fn apply(&self, (): &mut (), _: &RecordedEvent<Note>) {}
+    /// }
+    ///
+    /// impl CommandLogic for Write {
+    ///     type Error = std::convert::Infallible;
+    ///     fn handle(&self, (): (), streams: &mut WriteStreams<'_>) -> Result<(), Self::Error> {
+    ///         streams.page.emit(Note::Written { text: self.text.clone() });
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let executor = CommandExecutor::new(MemoryStore::new());
+    /// let page = StreamId::try_new("page-1")?;
+    /// let first = executor.execute(Write { page: page.clone(), text: "hello".into() }).await?;
+    ///
+    /// // A follow-up caused by the first event, on behalf of alice.
+    /// let context = EventMetadata::builder()
+    ///     .caused_by(&first.events[0])
+    ///     .actor(UserId::try_new("alice")?);
+    /// let done = executor.execute_with(Write { page, text: "again".into() }, context).await?;
+    /// let metadata = done.events[0].metadata();
+    /// assert_eq!(metadata.correlation_id(), first.events[0].metadata().correlation_id());
+    /// assert_eq!(metadata.actor().map(UserId::as_str), Some("alice"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn execute_with<C: CommandLogic>(
         &self,
         command: C,
-        options: ExecutionOptions,
+        metadata: EventMetadataBuilder,
     ) -> Result<Executed<C::Event>, CommandError<C::Error>> {
-        run(&self.store, &self.settings, command, &options).await
+        run(&self.store, &self.settings, command, &metadata).await
     }
 }
 
-async fn run<S, Z, C>(
+async fn run<S, Ser, C>(
     store: &S,
-    settings: &Settings<Z>,
+    settings: &Settings<Ser>,
     command: C,
-    options: &ExecutionOptions,
+    metadata: &EventMetadataBuilder,
 ) -> Result<Executed<C::Event>, CommandError<C::Error>>
 where
     S: EventStore,
-    Z: EventSerializer,
+    Ser: EventSerializer,
     C: CommandLogic,
 {
-    let template = options.template();
+    let (correlation_id, metadata) = metadata.for_execution();
     let mut declarations = StreamDeclarations::default();
     command.declare_streams(&mut declarations);
     let declared = declarations.into_ids();
@@ -245,75 +306,77 @@ where
         "eventcore.execute",
         command = C::NAME,
         streams = ?declared,
-        correlation_id = %template.correlation_id,
+        correlation_id = %correlation_id,
         attempts = tracing::field::Empty,
     );
-    async move {
-        let one_off;
-        let cache = if let Some(shared) = &settings.cache {
-            shared.as_ref()
-        } else {
-            one_off = StreamCache::new(usize::MAX);
-            &one_off
-        };
-        let mut attempts: u32 = 0;
-        let mut fresh: u32 = 0;
-        // The conflict that ended the last attempt: retry from the cache only
-        // once it has caught up with the version that beat us (another
-        // command of this executor wrote it), else read the store.
-        let mut beaten_by: Option<(StreamId, StreamVersion)> = None;
-        loop {
-            let cache_is_current = settings.cache.is_some()
-                && beaten_by.as_ref().is_none_or(|(stream, actual)| {
-                    attempt::cached_version::<C>(cache, stream).is_some_and(|v| v >= *actual)
-                });
-            if cache_is_current {
-                match attempt::speculate(store, settings, cache, &command, &declared, &template)
-                    .await
-                {
-                    Ok(events) => {
-                        attempts += 1;
-                        tracing::Span::current().record("attempts", attempts);
-                        tracing::debug!(events = events.len(), "command executed from cache");
-                        return Ok(Executed { events, attempts });
-                    }
-                    Err(Speculation::Inconclusive { appended }) => {
-                        attempts += u32::from(appended);
-                    }
-                    Err(Speculation::Failed(error)) => return Err(error),
-                }
-            }
-            fresh += 1;
+    let execution = Execution {
+        store,
+        settings,
+        command: &command,
+        declared: &declared,
+        metadata: &metadata,
+    };
+    retry(&execution).instrument(span).await
+}
+
+/// Runs attempts until one settles the command or the [`RetryPolicy`] says
+/// stop.
+async fn retry<S, Ser, C>(
+    execution: &Execution<'_, S, Ser, C>,
+) -> Result<Executed<C::Event>, CommandError<C::Error>>
+where
+    S: EventStore,
+    Ser: EventSerializer,
+    C: CommandLogic,
+{
+    let limit = execution.settings.retry.max_attempts();
+    let mut cache = ExecutionCache::new(execution.settings.cache.as_deref());
+    let mut attempts: u32 = 0;
+    let mut source = Source::Cache;
+    loop {
+        // Every append counts against the limit, one on cached state
+        // included. The last attempt allowed always reads the store, so a
+        // stale cache alone never exhausts the policy.
+        if source == Source::Cache
+            && (limit.saturating_sub(attempts) < 2 || !cache.worth_deciding_on::<C::Event>())
+        {
+            source = Source::Store;
+        }
+        let outcome = attempt(execution, cache.streams(), source).await;
+        if !matches!(outcome, Err(AttemptError::Unconfirmed)) {
             attempts += 1;
             tracing::Span::current().record("attempts", attempts);
-            let outcome =
-                attempt::run(store, settings, cache, &command, &declared, &template).await;
-            match outcome {
-                Ok(events) => {
-                    tracing::debug!(events = events.len(), "command executed");
-                    return Ok(Executed { events, attempts });
-                }
-                Err(CommandError::Store(conflict @ StoreError::VersionConflict { .. })) => {
-                    if fresh >= settings.retry.attempts() {
-                        tracing::warn!(error = %conflict, "retries exhausted");
-                        return Err(CommandError::RetriesExhausted {
-                            attempts,
-                            last: conflict,
-                        });
-                    }
-                    if let StoreError::VersionConflict { stream, actual, .. } = &conflict {
-                        beaten_by = Some((stream.clone(), *actual));
-                    }
-                    let delay = settings.retry.delay_before_retry(fresh);
-                    tracing::debug!(error = %conflict, ?delay, "version conflict; retrying");
-                    if !delay.is_zero() {
-                        tokio::time::sleep(delay).await;
-                    }
-                }
-                Err(other) => return Err(other),
-            }
         }
+        let conflict = match outcome {
+            Ok(events) => {
+                tracing::debug!(events = events.len(), ?source, "command executed");
+                return Ok(Executed { events, attempts });
+            }
+            Err(AttemptError::Unconfirmed) => {
+                source = Source::Store;
+                continue;
+            }
+            Err(AttemptError::Conflict(conflict)) => conflict,
+            Err(AttemptError::Failed(error)) => return Err(error),
+        };
+        if attempts >= limit {
+            tracing::warn!(error = %conflict, "retries exhausted");
+            return Err(CommandError::RetriesExhausted {
+                attempts,
+                last: conflict,
+            });
+        }
+        if source == Source::Cache {
+            // The cache was behind: decide again on fresh state, at once.
+            source = Source::Store;
+            continue;
+        }
+        cache.beaten_by(&conflict);
+        let delay = execution.settings.retry.delay_before_retry(attempts);
+        tracing::debug!(error = %conflict, ?delay, "version conflict; retrying");
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        source = Source::Cache;
     }
-    .instrument(span)
-    .await
 }

@@ -5,25 +5,29 @@ use rand::Rng;
 /// How the executor retries a command after a version conflict.
 ///
 /// Only [`StoreError::VersionConflict`](crate::StoreError::VersionConflict)
-/// is retried; every other failure is returned at once. Before attempt `n + 1`
-/// the executor waits `min(base_delay * 2^(n-1), max_delay)`, with "equal
-/// jitter": a random duration between half of that and all of it, so that
-/// writers that collided do not collide again in lockstep.
+/// is retried; every other failure is returned at once. An attempt is one
+/// append tried; at most [`max_attempts`](Self::max_attempts) are tried,
+/// after which the command fails with
+/// [`CommandError::RetriesExhausted`](crate::CommandError::RetriesExhausted).
+/// Before attempt `n + 1` the executor waits
+/// `min(base_delay * 2^(n-1), max_delay)`, with "equal jitter": a random
+/// duration between half of that and all of it, so that writers that
+/// collided do not collide again in lockstep.
 ///
 /// ```
 /// use std::time::Duration;
 /// use eventcore::RetryPolicy;
 ///
 /// let policy = RetryPolicy::new()
-///     .max_attempts(8)
+///     .with_max_attempts(8)
 ///     .base_delay(Duration::from_millis(5))
 ///     .max_delay(Duration::from_millis(200));
-/// assert_eq!(policy.attempts(), 8);
+/// assert_eq!(policy.max_attempts(), 8);
 ///
 /// let delay = policy.delay_before_retry(3); // after the 3rd attempt failed
 /// assert!(delay >= Duration::from_millis(10) && delay <= Duration::from_millis(20));
 ///
-/// assert_eq!(RetryPolicy::no_retry().attempts(), 1);
+/// assert_eq!(RetryPolicy::no_retry().max_attempts(), 1);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -54,19 +58,25 @@ impl RetryPolicy {
     /// [`CommandError::RetriesExhausted`](crate::CommandError::RetriesExhausted).
     #[must_use]
     pub const fn no_retry() -> Self {
-        Self::new().max_attempts(1)
+        Self::new().with_max_attempts(1)
     }
 
-    /// Sets the total number of attempts, the first one included. Zero is
-    /// treated as one.
+    /// Sets the most appends one execution tries, the first one included.
+    /// Zero is treated as one.
     ///
-    /// Counted are the attempts that read the store. With the executor's
-    /// stream cache, each round may first try one speculative append from
-    /// the cache; a conflict there only means the cache was behind, so it is
-    /// not counted against this limit (it does show in the reported
-    /// `attempts`).
+    /// Every append that can conflict counts, including one tried on the
+    /// executor's [stream cache](crate::CommandExecutor::stream_cache)
+    /// without reading the store. Its conflict only means the cache was
+    /// behind, so it is followed at once, without waiting, by an attempt on
+    /// freshly read state; and the last attempt allowed always reads the
+    /// store, so a stale cache alone never exhausts the limit (with one
+    /// attempt, the executor never decides on cached state alone). What is
+    /// not counted: an attempt on cached state that appended nothing.
+    /// [`Executed::attempts`](crate::Executed::attempts) and
+    /// [`CommandError::RetriesExhausted`](crate::CommandError::RetriesExhausted)
+    /// report this count, never more than the limit.
     #[must_use]
-    pub const fn max_attempts(mut self, attempts: u32) -> Self {
+    pub const fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = if attempts == 0 { 1 } else { attempts };
         self
     }
@@ -85,9 +95,10 @@ impl RetryPolicy {
         self
     }
 
-    /// The total number of attempts allowed.
+    /// The total number of attempts allowed, the first one included (see
+    /// [`with_max_attempts`](Self::with_max_attempts) for what counts).
     #[must_use]
-    pub const fn attempts(&self) -> u32 {
+    pub const fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
@@ -152,6 +163,6 @@ mod tests {
 
     #[test]
     fn zero_attempts_means_one() {
-        assert_eq!(RetryPolicy::new().max_attempts(0).attempts(), 1);
+        assert_eq!(RetryPolicy::new().with_max_attempts(0).max_attempts(), 1);
     }
 }

@@ -222,13 +222,4 @@ impl StreamsRead {
         self.stream(id)
             .map_or(StreamVersion::INITIAL, StreamEvents::version)
     }
-
-    /// All events of all streams, ordered by global position.
-    #[must_use]
-    pub fn events_in_global_order(&self) -> Vec<&StoredEvent> {
-        let mut all: Vec<&StoredEvent> =
-            self.streams.iter().flat_map(|s| s.events.iter()).collect();
-        all.sort_by_key(|e| e.position());
-        all
-    }
 }

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{CausationId, CorrelationId, EventId, Timestamp, UserId};
+use super::{CausationId, CorrelationId, EventId, RecordedEvent, Timestamp, UserId};
 
 /// Custom metadata fields: a JSON object, cheap to clone.
 pub type CustomMetadata = Arc<Map<String, Value>>;
@@ -117,7 +117,32 @@ impl Default for EventMetadata {
     }
 }
 
-/// Builds [`EventMetadata`]. See [`EventMetadata::builder`].
+/// Builds [`EventMetadata`], and says what metadata a command's events
+/// carry.
+///
+/// Two uses, one set of fields:
+///
+/// - [`build`](Self::build) finishes one [`EventMetadata`] (see
+///   [`EventMetadata::builder`]);
+/// - [`CommandExecutor::execute_with`](crate::CommandExecutor::execute_with)
+///   stamps the correlation id, causation id, actor and custom fields on
+///   every event the command writes. Anything not set gets a default: a
+///   fresh correlation id per execution (shared by all its events and
+///   retries), no causation, no actor. Each event gets its own event id and
+///   timestamp; those two setters are ignored there.
+///
+/// ```
+/// use eventcore::{CorrelationId, EventMetadata, UserId};
+///
+/// let correlation = CorrelationId::new();
+/// let context = EventMetadata::builder()
+///     .correlation_id(correlation)
+///     .actor(UserId::try_new("alice")?)
+///     .custom("tenant", "acme");
+/// let metadata = context.build();
+/// assert_eq!(metadata.correlation_id(), correlation);
+/// # Ok::<(), eventcore::ValidationError>(())
+/// ```
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct EventMetadataBuilder {
@@ -144,7 +169,7 @@ impl Default for EventMetadataBuilder {
 
 /// The empty custom map, shared so metadata without custom fields costs no
 /// allocation.
-pub(crate) fn no_custom_fields() -> CustomMetadata {
+fn no_custom_fields() -> CustomMetadata {
     static EMPTY: std::sync::OnceLock<CustomMetadata> = std::sync::OnceLock::new();
     Arc::clone(EMPTY.get_or_init(CustomMetadata::default))
 }
@@ -165,6 +190,31 @@ impl EventMetadataBuilder {
     /// Sets the causation id (default: none).
     pub const fn causation_id(mut self, id: CausationId) -> Self {
         self.causation_id = Some(id);
+        self
+    }
+
+    /// Marks the event (or the command) as caused by `event`: its id becomes
+    /// the causation id and its correlation id is carried on.
+    ///
+    /// ```
+    /// use eventcore::{CausationId, EventMetadata, GlobalPosition, RecordedEvent, StreamId,
+    ///     StreamVersion};
+    ///
+    /// let trigger = RecordedEvent::new(
+    ///     StreamId::try_new("order-1")?,
+    ///     StreamVersion::new(1),
+    ///     GlobalPosition::new(7),
+    ///     EventMetadata::new(),
+    ///     "OrderPlaced",
+    /// );
+    /// let metadata = EventMetadata::builder().caused_by(&trigger).build();
+    /// assert_eq!(metadata.causation_id(), Some(CausationId::from(trigger.metadata().event_id())));
+    /// assert_eq!(metadata.correlation_id(), trigger.metadata().correlation_id());
+    /// # Ok::<(), eventcore::ValidationError>(())
+    /// ```
+    pub fn caused_by<E>(mut self, event: &RecordedEvent<E>) -> Self {
+        self.causation_id = Some(CausationId::from(event.metadata().event_id()));
+        self.correlation_id = Some(event.metadata().correlation_id());
         self
     }
 
@@ -190,6 +240,21 @@ impl EventMetadataBuilder {
     pub fn custom_map(mut self, custom: CustomMetadata) -> Self {
         self.custom = custom;
         self
+    }
+
+    /// What every event of one execution shares: the correlation id is fixed
+    /// here (fresh unless set), so all events and retries carry the same
+    /// one; the event id and timestamp are cleared, so each
+    /// [`build`](Self::build) makes its own.
+    pub(crate) fn for_execution(&self) -> (CorrelationId, Self) {
+        let correlation_id = self.correlation_id.unwrap_or_default();
+        let shared = Self {
+            event_id: None,
+            correlation_id: Some(correlation_id),
+            timestamp: None,
+            ..self.clone()
+        };
+        (correlation_id, shared)
     }
 
     /// Finishes the metadata, defaulting whatever was not set.

@@ -11,7 +11,6 @@ mod timestamp;
 mod version;
 
 pub use ids::{CausationId, CorrelationId, EventId, UserId};
-pub(crate) use metadata::no_custom_fields;
 pub use metadata::{CustomMetadata, EventMetadata, EventMetadataBuilder};
 pub use recorded::RecordedEvent;
 pub use stream_id::StreamId;

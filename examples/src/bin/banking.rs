@@ -73,7 +73,7 @@ where
 {
     let executor = CommandExecutor::new(store.clone()).retry_policy(
         RetryPolicy::new()
-            .max_attempts(100)
+            .with_max_attempts(100)
             .max_delay(Duration::from_millis(20)),
     );
     let balances = BalanceProjection::new();

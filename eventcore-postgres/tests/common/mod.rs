@@ -111,3 +111,38 @@ pub async fn listener_pids(store: &PostgresStore) -> Vec<i32> {
     .await
     .expect("pg_stat_activity")
 }
+
+/// The `host:port` of the server `DATABASE_URL` names.
+pub fn upstream() -> String {
+    let url = database_url();
+    let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+    let authority = after_scheme.split('/').next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:5432")
+    }
+}
+
+/// `DATABASE_URL` with its host and port replaced by `addr`.
+pub fn url_via(addr: std::net::SocketAddr) -> String {
+    database_url().replacen(&upstream(), &addr.to_string(), 1)
+}
+
+/// A store on `schema` whose connections all go through `addr` (a fault
+/// proxy), with a pool of `connections`.
+pub async fn store_via(
+    addr: std::net::SocketAddr,
+    schema: &SchemaName,
+    connections: u32,
+) -> PostgresStore {
+    PostgresConfig::from_url(url_via(addr))
+        .schema(schema.clone())
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .poll_interval(Duration::from_millis(100))
+        .connect()
+        .await
+        .expect("store through the proxy connects")
+}

@@ -64,7 +64,7 @@ impl Projection for Ticks {
     type Event = Ticked;
     type Error = Refused;
 
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "ticks"
     }
 
@@ -216,7 +216,7 @@ async fn a_runner_gives_up_only_when_its_store_budget_is_spent() {
     );
     match handle.health().status {
         ProjectionStatus::Failed { error } => {
-            assert!(error.contains("injected failure"), "{error}")
+            assert!(error.contains("injected failure"), "{error}");
         }
         other => panic!("expected Failed, got {other:?}"),
     }

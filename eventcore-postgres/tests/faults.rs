@@ -105,7 +105,7 @@ async fn cancelled_operations_never_leave_an_acknowledged_append_invisible() -> 
     // operation meets.
     let store = common::store_via(proxy.local_addr(), direct.schema(), 1).await;
     let stream = common::id("cancelled");
-    let mut rng = StdRng::seed_from_u64(0xC0FFEE);
+    let mut rng = StdRng::seed_from_u64(0x00C0_FFEE);
     let mut acked = Vec::new();
     let mut refused = 0;
     for round in 0..60_u64 {
@@ -142,7 +142,8 @@ async fn cancelled_operations_never_leave_an_acknowledged_append_invisible() -> 
             }
             // A read dropped half-way.
             _ => {
-                let _ = cancel_at_poll(store.read_streams(&[stream.clone()]), polls).await;
+                let _ =
+                    cancel_at_poll(store.read_streams(std::slice::from_ref(&stream)), polls).await;
             }
         }
         // Whatever was cancelled, a pooled append either commits or fails.
@@ -219,7 +220,7 @@ impl PostgresProjection for AppliedLog {
     type Event = Tick;
     type Error = sqlx::Error;
 
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "applied"
     }
 

@@ -270,16 +270,15 @@ where
 
     /// The lease is gone or the checkpoint moved: forget what was loaded.
     fn interrupted(&mut self, error: &ProjectionError) {
-        match error {
-            ProjectionError::Store(StoreError::LeaseLost { .. }) => {
-                self.lease.lose();
-                self.publish_lease();
-            }
-            _ => tracing::warn!(
+        if matches!(error, ProjectionError::Store(StoreError::LeaseLost { .. })) {
+            self.lease.lose();
+            self.publish_lease();
+        } else {
+            tracing::warn!(
                 projection = self.projection.name(),
                 %error,
                 "checkpoint moved since it was loaded; reloading it"
-            ),
+            );
         }
         self.position = None;
     }

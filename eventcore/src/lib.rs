@@ -173,7 +173,8 @@ pub use error::{
 pub use event::Event;
 pub use eventcore_macros::{Command, Event};
 pub use executor::{CommandExecutor, Executed, RetryPolicy, execute};
-pub use serialization::{EventSerializer, JsonSerializer, SerializedEvent};
+pub use serialization::{EventSerializer, JsonSerializer};
+pub use store::SerializedEvent;
 pub use types::{
     CausationId, CorrelationId, CustomMetadata, EventId, EventMetadata, EventMetadataBuilder,
     GlobalPosition, RecordedEvent, StreamId, StreamVersion, Timestamp, UserId,

@@ -1,44 +1,10 @@
 //! Turning typed events into the store's serialized form and back.
 
-use std::{borrow::Cow, sync::Arc};
-
-use crate::{error::SerializationError, event::Event, store::StoredEvent};
-
-/// An event in the form stores speak: its type name and a JSON payload.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SerializedEvent {
-    event_type: Cow<'static, str>,
-    payload: Arc<str>,
-}
-
-impl SerializedEvent {
-    /// Pairs a type name with an already-encoded JSON payload.
-    #[must_use]
-    pub fn new(event_type: impl Into<Cow<'static, str>>, payload: impl Into<Arc<str>>) -> Self {
-        Self {
-            event_type: event_type.into(),
-            payload: payload.into(),
-        }
-    }
-
-    /// The event type name.
-    #[must_use]
-    pub fn event_type(&self) -> &str {
-        &self.event_type
-    }
-
-    /// The JSON payload text.
-    #[must_use]
-    pub fn payload(&self) -> &str {
-        &self.payload
-    }
-
-    /// Splits into the type name and the payload.
-    #[must_use]
-    pub fn into_parts(self) -> (Cow<'static, str>, Arc<str>) {
-        (self.event_type, self.payload)
-    }
-}
+use crate::{
+    error::SerializationError,
+    event::Event,
+    store::{SerializedEvent, StoredEvent},
+};
 
 /// Encodes typed events for storage and decodes stored events.
 ///
@@ -79,10 +45,7 @@ impl EventSerializer for JsonSerializer {
         let event_type = event.event_type();
         let payload = serde_json::to_string(event)
             .map_err(|source| SerializationError::Encode { event_type, source })?;
-        Ok(SerializedEvent {
-            event_type: Cow::Borrowed(event_type),
-            payload: payload.into(),
-        })
+        Ok(SerializedEvent::new(event_type, payload))
     }
 
     fn decode<E: Event>(&self, stored: &StoredEvent) -> Result<E, SerializationError> {

@@ -6,8 +6,7 @@ use super::support::{
 };
 use crate::{
     GlobalPosition, StreamVersion,
-    serialization::SerializedEvent,
-    store::{AppendBatch, EventFilter, NewEvent, StreamWrite},
+    store::{AppendBatch, EventFilter, NewEvent, SerializedEvent, StreamWrite},
     types::{CausationId, CorrelationId, EventId, EventMetadata, Timestamp, UserId},
 };
 

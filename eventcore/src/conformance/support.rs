@@ -4,10 +4,9 @@ use serde_json::json;
 
 use crate::{
     error::StoreError,
-    serialization::SerializedEvent,
     store::{
         AppendBatch, AppendResult, CheckpointStore, EventStore, ExpectedVersion, LeaseStore,
-        NewEvent, StreamWrite,
+        NewEvent, SerializedEvent, StreamWrite,
     },
     types::{EventMetadata, StreamId},
 };

@@ -1,27 +1,24 @@
 use std::{borrow::Cow, sync::Arc};
 
-use crate::{
-    serialization::SerializedEvent,
-    types::{EventMetadata, GlobalPosition, StreamId, StreamVersion},
-};
+use crate::types::{EventMetadata, GlobalPosition, StreamId, StreamVersion};
 
-/// A serialized event on its way into the store.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NewEvent {
+/// An event in the form stores speak: its type name and a JSON payload.
+///
+/// [`NewEvent`] and [`StoredEvent`] embed one, next to what the store
+/// adds (metadata; stream, version and position).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SerializedEvent {
     event_type: Cow<'static, str>,
     payload: Arc<str>,
-    metadata: EventMetadata,
 }
 
-impl NewEvent {
-    /// Pairs a serialized event with its metadata.
+impl SerializedEvent {
+    /// Pairs a type name with an already-encoded JSON payload.
     #[must_use]
-    pub fn new(event: SerializedEvent, metadata: EventMetadata) -> Self {
-        let (event_type, payload) = event.into_parts();
+    pub fn new(event_type: impl Into<Cow<'static, str>>, payload: impl Into<Arc<str>>) -> Self {
         Self {
-            event_type,
-            payload,
-            metadata,
+            event_type: event_type.into(),
+            payload: payload.into(),
         }
     }
 
@@ -35,6 +32,45 @@ impl NewEvent {
     #[must_use]
     pub fn payload(&self) -> &str {
         &self.payload
+    }
+
+    /// Splits into the type name and the payload.
+    #[must_use]
+    pub fn into_parts(self) -> (Cow<'static, str>, Arc<str>) {
+        (self.event_type, self.payload)
+    }
+}
+
+/// A serialized event on its way into the store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    event: SerializedEvent,
+    metadata: EventMetadata,
+}
+
+impl NewEvent {
+    /// Pairs a serialized event with its metadata.
+    #[must_use]
+    pub const fn new(event: SerializedEvent, metadata: EventMetadata) -> Self {
+        Self { event, metadata }
+    }
+
+    /// The serialized event.
+    #[must_use]
+    pub const fn event(&self) -> &SerializedEvent {
+        &self.event
+    }
+
+    /// The event type name.
+    #[must_use]
+    pub fn event_type(&self) -> &str {
+        self.event.event_type()
+    }
+
+    /// The JSON payload text.
+    #[must_use]
+    pub fn payload(&self) -> &str {
+        self.event.payload()
     }
 
     /// The event's metadata.
@@ -56,8 +92,7 @@ impl NewEvent {
             stream_id,
             version,
             position,
-            event_type: self.event_type,
-            payload: self.payload,
+            event: self.event,
             metadata: self.metadata,
         }
     }
@@ -72,8 +107,7 @@ pub struct StoredEvent {
     stream_id: StreamId,
     version: StreamVersion,
     position: GlobalPosition,
-    event_type: Cow<'static, str>,
-    payload: Arc<str>,
+    event: SerializedEvent,
     metadata: EventMetadata,
 }
 
@@ -92,8 +126,7 @@ impl StoredEvent {
             stream_id,
             version,
             position,
-            event_type: event_type.into(),
-            payload: payload.into(),
+            event: SerializedEvent::new(event_type, payload),
             metadata,
         }
     }
@@ -116,16 +149,22 @@ impl StoredEvent {
         self.position
     }
 
+    /// The serialized event.
+    #[must_use]
+    pub const fn event(&self) -> &SerializedEvent {
+        &self.event
+    }
+
     /// The event type name.
     #[must_use]
     pub fn event_type(&self) -> &str {
-        &self.event_type
+        self.event.event_type()
     }
 
     /// The JSON payload text.
     #[must_use]
     pub fn payload(&self) -> &str {
-        &self.payload
+        self.event.payload()
     }
 
     /// The event's metadata.

@@ -14,7 +14,7 @@ mod notify;
 use std::future::Future;
 
 pub use batch::{AppendBatch, AppendResult, AppendedEvent, ExpectedVersion, StreamWrite};
-pub use events::{NewEvent, StoredEvent, StreamEvents, StreamsRead};
+pub use events::{NewEvent, SerializedEvent, StoredEvent, StreamEvents, StreamsRead};
 pub use filter::EventFilter;
 pub use lease::{CheckpointStore, Lease, LeaseStore};
 pub use notify::{EventNotifications, NotificationHub};

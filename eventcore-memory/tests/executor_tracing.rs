@@ -11,10 +11,9 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use eventcore::{
-    CommandExecutor, CorrelationId, ExecutionOptions, RetryPolicy, testing::chaos::ConflictingStore,
-};
+use eventcore::{CommandExecutor, CorrelationId, ExecutionOptions, RetryPolicy};
 use eventcore_memory::MemoryStore;
+use eventcore_testing::chaos::ConflictingStore;
 use executor_common::{AccountId, Deposit, TransferMoney};
 use tracing::{
     Subscriber,

@@ -9,8 +9,8 @@
 use std::{future::Future, time::Duration};
 
 use super::{
-    AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
-    Lease, LeaseStore, StoredEvent, StreamsRead,
+    AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore, Lease,
+    LeaseStore, StoredEvent, StreamsRead,
 };
 use crate::{
     error::StoreError,

@@ -3,48 +3,47 @@
 
 #![cfg(test)]
 
-mod executor_common;
+mod bank;
 
-use eventcore::{CommandError, CommandExecutor, StreamVersion, execute, store::EventStore};
+use bank::{account, cents, money, open, open_all, transfer};
+use eventcore::{
+    Command, CommandError, CommandExecutor, CommandLogic, StreamId, StreamVersion, emit, execute,
+    store::EventStore,
+};
+use eventcore_examples::banking::{Account, AccountId, BankError, BankEvent};
 use eventcore_memory::MemoryStore;
-use executor_common::{AccountId, BankError, BankEvent, Deposit, TransferMoney};
 
 #[tokio::test]
 async fn execute_returns_recorded_events_with_versions_and_positions() {
     let store = MemoryStore::new();
-    let alice = AccountId::new("alice");
-    let bob = AccountId::new("bob");
-    execute(
-        &store,
-        Deposit {
-            account: alice.clone(),
-            amount: 100,
-        },
-    )
-    .await
-    .unwrap();
+    let executor = CommandExecutor::new(store.clone());
+    let (alice, bob) = (account("alice"), account("bob"));
+    open_all(&executor, &[&alice, &bob], 100).await;
 
-    let done = execute(
-        &store,
-        TransferMoney {
-            from: alice.clone(),
-            to: bob.clone(),
-            amount: 30,
-        },
-    )
-    .await
-    .unwrap();
+    let done = execute(&store, transfer(&alice, &bob, 30)).await.unwrap();
 
     assert_eq!(done.attempts, 1);
     assert_eq!(done.events.len(), 2);
-    let (withdrawn, deposited) = (&done.events[0], &done.events[1]);
-    assert_eq!(*withdrawn.payload(), BankEvent::Withdrawn { amount: 30 });
-    assert_eq!(withdrawn.stream_id(), &alice.clone().into());
-    assert_eq!(withdrawn.version(), StreamVersion::new(2));
-    assert_eq!(*deposited.payload(), BankEvent::Deposited { amount: 30 });
-    assert_eq!(deposited.stream_id(), &bob.clone().into());
-    assert_eq!(deposited.version(), StreamVersion::new(1));
-    assert!(withdrawn.position() < deposited.position());
+    let (out, into) = (&done.events[0], &done.events[1]);
+    assert_eq!(
+        *out.payload(),
+        BankEvent::TransferredOut {
+            to: bob.clone(),
+            amount: cents(30)
+        }
+    );
+    assert_eq!(out.stream_id(), &alice.clone().into());
+    assert_eq!(out.version(), StreamVersion::new(2));
+    assert_eq!(
+        *into.payload(),
+        BankEvent::TransferredIn {
+            from: alice.clone(),
+            amount: cents(30)
+        }
+    );
+    assert_eq!(into.stream_id(), &bob.clone().into());
+    assert_eq!(into.version(), StreamVersion::new(2));
+    assert!(out.position() < into.position());
     assert_eq!(
         store.stream_version(&alice.into()).await.unwrap(),
         StreamVersion::new(2)
@@ -54,46 +53,22 @@ async fn execute_returns_recorded_events_with_versions_and_positions() {
 #[tokio::test]
 async fn generated_state_routes_each_event_to_its_own_stream() {
     let store = MemoryStore::new();
-    let alice = AccountId::new("alice");
-    let bob = AccountId::new("bob");
-    execute(
-        &store,
-        Deposit {
-            account: alice.clone(),
-            amount: 10,
-        },
-    )
-    .await
-    .unwrap();
-    execute(
-        &store,
-        Deposit {
-            account: bob.clone(),
-            amount: 500,
-        },
-    )
-    .await
-    .unwrap();
+    let executor = CommandExecutor::new(store.clone());
+    let (alice, bob) = (account("alice"), account("bob"));
+    executor.execute(open(&alice, 10)).await.unwrap();
+    executor.execute(open(&bob, 500)).await.unwrap();
 
     // Alice has 10; Bob's 500 must not count towards her balance.
-    let err = execute(
-        &store,
-        TransferMoney {
-            from: alice,
-            to: bob,
-            amount: 11,
-        },
-    )
-    .await
-    .unwrap_err();
+    let err = executor
+        .execute(transfer(&alice, &bob, 11))
+        .await
+        .unwrap_err();
 
     assert!(
         matches!(
-            err,
-            CommandError::Rejected(BankError::InsufficientFunds {
-                balance: 10,
-                requested: 11
-            })
+            &err,
+            CommandError::Rejected(BankError::InsufficientFunds { balance, requested, .. })
+                if *balance == money(10) && *requested == cents(11)
         ),
         "{err:?}"
     );
@@ -102,42 +77,55 @@ async fn generated_state_routes_each_event_to_its_own_stream() {
 #[tokio::test]
 async fn a_rejected_command_writes_nothing() {
     let store = MemoryStore::new();
-    let err = execute(
-        &store,
-        TransferMoney {
-            from: AccountId::new("a"),
-            to: AccountId::new("b"),
-            amount: 1,
-        },
-    )
-    .await
-    .unwrap_err();
+    let err = execute(&store, transfer(&account("a"), &account("b"), 1))
+        .await
+        .unwrap_err();
     assert!(matches!(err, CommandError::Rejected(_)));
     assert!(store.is_empty());
+}
+
+/// Moves money between two accounts that may be the same one: the banking
+/// domain refuses that, but the executor must handle it.
+#[derive(Command)]
+#[command(event = BankEvent)]
+struct Shuffle {
+    #[stream(state = Account)]
+    from: AccountId,
+    #[stream(state = Account)]
+    to: AccountId,
+}
+
+impl CommandLogic for Shuffle {
+    type Error = BankError;
+
+    fn handle(&self, _: ShuffleState, streams: &mut ShuffleStreams<'_>) -> Result<(), BankError> {
+        let amount = cents(1);
+        emit!(streams.from, BankEvent::Withdrawn { amount });
+        emit!(streams.to, BankEvent::Deposited { amount });
+        Ok(())
+    }
 }
 
 #[tokio::test]
 async fn the_same_stream_twice_collapses_into_one() {
     let store = MemoryStore::new();
-    let alice = AccountId::new("alice");
+    let alice = account("alice");
     let executor = CommandExecutor::new(store.clone());
-    executor
-        .execute(Deposit {
-            account: alice.clone(),
-            amount: 10,
-        })
-        .await
-        .unwrap();
+    executor.execute(open(&alice, 10)).await.unwrap();
 
     let done = executor
-        .execute(TransferMoney {
+        .execute(Shuffle {
             from: alice.clone(),
             to: alice.clone(),
-            amount: 10,
         })
         .await
         .unwrap();
 
     let versions: Vec<u64> = done.events.iter().map(|e| e.version().value()).collect();
     assert_eq!(versions, [2, 3]);
+    assert!(
+        done.events
+            .iter()
+            .all(|e| e.stream_id() == &StreamId::from(alice.clone()))
+    );
 }

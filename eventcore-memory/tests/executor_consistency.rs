@@ -11,11 +11,11 @@ use eventcore::store::EventStore;
 use std::time::Duration;
 
 use eventcore::store::ExpectedVersion;
-use eventcore::testing::chaos::ConflictingStore;
 use eventcore::{
     Command, CommandError, CommandExecutor, CommandLogic, RetryPolicy, StoreError, StreamId,
     StreamVersion, execute,
 };
+use eventcore_testing::chaos::ConflictingStore;
 use executor_common::{
     Account, AccountId, BankError, BankEvent, Deposit, ProbeStore, TransferMoney,
 };

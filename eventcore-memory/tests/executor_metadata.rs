@@ -3,27 +3,19 @@
 
 #![cfg(test)]
 
-mod executor_common;
+mod bank;
 
+use bank::{account, deposit, open, open_all, transfer};
 use eventcore::store::EventStore;
 use eventcore::{
     CausationId, CommandExecutor, CorrelationId, EventId, EventMetadata, StreamId, UserId, execute,
 };
-use executor_common::{AccountId, Deposit, TransferMoney};
 
 #[tokio::test]
 async fn every_written_event_carries_the_call_metadata() {
     let store = eventcore_memory::MemoryStore::new();
-    let alice = AccountId::new("alice");
-    execute(
-        &store,
-        Deposit {
-            account: alice.clone(),
-            amount: 50,
-        },
-    )
-    .await
-    .unwrap();
+    let (alice, bob) = (account("alice"), account("bob"));
+    open_all(&CommandExecutor::new(store.clone()), &[&alice, &bob], 50).await;
     let correlation = CorrelationId::new();
     let cause = CausationId::new();
     let actor = UserId::try_new("teller-7").unwrap();
@@ -36,14 +28,7 @@ async fn every_written_event_carries_the_call_metadata() {
         .custom("channel", "branch");
 
     let done = CommandExecutor::new(store.clone())
-        .execute_with(
-            TransferMoney {
-                from: alice.clone(),
-                to: AccountId::new("bob"),
-                amount: 5,
-            },
-            options,
-        )
+        .execute_with(transfer(&alice, &bob, 5), options)
         .await
         .unwrap();
 
@@ -72,24 +57,15 @@ async fn every_written_event_carries_the_call_metadata() {
 #[tokio::test]
 async fn a_command_caused_by_an_event_uses_its_id_as_causation() {
     let store = eventcore_memory::MemoryStore::new();
-    let trigger = execute(
-        &store,
-        Deposit {
-            account: AccountId::new("a"),
-            amount: 1,
-        },
-    )
-    .await
-    .unwrap()
-    .events
-    .remove(0);
+    let trigger = execute(&store, open(&account("a"), 1))
+        .await
+        .unwrap()
+        .events
+        .remove(0);
 
     let reaction = CommandExecutor::new(store)
         .execute_with(
-            Deposit {
-                account: AccountId::new("b"),
-                amount: 1,
-            },
+            open(&account("b"), 1),
             EventMetadata::builder().caused_by(&trigger),
         )
         .await
@@ -109,24 +85,8 @@ async fn a_command_caused_by_an_event_uses_its_id_as_causation() {
 #[tokio::test]
 async fn without_options_each_execution_gets_its_own_correlation_id() {
     let store = eventcore_memory::MemoryStore::new();
-    let first = execute(
-        &store,
-        Deposit {
-            account: AccountId::new("a"),
-            amount: 1,
-        },
-    )
-    .await
-    .unwrap();
-    let second = execute(
-        &store,
-        Deposit {
-            account: AccountId::new("a"),
-            amount: 1,
-        },
-    )
-    .await
-    .unwrap();
+    let first = execute(&store, open(&account("a"), 1)).await.unwrap();
+    let second = execute(&store, deposit(&account("a"), 1)).await.unwrap();
     assert_ne!(
         first.events[0].metadata().correlation_id(),
         second.events[0].metadata().correlation_id()

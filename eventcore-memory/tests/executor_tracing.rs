@@ -3,7 +3,7 @@
 
 #![cfg(test)]
 
-mod executor_common;
+mod bank;
 
 use std::{
     collections::HashMap,
@@ -11,11 +11,10 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use eventcore::{
-    CommandExecutor, CorrelationId, EventMetadata, RetryPolicy, testing::chaos::ConflictingStore,
-};
+use bank::{account, open, transfer};
+use eventcore::{CommandExecutor, CorrelationId, EventMetadata, RetryPolicy};
 use eventcore_memory::MemoryStore;
-use executor_common::{AccountId, Deposit, TransferMoney};
+use eventcore_testing::chaos::ConflictingStore;
 use tracing::{
     Subscriber,
     field::{Field, Visit},
@@ -94,32 +93,27 @@ async fn each_execution_has_a_span_with_command_streams_correlation_and_attempts
             .with_max_attempts(5)
             .max_delay(std::time::Duration::from_millis(1)),
     );
-    executor
-        .execute(Deposit {
-            account: AccountId::new("alice"),
-            amount: 10,
-        })
-        .await
-        .unwrap();
+    executor.execute(open(&account("alice"), 10)).await.unwrap();
+    // No forced conflicts left: bob opens at the first attempt.
+    executor.execute(open(&account("bob"), 0)).await.unwrap();
     let correlation = CorrelationId::new();
     executor
         .execute_with(
-            TransferMoney {
-                from: AccountId::new("alice"),
-                to: AccountId::new("bob"),
-                amount: 4,
-            },
+            transfer(&account("alice"), &account("bob"), 4),
             EventMetadata::builder().correlation_id(correlation),
         )
         .await
         .unwrap();
 
     let spans = recorder.executions();
-    assert_eq!(spans.len(), 2, "one span per execution: {spans:?}");
+    assert_eq!(spans.len(), 3, "one span per execution: {spans:?}");
     let deposit = spans
         .iter()
-        .find(|s| s.get("command").is_some_and(|c| c.contains("Deposit")))
-        .expect("a span for the deposit");
+        .find(|s| {
+            s.get("command").is_some_and(|c| c.contains("OpenAccount"))
+                && s["streams"].contains("account-alice")
+        })
+        .expect("a span for alice's opening");
     assert!(deposit["streams"].contains("account-alice"), "{deposit:?}");
     assert_eq!(
         deposit["attempts"], "3",

@@ -20,9 +20,9 @@ use eventcore::{
         ProjectionStatus, RunnerConfig, StoreRetryPolicy,
     },
     store::{AppendBatch, EventStore, ExpectedVersion, NewEvent},
-    testing::chaos::{ChaosConfig, ChaosStore},
 };
 use eventcore_memory::MemoryStore;
+use eventcore_testing::chaos::{ChaosConfig, ChaosStore};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;

@@ -121,9 +121,11 @@
 //! This crate also holds the vocabulary ([`StreamId`], [`EventId`],
 //! [`StreamVersion`], [`GlobalPosition`], [`EventMetadata`],
 //! [`RecordedEvent`]), the [`Event`] trait, serialization, the storage port
-//! ([`store::EventStore`]) and, behind features, the adapter conformance suite
-//! (`conformance`) and testing helpers (`testing`). Storage backends live in
-//! their own crates: `eventcore-memory` and `eventcore-postgres`.
+//! ([`store::EventStore`]) and, behind the `conformance` feature, the adapter
+//! conformance suite. Storage backends live in their own crates
+//! (`eventcore-memory`, `eventcore-postgres`); the testing toolkit
+//! (given/when/then, fault-injecting stores, proptest strategies) lives in
+//! `eventcore-testing`, on top of the in-memory store.
 //!
 //! Stores can also be used directly:
 //!
@@ -160,8 +162,6 @@ pub mod types;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use command::{
     Command, CommandLogic, CommandState, Fold, IntoStreamId, StreamHandle, StreamHandles,

@@ -6,8 +6,9 @@
 
 use eventcore::{
     EventId, EventMetadata, GlobalPosition, StreamId, StreamVersion, Timestamp, UserId,
-    ValidationError, testing::strategies,
+    ValidationError,
 };
+use eventcore_testing::strategies;
 use proptest::prelude::*;
 
 fn json_round_trip<T>(value: &T) -> T

@@ -3,11 +3,12 @@
 
 #![cfg(test)]
 
-use eventcore::{CommandError, testing::given, testing::given_no_events};
+use eventcore::CommandError;
 use eventcore_examples::banking::{
     AccountId, Amount, BankError, BankEvent, Deposit, Money, OpenAccount, Owner, TransferMoney,
     Withdraw,
 };
+use eventcore_testing::{given, given_no_events};
 
 fn id(n: &str) -> AccountId {
     AccountId::try_new(n).unwrap()

@@ -20,12 +20,12 @@ use eventcore::{
         AppendBatch, AppendResult, EventFilter, EventNotifications, EventStore, StoredEvent,
         StreamsRead,
     },
-    testing::given,
 };
 use eventcore_examples::banking::{
     self, AccountId, Amount, BankError, BankEvent, Money, OpenAccount, Owner, TransferMoney,
 };
 use eventcore_memory::MemoryStore;
+use eventcore_testing::given;
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -8,6 +8,7 @@
 mod batch;
 mod events;
 mod filter;
+mod forward;
 mod lease;
 mod notify;
 
@@ -164,81 +165,3 @@ pub trait EventStore: Send + Sync {
     /// Subscribes to live notifications of new events.
     fn subscribe(&self) -> EventNotifications;
 }
-
-/// Implements [`EventStore`] for a pointer type by forwarding to the pointee.
-macro_rules! forward_event_store {
-    ($(#[$doc:meta])* $pointer:ty) => {
-        $(#[$doc])*
-        impl<S: EventStore + ?Sized> EventStore for $pointer {
-            fn read_streams(
-                &self,
-                streams: &[StreamId],
-            ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send {
-                (**self).read_streams(streams)
-            }
-
-            fn read_streams_after(
-                &self,
-                streams: &[(StreamId, StreamVersion)],
-            ) -> impl Future<Output = Result<StreamsRead, StoreError>> + Send {
-                (**self).read_streams_after(streams)
-            }
-
-            fn append(
-                &self,
-                batch: AppendBatch,
-            ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send {
-                (**self).append(batch)
-            }
-
-            fn stream_version(
-                &self,
-                stream: &StreamId,
-            ) -> impl Future<Output = Result<StreamVersion, StoreError>> + Send {
-                (**self).stream_version(stream)
-            }
-
-            fn stream_exists(
-                &self,
-                stream: &StreamId,
-            ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-                (**self).stream_exists(stream)
-            }
-
-            fn read_all(
-                &self,
-                after: GlobalPosition,
-                filter: &EventFilter,
-                limit: usize,
-            ) -> impl Future<Output = Result<Vec<StoredEvent>, StoreError>> + Send {
-                (**self).read_all(after, filter, limit)
-            }
-
-            fn head_position(&self) -> impl Future<Output = Result<GlobalPosition, StoreError>> + Send {
-                (**self).head_position()
-            }
-
-            fn count_events(
-                &self,
-                after: GlobalPosition,
-                up_to: GlobalPosition,
-                cap: u64,
-            ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-                (**self).count_events(after, up_to, cap)
-            }
-
-            fn subscribe(&self) -> EventNotifications {
-                (**self).subscribe()
-            }
-        }
-    };
-}
-
-forward_event_store!(
-    /// Shared ownership: an `Arc` of a store is a store.
-    std::sync::Arc<S>
-);
-forward_event_store!(
-    /// Borrowing: a reference to a store is a store.
-    &S
-);

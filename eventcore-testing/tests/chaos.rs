@@ -1,18 +1,16 @@
-//! The testing toolkit's store wrappers, and the projection set, on the
-//! in-memory store.
+//! The fault-injecting store wrappers, on the in-memory store.
 
 #![cfg(test)]
 
-use std::{convert::Infallible, sync::Arc, time::Duration};
+use std::{convert::Infallible, time::Duration};
 
 use eventcore::{
-    Command, CommandError, CommandExecutor, CommandLogic, Event, Fold, ProjectionError,
+    Command, CommandError, CommandExecutor, CommandLogic, Event, Fold, GlobalPosition,
     RecordedEvent, RetryPolicy, StoreError, StreamId,
-    projection::{Projection, ProjectionRunner, ProjectionSet, ProjectionStatus, RunnerConfig},
-    store::EventStore,
-    testing::chaos::{ChaosConfig, ChaosStore, ConflictingStore},
+    store::{CheckpointStore, EventStore},
 };
 use eventcore_memory::MemoryStore;
+use eventcore_testing::chaos::{ChaosConfig, ChaosStore, ConflictingStore};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
@@ -177,105 +175,58 @@ mod chaos_conformance {
     //! whole conformance suite.
     use std::convert::Infallible;
 
-    use eventcore::testing::chaos::{ChaosConfig, ChaosStore};
     use eventcore_memory::MemoryStore;
+    use eventcore_testing::chaos::{ChaosConfig, ChaosStore};
 
     eventcore::conformance_tests!(|| async {
         Ok::<_, Infallible>(ChaosStore::new(MemoryStore::new(), ChaosConfig::default()))
     });
 }
 
-#[derive(Clone, Default)]
-struct Tally(Arc<parking_lot::Mutex<u64>>, &'static str);
+#[tokio::test]
+async fn chaos_checkpoint_failures_write_nothing_and_lost_replies_write() {
+    let at = GlobalPosition::new;
+    let failing = ChaosStore::new(
+        MemoryStore::new(),
+        ChaosConfig::default().checkpoint_faults(1.0, 0.0),
+    );
+    let err = failing
+        .save_checkpoint("p", GlobalPosition::START, at(3), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+    assert_eq!(failing.inner().load_checkpoint("p").await.unwrap(), None);
+    assert_eq!(failing.stats().checkpoint_failures, 1);
 
-impl Projection for Tally {
-    type Event = Counted;
-    type Error = Infallible;
-
-    fn name(&self) -> &str {
-        self.1
-    }
-
-    async fn apply(&mut self, events: &[RecordedEvent<Counted>]) -> Result<(), Infallible> {
-        *self.0.lock() += events.len() as u64;
-        Ok(())
-    }
-
-    async fn reset(&mut self) -> Result<(), Infallible> {
-        *self.0.lock() = 0;
-        Ok(())
-    }
+    let forgetful = ChaosStore::new(
+        MemoryStore::new(),
+        ChaosConfig::default().checkpoint_faults(0.0, 1.0),
+    );
+    let err = forgetful
+        .save_checkpoint("p", GlobalPosition::START, at(3), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+    assert_eq!(
+        forgetful.inner().load_checkpoint("p").await.unwrap(),
+        Some(at(3)),
+        "a lost reply still wrote"
+    );
+    assert_eq!(forgetful.stats().checkpoint_lost_replies, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn projection_set_controls_runners_by_name() {
-    let store = MemoryStore::new();
-    let executor = CommandExecutor::new(store.clone());
-    for _ in 0..5 {
-        executor
-            .execute(Increment { counter: counter() })
-            .await
-            .unwrap();
-    }
-    let (a, b) = (
-        Tally(Arc::default(), "tally-a"),
-        Tally(Arc::default(), "tally-b"),
-    );
-    let config = RunnerConfig::default().poll_interval(Duration::from_millis(50));
-    let mut set = ProjectionSet::new();
-    set.insert(ProjectionRunner::new(store.clone(), a.clone(), config.clone()).start());
-    set.insert(ProjectionRunner::new(store.clone(), b.clone(), config).start());
-    assert_eq!(set.names().collect::<Vec<_>>(), vec!["tally-a", "tally-b"]);
-
-    let head = store.head_position().await.unwrap();
-    for name in ["tally-a", "tally-b"] {
-        assert!(
-            set.get(name)
-                .unwrap()
-                .wait_for_position(head, Duration::from_secs(5))
-                .await
-        );
-    }
-    assert_eq!((*a.0.lock(), *b.0.lock()), (5, 5));
-
-    set.pause("tally-a").await.unwrap();
-    executor
-        .execute(Increment { counter: counter() })
-        .await
-        .unwrap();
-    let head = store.head_position().await.unwrap();
-    assert!(
-        set.get("tally-b")
-            .unwrap()
-            .wait_for_position(head, Duration::from_secs(5))
-            .await
-    );
-    let health = set.health();
-    assert_eq!(health.len(), 2);
-    assert_eq!(health[0].status, ProjectionStatus::Paused);
-    assert_eq!(health[1].lag, 0);
+#[test]
+fn chaos_rates_are_clamped_to_probabilities() {
     assert_eq!(
-        (*a.0.lock(), *b.0.lock()),
-        (5, 6),
-        "only the running projection moved"
+        ChaosConfig::default()
+            .failure_rate(7.0)
+            .conflict_rate(-1.0)
+            .delays(2.0, Duration::ZERO)
+            .checkpoint_faults(1.5, -0.5),
+        ChaosConfig::default()
+            .failure_rate(1.0)
+            .conflict_rate(0.0)
+            .delays(1.0, Duration::ZERO)
+            .checkpoint_faults(1.0, 0.0),
     );
-
-    set.resume("tally-a").await.unwrap();
-    set.rebuild("tally-a").await.unwrap();
-    assert!(
-        set.get("tally-a")
-            .unwrap()
-            .wait_for_position(head, Duration::from_secs(5))
-            .await
-    );
-    assert_eq!(*a.0.lock(), 6, "rebuilt from scratch");
-
-    assert!(matches!(
-        set.pause("missing").await,
-        Err(ProjectionError::UnknownProjection(name)) if name == "missing"
-    ));
-    set.shutdown("tally-b").await.unwrap();
-    assert_eq!(set.names().count(), 1);
-    set.shutdown_all().await.unwrap();
-    assert!(set.health().is_empty());
 }

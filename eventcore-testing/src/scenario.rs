@@ -1,11 +1,11 @@
 //! Given/when/then tests for commands.
 //!
 //! `given(history).when(command)` runs the command through the real executor
-//! against a private in-memory fixture holding `history`, then checks only
-//! the events the command emitted:
+//! against a [`MemoryStore`] holding `history`, then checks only the events
+//! the command emitted:
 //!
 //! ```
-//! use eventcore::testing::scenario::given;
+//! use eventcore_testing::scenario::given;
 //! use eventcore::{Command, CommandLogic, Event, Fold, RecordedEvent, StreamId, require};
 //! use serde::{Deserialize, Serialize};
 //!
@@ -61,31 +61,24 @@
 use std::{
     fmt::{Debug, Write as _},
     future::Future,
+    marker::PhantomData,
     pin::pin,
     task::{Context, Poll, Waker},
 };
 
-use parking_lot::Mutex;
-
-use crate::{
-    command::{CommandLogic, IntoStreamId},
-    error::{CommandError, StoreError},
-    event::Event,
-    executor::CommandExecutor,
-    serialization::{EventSerializer, JsonSerializer},
-    store::{
-        AppendBatch, AppendResult, AppendedEvent, EventFilter, EventNotifications, EventStore,
-        ExpectedVersion, NotificationHub, StoredEvent, StreamEvents, StreamsRead,
-    },
-    types::{EventMetadata, GlobalPosition, StreamId, StreamVersion},
+use eventcore::{
+    Command, CommandError, CommandExecutor, CommandLogic, Event, EventMetadata, EventSerializer,
+    IntoStreamId, JsonSerializer, StreamId,
+    store::{AppendBatch, EventStore, ExpectedVersion, NewEvent},
 };
+use eventcore_memory::MemoryStore;
 
 /// Starts a scenario from the events already in the store, in order, each
 /// with the stream it belongs to.
 ///
 /// # Panics
 ///
-/// If an event cannot be encoded: the scenario itself is broken.
+/// If an event cannot be encoded or stored: the scenario itself is broken.
 #[track_caller]
 pub fn given<E, K, I>(events: I) -> Given<E>
 where
@@ -93,49 +86,40 @@ where
     K: IntoStreamId,
     I: IntoIterator<Item = (K, E)>,
 {
-    let store = Fixture::default();
-    {
-        let mut log = store.log.lock();
-        for (stream, event) in events {
-            let stream = stream.to_stream_id();
-            let encoded = match JsonSerializer.encode(&event) {
-                Ok(encoded) => encoded,
-                Err(e) => panic!("given: cannot encode {event:?}: {e}"),
-            };
-            let version = StreamVersion::new(
-                log.iter().filter(|e| e.stream_id() == &stream).count() as u64 + 1,
-            );
-            let position = GlobalPosition::new(log.len() as u64 + 1);
-            let (event_type, payload) = encoded.into_parts();
-            log.push(StoredEvent::new(
-                stream,
-                version,
-                position,
-                event_type,
-                payload,
-                EventMetadata::new(),
-            ));
+    let store = MemoryStore::new();
+    for (stream, event) in events {
+        let encoded = match JsonSerializer.encode(&event) {
+            Ok(encoded) => encoded,
+            Err(e) => panic!("given: cannot encode {event:?}: {e}"),
+        };
+        let batch = AppendBatch::single(
+            stream.to_stream_id(),
+            ExpectedVersion::Any,
+            vec![NewEvent::new(encoded, EventMetadata::new())],
+        );
+        if let Err(e) = run_to_completion(store.append(batch)) {
+            panic!("given: the memory store refused {event:?}: {e}");
         }
     }
     Given {
         store,
-        event: std::marker::PhantomData,
+        event: PhantomData,
     }
 }
 
 /// Starts a scenario from an empty store.
 pub fn given_no_events<E: Event>() -> Given<E> {
     Given {
-        store: Fixture::default(),
-        event: std::marker::PhantomData,
+        store: MemoryStore::new(),
+        event: PhantomData,
     }
 }
 
 /// A scenario's history. See [`given`].
 #[must_use = "a scenario does nothing until `.when(command)` and a `then_*` check"]
 pub struct Given<E> {
-    store: Fixture,
-    event: std::marker::PhantomData<fn() -> E>,
+    store: MemoryStore,
+    event: PhantomData<fn() -> E>,
 }
 
 impl<E: Event> Given<E> {
@@ -164,10 +148,8 @@ pub struct When<C: CommandLogic> {
 
 /// What a scenario's command did: the events it emitted, each with its
 /// stream, or why it failed.
-pub type Outcome<C> = Result<
-    Vec<(StreamId, <C as crate::command::Command>::Event)>,
-    CommandError<<C as CommandLogic>::Error>,
->;
+pub type Outcome<C> =
+    Result<Vec<(StreamId, <C as Command>::Event)>, CommandError<<C as CommandLogic>::Error>>;
 
 impl<C: CommandLogic> When<C>
 where
@@ -313,9 +295,12 @@ fn side_by_side<E: Debug + PartialEq>(
     out
 }
 
-/// Drives a future that never truly waits: the fixture store answers at
-/// once, and the executor only sleeps between conflict retries, which the
-/// fixture never causes.
+/// Drives a future that never truly waits: the memory store answers at
+/// once, and the executor only sleeps between conflict retries, which a
+/// store used by one command at a time never causes.
+///
+/// NOTE: no Tokio runtime on purpose, so `given(..).when(..)` works in a
+/// plain `#[test]` and inside proptest.
 #[track_caller]
 fn run_to_completion<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
@@ -329,106 +314,4 @@ fn run_to_completion<F: Future>(future: F) -> F::Output {
     panic!(
         "given/when/then: the command did not finish; it must not wait on anything but the store"
     )
-}
-
-/// The store behind a scenario: the history plus whatever the command writes.
-#[derive(Debug, Default)]
-struct Fixture {
-    log: Mutex<Vec<StoredEvent>>,
-    hub: NotificationHub,
-}
-
-impl Fixture {
-    fn version(log: &[StoredEvent], stream: &StreamId) -> StreamVersion {
-        StreamVersion::new(log.iter().filter(|e| e.stream_id() == stream).count() as u64)
-    }
-}
-
-impl EventStore for Fixture {
-    async fn read_streams(&self, streams: &[StreamId]) -> Result<StreamsRead, StoreError> {
-        let log = self.log.lock();
-        let mut out: Vec<StreamEvents> = Vec::new();
-        for id in streams {
-            if out.iter().any(|s| s.stream_id() == id) {
-                continue;
-            }
-            let events: Vec<StoredEvent> = log
-                .iter()
-                .filter(|e| e.stream_id() == id)
-                .cloned()
-                .collect();
-            out.push(StreamEvents::new(
-                id.clone(),
-                StreamVersion::new(events.len() as u64),
-                events,
-            ));
-        }
-        Ok(StreamsRead::new(out))
-    }
-
-    async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
-        let mut log = self.log.lock();
-        for write in batch.writes() {
-            if let ExpectedVersion::Exact(expected) = write.expected() {
-                let actual = Self::version(&log, write.stream_id());
-                if actual != expected {
-                    return Err(StoreError::VersionConflict {
-                        stream: write.stream_id().clone(),
-                        expected,
-                        actual,
-                    });
-                }
-            }
-        }
-        let mut result = AppendResult::default();
-        for write in batch.into_writes() {
-            let (stream, _, events) = write.into_parts();
-            for event in events {
-                let version = Self::version(&log, &stream).next();
-                let position = GlobalPosition::new(log.len() as u64 + 1);
-                let event_id = event.metadata().event_id();
-                result.events.push(AppendedEvent {
-                    stream_id: stream.clone(),
-                    version,
-                    position,
-                    event_id,
-                });
-                log.push(event.into_stored(stream.clone(), version, position));
-            }
-            result
-                .stream_versions
-                .push((stream.clone(), Self::version(&log, &stream)));
-        }
-        Ok(result)
-    }
-
-    async fn stream_version(&self, stream: &StreamId) -> Result<StreamVersion, StoreError> {
-        Ok(Self::version(&self.log.lock(), stream))
-    }
-
-    async fn read_all(
-        &self,
-        after: GlobalPosition,
-        filter: &EventFilter,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        Ok(self
-            .log
-            .lock()
-            .iter()
-            .filter(|e| {
-                e.position() > after && filter.matches(e.stream_id().as_str(), e.event_type())
-            })
-            .take(limit)
-            .cloned()
-            .collect())
-    }
-
-    async fn head_position(&self) -> Result<GlobalPosition, StoreError> {
-        Ok(GlobalPosition::new(self.log.lock().len() as u64))
-    }
-
-    fn subscribe(&self) -> EventNotifications {
-        self.hub.subscribe()
-    }
 }

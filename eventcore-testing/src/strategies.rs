@@ -1,7 +1,7 @@
 //! proptest strategies for the core types.
 //!
 //! ```
-//! use eventcore::testing::strategies;
+//! use eventcore_testing::strategies;
 //! use proptest::prelude::*;
 //!
 //! proptest! {
@@ -16,7 +16,7 @@
 use proptest::{collection, option, prelude::*};
 use serde_json::{Map, Value};
 
-use crate::types::{
+use eventcore::{
     CausationId, CorrelationId, EventId, EventMetadata, GlobalPosition, StreamId, StreamVersion,
     Timestamp, UserId,
 };

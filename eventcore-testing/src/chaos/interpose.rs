@@ -1,0 +1,262 @@
+//! How a fault-injecting wrapper sits between its caller and the store it
+//! wraps.
+//!
+//! A wrapper writes only the hooks of the faults it injects ([`Interpose`]);
+//! `interposed_ports!` gives it the three ports. Each generated impl
+//! denies `clippy::missing_trait_methods`, so every port method, defaulted
+//! ones included, reaches the inner store's own version (or a hook): a
+//! method added to a port later fails to compile here until someone decides
+//! whether it can fault.
+//!
+//! NOTE: a macro rather than one generic `Interposed<S, Faults>` type, so
+//! `ChaosStore<S>` and `ConflictingStore<S>` stay plain structs and no fault
+//! plan trait joins the public API. The macro takes only the wrapper's
+//! name; what differs between wrappers lives in their `Interpose` impls.
+
+use std::{
+    future::{Future, ready},
+    time::Duration,
+};
+
+use eventcore::{
+    GlobalPosition, StoreError, StreamId, StreamVersion,
+    store::{
+        AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
+        ExpectedVersion, Lease, LeaseStore, StoredEvent, StreamsRead,
+    },
+};
+
+use super::{ChaosStore, ConflictingStore};
+
+/// What to do to an append before it reaches the inner store.
+pub(crate) enum AppendFault {
+    /// Let it through.
+    Pass,
+    /// Fail it as unavailable, writing nothing.
+    Fail,
+    /// Refuse it with a version conflict, writing nothing.
+    Conflict,
+}
+
+/// The hooks a wrapper overrides for the faults it injects. The defaults
+/// let every operation through untouched.
+pub(crate) trait Interpose: Send + Sync {
+    /// Runs before every read (`read_streams`, `read_streams_after`,
+    /// `stream_version`, `stream_exists`, `read_all`); an error fails the
+    /// read without reaching the store.
+    fn before_read(
+        &self,
+        operation: &'static str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let _ = operation;
+        ready(Ok(()))
+    }
+
+    /// Runs before every append.
+    fn before_append(&self) -> impl Future<Output = AppendFault> + Send {
+        ready(AppendFault::Pass)
+    }
+
+    /// Wraps every checkpoint save: `save` writes it when awaited, and is
+    /// dropped unpolled to fail without writing.
+    fn around_save_checkpoint<F>(
+        &self,
+        save: F,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send
+    where
+        F: Future<Output = Result<(), StoreError>> + Send,
+    {
+        save
+    }
+}
+
+/// The error of an injected failure.
+pub(crate) fn injected_failure(operation: &str) -> StoreError {
+    StoreError::Unavailable {
+        message: format!("chaos: injected failure of {operation}"),
+        source: None,
+    }
+}
+
+/// A conflict on the first stream of `batch` with a checked version, as if
+/// another writer had just moved it on. Nothing is written. `None` for an
+/// empty batch, which cannot conflict.
+pub(crate) async fn injected_conflict<S: EventStore>(
+    inner: &S,
+    batch: &AppendBatch,
+) -> Option<StoreError> {
+    let checked = batch.writes().iter().find_map(|w| match w.expected() {
+        ExpectedVersion::Exact(v) => Some((w.stream_id().clone(), v)),
+        ExpectedVersion::Any => None,
+    });
+    let (stream, expected) = if let Some(found) = checked {
+        found
+    } else {
+        let first = batch.writes().first()?;
+        let current = inner
+            .stream_version(first.stream_id())
+            .await
+            .unwrap_or_default();
+        (first.stream_id().clone(), current)
+    };
+    Some(StoreError::VersionConflict {
+        stream,
+        expected,
+        actual: expected.next(),
+    })
+}
+
+/// Implements `EventStore`, `LeaseStore` and `CheckpointStore` for wrappers
+/// with an `inner` store field and an [`Interpose`] impl.
+macro_rules! interposed_ports {
+    ($($wrapper:ident),+ $(,)?) => {$(
+        #[deny(clippy::missing_trait_methods)]
+        impl<S: EventStore> EventStore for $wrapper<S> {
+            async fn read_streams(
+                &self,
+                streams: &[StreamId],
+            ) -> Result<StreamsRead, StoreError> {
+                self.before_read("read_streams").await?;
+                self.inner.read_streams(streams).await
+            }
+
+            async fn read_streams_after(
+                &self,
+                streams: &[(StreamId, StreamVersion)],
+            ) -> Result<StreamsRead, StoreError> {
+                self.before_read("read_streams_after").await?;
+                self.inner.read_streams_after(streams).await
+            }
+
+            async fn append(
+                &self,
+                batch: AppendBatch,
+            ) -> Result<AppendResult, StoreError> {
+                match self.before_append().await {
+                    AppendFault::Pass => {}
+                    AppendFault::Fail => {
+                        return Err(injected_failure("append"));
+                    }
+                    AppendFault::Conflict => {
+                        if let Some(conflict) =
+                            injected_conflict(&self.inner, &batch).await
+                        {
+                            return Err(conflict);
+                        }
+                    }
+                }
+                self.inner.append(batch).await
+            }
+
+            async fn stream_version(
+                &self,
+                stream: &StreamId,
+            ) -> Result<StreamVersion, StoreError> {
+                self.before_read("stream_version").await?;
+                self.inner.stream_version(stream).await
+            }
+
+            async fn stream_exists(
+                &self,
+                stream: &StreamId,
+            ) -> Result<bool, StoreError> {
+                self.before_read("stream_exists").await?;
+                self.inner.stream_exists(stream).await
+            }
+
+            async fn read_all(
+                &self,
+                after: GlobalPosition,
+                filter: &EventFilter,
+                limit: usize,
+            ) -> Result<Vec<StoredEvent>, StoreError> {
+                self.before_read("read_all").await?;
+                self.inner.read_all(after, filter, limit).await
+            }
+
+            // Position queries and subscriptions pass through: the faults
+            // target the reads and writes that decide outcomes.
+            fn head_position(
+                &self,
+            ) -> impl Future<
+                Output = Result<GlobalPosition, StoreError>,
+            > + Send {
+                self.inner.head_position()
+            }
+
+            fn count_events(
+                &self,
+                after: GlobalPosition,
+                up_to: GlobalPosition,
+                cap: u64,
+            ) -> impl Future<Output = Result<u64, StoreError>> + Send
+            {
+                self.inner.count_events(after, up_to, cap)
+            }
+
+            fn subscribe(&self) -> EventNotifications {
+                self.inner.subscribe()
+            }
+        }
+
+        /// Leases pass through untouched.
+        #[deny(clippy::missing_trait_methods)]
+        impl<S: LeaseStore> LeaseStore for $wrapper<S> {
+            fn try_acquire_lease(
+                &self,
+                name: &str,
+                holder: &str,
+                ttl: Duration,
+            ) -> impl Future<
+                Output = Result<Option<Lease>, StoreError>,
+            > + Send {
+                self.inner.try_acquire_lease(name, holder, ttl)
+            }
+
+            fn renew_lease(
+                &self,
+                lease: &Lease,
+                ttl: Duration,
+            ) -> impl Future<
+                Output = Result<Lease, StoreError>,
+            > + Send {
+                self.inner.renew_lease(lease, ttl)
+            }
+
+            fn release_lease(
+                &self,
+                lease: &Lease,
+            ) -> impl Future<Output = Result<(), StoreError>> + Send
+            {
+                self.inner.release_lease(lease)
+            }
+        }
+
+        #[deny(clippy::missing_trait_methods)]
+        impl<S: CheckpointStore> CheckpointStore
+            for $wrapper<S>
+        {
+            fn load_checkpoint(
+                &self,
+                name: &str,
+            ) -> impl Future<
+                Output = Result<Option<GlobalPosition>, StoreError>,
+            > + Send {
+                self.inner.load_checkpoint(name)
+            }
+
+            fn save_checkpoint(
+                &self,
+                name: &str,
+                from: GlobalPosition,
+                to: GlobalPosition,
+                fence: Option<&Lease>,
+            ) -> impl Future<Output = Result<(), StoreError>> + Send
+            {
+                self.around_save_checkpoint(self.inner.save_checkpoint(name, from, to, fence))
+            }
+        }
+    )+};
+}
+
+interposed_ports!(ChaosStore, ConflictingStore);

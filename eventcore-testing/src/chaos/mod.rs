@@ -1,0 +1,236 @@
+//! Fault-injecting store wrappers, for testing how code copes with a store
+//! that fails, stalls or loses races.
+//!
+//! - [`ChaosStore`] injects failures, conflicts, delays and checkpoint
+//!   faults at random, at configured rates, from a replayable seed.
+//! - [`ConflictingStore`] forces the first `n` appends to conflict.
+//!
+//! Both implement `EventStore`, `LeaseStore` and `CheckpointStore` whenever
+//! the wrapped store does, and forward every operation they do not fault,
+//! defaulted port methods included, to the wrapped store's own version. With
+//! nothing configured, a `ChaosStore` passes the adapter conformance suite.
+
+mod conflicting;
+mod interpose;
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use eventcore::StoreError;
+use parking_lot::Mutex;
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
+pub use conflicting::ConflictingStore;
+use interpose::{AppendFault, Interpose, injected_failure};
+
+/// How often a [`ChaosStore`] misbehaves, built from [`ChaosConfig::default`]
+/// (no chaos at all) with the methods below. Rates are probabilities in
+/// `0.0..=1.0`; values outside are clamped.
+///
+/// ```
+/// use std::time::Duration;
+/// use eventcore_testing::chaos::ChaosConfig;
+///
+/// let config = ChaosConfig::default()
+///     .failure_rate(0.1)
+///     .conflict_rate(7.0) // clamped to 1.0
+///     .delays(0.5, Duration::from_millis(2))
+///     .seed(42);
+/// assert_ne!(config, ChaosConfig::default());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChaosConfig {
+    failure_rate: f64,
+    conflict_rate: f64,
+    delay_rate: f64,
+    max_delay: Duration,
+    checkpoint_failure_rate: f64,
+    checkpoint_lost_reply_rate: f64,
+    seed: u64,
+}
+
+impl Default for ChaosConfig {
+    /// No chaos at all: a transparent wrapper.
+    fn default() -> Self {
+        Self {
+            failure_rate: 0.0,
+            conflict_rate: 0.0,
+            delay_rate: 0.0,
+            max_delay: Duration::from_millis(5),
+            checkpoint_failure_rate: 0.0,
+            checkpoint_lost_reply_rate: 0.0,
+            seed: 0x5EED,
+        }
+    }
+}
+
+impl ChaosConfig {
+    /// Sets the chance that a read or an append fails with
+    /// [`StoreError::Unavailable`] without reaching the store.
+    #[must_use]
+    pub const fn failure_rate(mut self, rate: f64) -> Self {
+        self.failure_rate = rate.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Sets the chance that an append is refused with a
+    /// [`StoreError::VersionConflict`] without writing anything.
+    #[must_use]
+    pub const fn conflict_rate(mut self, rate: f64) -> Self {
+        self.conflict_rate = rate.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Sets the chance that a read or an append is delayed, and the longest
+    /// delay; each delay is uniform in `0..=max_delay` (5 ms by default).
+    #[must_use]
+    pub const fn delays(mut self, rate: f64, max_delay: Duration) -> Self {
+        self.delay_rate = rate.clamp(0.0, 1.0);
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// Sets the chance that a checkpoint save fails without writing, and
+    /// the chance that it is written but reported as failed (a lost reply,
+    /// as when the database commits and the connection drops).
+    #[must_use]
+    pub const fn checkpoint_faults(mut self, failure_rate: f64, lost_reply_rate: f64) -> Self {
+        self.checkpoint_failure_rate = failure_rate.clamp(0.0, 1.0);
+        self.checkpoint_lost_reply_rate = lost_reply_rate.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Sets the seed of the random choices, so a failing run can be
+    /// replayed.
+    #[must_use]
+    pub const fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+}
+
+/// Counts of the faults a [`ChaosStore`] injected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChaosStats {
+    /// Operations failed with `Unavailable`.
+    pub failures: u64,
+    /// Appends refused with a conflict.
+    pub conflicts: u64,
+    /// Operations delayed.
+    pub delays: u64,
+    /// Checkpoint saves failed without writing.
+    pub checkpoint_failures: u64,
+    /// Checkpoint saves written but reported as failed.
+    pub checkpoint_lost_replies: u64,
+}
+
+/// Wraps a store and injects failures, conflicts and delays at configured
+/// rates, and, if configured, failed and unacknowledged checkpoint saves.
+/// Leases, position queries and subscriptions pass through untouched.
+///
+/// An injected fault never writes anything (apart from a lost checkpoint
+/// reply, which by definition wrote), so the wrapped store stays
+/// consistent: code under test sees exactly what a flaky backend would show.
+///
+/// ```
+/// use eventcore_memory::MemoryStore;
+/// use eventcore_testing::chaos::{ChaosConfig, ChaosStore};
+///
+/// let flaky = ChaosStore::new(MemoryStore::new(), ChaosConfig::default().conflict_rate(0.3).seed(7));
+/// assert_eq!(flaky.stats().conflicts, 0);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ChaosStore<S> {
+    pub(super) inner: S,
+    config: Arc<ChaosConfig>,
+    rng: Arc<Mutex<StdRng>>,
+    stats: Arc<Mutex<ChaosStats>>,
+}
+
+impl<S> ChaosStore<S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S, config: ChaosConfig) -> Self {
+        let rng = StdRng::seed_from_u64(config.seed);
+        Self {
+            inner,
+            config: Arc::new(config),
+            rng: Arc::new(Mutex::new(rng)),
+            stats: Arc::default(),
+        }
+    }
+
+    /// The wrapped store.
+    pub const fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// What has been injected so far.
+    #[must_use]
+    pub fn stats(&self) -> ChaosStats {
+        *self.stats.lock()
+    }
+
+    /// Rolls the dice for one read or append: an optional delay, then a
+    /// fault.
+    async fn roll(&self, may_conflict: bool) -> AppendFault {
+        let (delay, fault) = {
+            let mut rng = self.rng.lock();
+            let delay = rng
+                .random_bool(self.config.delay_rate)
+                .then(|| self.config.max_delay.mul_f64(rng.random::<f64>()));
+            let fault = if rng.random_bool(self.config.failure_rate) {
+                AppendFault::Fail
+            } else if may_conflict && rng.random_bool(self.config.conflict_rate) {
+                AppendFault::Conflict
+            } else {
+                AppendFault::Pass
+            };
+            (delay, fault)
+        };
+        if let Some(delay) = delay {
+            self.stats.lock().delays += 1;
+            tokio::time::sleep(delay).await;
+        }
+        match fault {
+            AppendFault::Fail => self.stats.lock().failures += 1,
+            AppendFault::Conflict => self.stats.lock().conflicts += 1,
+            AppendFault::Pass => {}
+        }
+        fault
+    }
+}
+
+impl<S: Send + Sync> Interpose for ChaosStore<S> {
+    async fn before_read(&self, operation: &'static str) -> Result<(), StoreError> {
+        match self.roll(false).await {
+            AppendFault::Fail => Err(injected_failure(operation)),
+            AppendFault::Pass | AppendFault::Conflict => Ok(()),
+        }
+    }
+
+    fn before_append(&self) -> impl Future<Output = AppendFault> + Send {
+        self.roll(true)
+    }
+
+    async fn around_save_checkpoint<F>(&self, save: F) -> Result<(), StoreError>
+    where
+        F: Future<Output = Result<(), StoreError>> + Send,
+    {
+        let (fail, lose_reply) = {
+            let mut rng = self.rng.lock();
+            (
+                rng.random_bool(self.config.checkpoint_failure_rate),
+                rng.random_bool(self.config.checkpoint_lost_reply_rate),
+            )
+        };
+        if fail {
+            self.stats.lock().checkpoint_failures += 1;
+            return Err(injected_failure("save_checkpoint"));
+        }
+        save.await?;
+        if lose_reply {
+            self.stats.lock().checkpoint_lost_replies += 1;
+            return Err(injected_failure("save_checkpoint (written, reply lost)"));
+        }
+        Ok(())
+    }
+}

@@ -12,7 +12,7 @@ use std::{
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use eventcore::{CommandExecutor, CommandLogic};
-use eventcore_benches::{BenchResult, bank, or_exit};
+use eventcore_benches::{BenchResult, or_exit, seed};
 use eventcore_examples::banking::{AccountId, Amount, Deposit, TransferMoney};
 use eventcore_memory::MemoryStore;
 use tokio::runtime::Runtime;
@@ -43,7 +43,7 @@ where
         let chunk = (iters - done).min(CHUNK);
         let executor = CommandExecutor::new(MemoryStore::new());
         or_exit(
-            bank::open_all(&executor, accounts, opening).await,
+            seed::open_all(&executor, accounts, opening).await,
             "open accounts",
         );
         let commands = or_exit(
@@ -64,7 +64,7 @@ where
 
 fn execute(c: &mut Criterion) {
     let rt = runtime();
-    let accounts = or_exit(bank::accounts("bench", ACCOUNTS), "account ids");
+    let accounts = or_exit(seed::accounts("bench", ACCOUNTS), "account ids");
     let mut group = c.benchmark_group("execute/memory");
     group.throughput(Throughput::Elements(1));
 

@@ -17,10 +17,11 @@ use eventcore::{
     store::{CheckpointStore, EventStore, LeaseStore},
 };
 use eventcore_benches::{
-    bank, or_exit,
+    or_exit,
     pg::{self, PgFixture},
-    projection::NamedBalances,
+    seed,
 };
+use eventcore_examples::banking::BalanceProjection;
 use eventcore_memory::MemoryStore;
 use tokio::runtime::Runtime;
 
@@ -49,7 +50,7 @@ where
         let started = Instant::now();
         let handle = ProjectionRunner::new(
             store.clone(),
-            NamedBalances::new(name),
+            BalanceProjection::named(name),
             RunnerConfig::default(),
         )
         .start();
@@ -68,10 +69,10 @@ fn bench<S>(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, store: &S)
 where
     S: EventStore + CheckpointStore + LeaseStore + Clone + 'static,
 {
-    let accounts = or_exit(bank::accounts("proj", ACCOUNTS), "account ids");
+    let accounts = or_exit(seed::accounts("proj", ACCOUNTS), "account ids");
     for account in &accounts {
         or_exit(
-            rt.block_on(bank::seed_account(
+            rt.block_on(seed::seed_account(
                 store,
                 account,
                 PER_ACCOUNT - 1,

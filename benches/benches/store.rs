@@ -20,8 +20,9 @@ use eventcore::{
     store::{AppendBatch, EventStore, ExpectedVersion, NewEvent},
 };
 use eventcore_benches::{
-    BenchResult, bank, or_exit,
+    BenchResult, or_exit,
     pg::{self, PgFixture},
+    seed,
 };
 use eventcore_examples::banking::{AccountId, Amount, BankEvent};
 use eventcore_memory::MemoryStore;
@@ -52,7 +53,7 @@ fn batches(size: usize, count: u64) -> BenchResult<Vec<AppendBatch>> {
             let n = STREAMS.fetch_add(1, Ordering::Relaxed);
             let stream = StreamId::try_new(format!("append-{size}-{n}"))?;
             let events = (0..size)
-                .map(|_| bank::new_event(&deposit))
+                .map(|_| seed::new_event(&deposit))
                 .collect::<BenchResult<Vec<NewEvent>>>()?;
             Ok(AppendBatch::single(
                 stream,
@@ -99,7 +100,7 @@ fn bench_store<S: EventStore + Clone + 'static>(
     for size in READ_SIZES {
         let account = or_exit(AccountId::try_new(format!("read-{size}")), "account id");
         or_exit(
-            rt.block_on(bank::seed_account(&store, &account, size - 1, 100, 1_000)),
+            rt.block_on(seed::seed_account(&store, &account, size - 1, 100, 1_000)),
             "seed stream",
         );
         let ids = [account.stream_id().clone()];

@@ -33,12 +33,12 @@ use eventcore::{
 };
 use eventcore_benches::{
     BenchResult,
-    bank::{self, Audit},
+    audit::{Audit, audit},
     pg::{self, PgFixture},
-    projection::NamedBalances,
+    seed,
     stats::{median, percentile},
 };
-use eventcore_examples::banking::{AccountId, Amount, Deposit, TransferMoney};
+use eventcore_examples::banking::{AccountId, Amount, BalanceProjection, Deposit, TransferMoney};
 use eventcore_memory::MemoryStore;
 use eventcore_postgres::sqlx::{self, PgPool, postgres::PgPoolOptions};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -593,8 +593,8 @@ async fn w1<S: EventStore + Clone + 'static>(backend: Backend, store: S) -> Benc
     const ACCOUNTS: usize = 1_000;
     const COMMANDS: usize = 10_000;
     let executor = CommandExecutor::new(store.clone());
-    let accounts = bank::accounts("w1", ACCOUNTS)?;
-    bank::open_all(&executor, &accounts, 0).await?;
+    let accounts = seed::accounts("w1", ACCOUNTS)?;
+    seed::open_all(&executor, &accounts, 0).await?;
 
     let mut rng = StdRng::seed_from_u64(1);
     let mut deposited: i128 = 0;
@@ -608,7 +608,7 @@ async fn w1<S: EventStore + Clone + 'static>(backend: Backend, store: S) -> Benc
         });
     }
     let drive = drive(&executor, vec![commands]).await?;
-    let audit = bank::audit(&store, &accounts).await?;
+    let audit = audit(&store, &accounts).await?;
     let checks = conservation_checks(&audit, deposited, ACCOUNTS + COMMANDS);
     Ok(measure(backend, Workload::W1, &drive, COMMANDS, checks))
 }
@@ -642,7 +642,7 @@ async fn transfers<S: EventStore + Clone + 'static>(
     total: usize,
 ) -> BenchResult<Measure> {
     let executor = CommandExecutor::new(store.clone()).retry_policy(contention_policy());
-    bank::open_all(&executor, accounts, FUNDED_CENTS).await?;
+    seed::open_all(&executor, accounts, FUNDED_CENTS).await?;
     let tasks = workload.tasks();
     let mut rng = StdRng::seed_from_u64(2);
     let per_task = (0..tasks)
@@ -655,7 +655,7 @@ async fn transfers<S: EventStore + Clone + 'static>(
         })
         .collect::<BenchResult<Vec<_>>>()?;
     let drive = drive(&executor, per_task).await?;
-    let audit = bank::audit(&store, accounts).await?;
+    let audit = audit(&store, accounts).await?;
     let expected = i128::from(FUNDED_CENTS) * accounts.len() as i128;
     let checks = conservation_checks(&audit, expected, accounts.len() + 2 * total);
     Ok(measure(backend, workload, &drive, total, checks))
@@ -668,13 +668,13 @@ async fn w2<S: EventStore + Clone + 'static>(
     store: S,
     workload: Workload,
 ) -> BenchResult<Measure> {
-    let accounts = bank::accounts("w2", 1_000)?;
+    let accounts = seed::accounts("w2", 1_000)?;
     transfers(backend, store, workload, &accounts, 10_000).await
 }
 
 /// W3: 10 accounts, 8 tasks, 2,000 transfers among them.
 async fn w3<S: EventStore + Clone + 'static>(backend: Backend, store: S) -> BenchResult<Measure> {
-    let accounts = bank::accounts("w3", 10)?;
+    let accounts = seed::accounts("w3", 10)?;
     transfers(backend, store, Workload::W3, &accounts, 2_000).await
 }
 
@@ -684,7 +684,7 @@ async fn w4<S: EventStore + Clone + 'static>(backend: Backend, store: S) -> Benc
     const COMMANDS: usize = 100;
     let account = AccountId::try_new("w4-long")?;
     // Opened (zero) + 9,999 deposits of one cent.
-    bank::seed_account(&store, &account, HISTORY - 1, 1, 1_000).await?;
+    seed::seed_account(&store, &account, HISTORY - 1, 1, 1_000).await?;
     let executor = CommandExecutor::new(store.clone());
     let commands: Vec<Deposit> = (0..COMMANDS)
         .map(|_| {
@@ -695,7 +695,7 @@ async fn w4<S: EventStore + Clone + 'static>(backend: Backend, store: S) -> Benc
         })
         .collect::<BenchResult<_>>()?;
     let drive = drive(&executor, vec![commands]).await?;
-    let audit = bank::audit(&store, std::slice::from_ref(&account)).await?;
+    let audit = audit(&store, std::slice::from_ref(&account)).await?;
     let expected = (HISTORY as i128 - 1) + 100 * COMMANDS as i128;
     let checks = conservation_checks(&audit, expected, HISTORY + COMMANDS);
     Ok(measure(backend, Workload::W4, &drive, COMMANDS, checks))
@@ -710,14 +710,14 @@ where
     const ACCOUNTS: usize = 1_000;
     const PER_ACCOUNT: usize = 100;
     const EVENTS: usize = ACCOUNTS * PER_ACCOUNT;
-    let accounts = bank::accounts("w5", ACCOUNTS)?;
+    let accounts = seed::accounts("w5", ACCOUNTS)?;
     for account in &accounts {
-        bank::seed_account(&store, account, PER_ACCOUNT - 1, 7, PER_ACCOUNT).await?;
+        seed::seed_account(&store, account, PER_ACCOUNT - 1, 7, PER_ACCOUNT).await?;
     }
     let head: GlobalPosition = store.head_position().await?;
 
-    let balances = NamedBalances::new(format!("w5-{}", pg::fresh_schema_name("p")));
-    let read_model = balances.inner.clone();
+    let balances = BalanceProjection::named(format!("w5-{}", pg::fresh_schema_name("p")));
+    let read_model = balances.clone();
     let started = Instant::now();
     let handle = ProjectionRunner::new(
         store.clone(),
@@ -731,7 +731,7 @@ where
     let elapsed = started.elapsed();
     handle.shutdown().await?;
 
-    let audit = bank::audit(&store, &accounts).await?;
+    let audit = audit(&store, &accounts).await?;
     let projected = read_model.balances();
     let mismatched = accounts
         .iter()

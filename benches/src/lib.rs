@@ -1,6 +1,8 @@
 //! Shared helpers for the EventCore criterion benches (`benches/`) and the
 //! workload runner (`src/bin/workload/`).
 //!
+//! - [`harness`]: the criterion benches' runtime, settings and PostgreSQL
+//!   groups.
 //! - [`pg`]: a PostgreSQL store in a fresh, throw-away schema.
 //! - [`seed`]: account ids, opened accounts and pre-written streams of the
 //!   banking example.
@@ -10,6 +12,7 @@
 use std::error::Error;
 
 pub mod audit;
+pub mod harness;
 pub mod pg;
 pub mod seed;
 pub mod stats;

@@ -46,3 +46,35 @@ pub fn median_u64(values: &[u64]) -> Option<u64> {
         v[mid]
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{median, median_u64, percentile};
+
+    #[test]
+    fn percentile_is_nearest_rank() {
+        let ms: Vec<Duration> = (1..=10).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&ms, 50), Duration::from_millis(5));
+        assert_eq!(percentile(&ms, 99), Duration::from_millis(10));
+        assert_eq!(percentile(&ms, 0), Duration::from_millis(1));
+        assert_eq!(percentile(&[], 50), Duration::ZERO);
+    }
+
+    #[test]
+    fn median_of_even_count_is_mean_of_middle_two() {
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&[f64::NAN, 7.0]), Some(7.0));
+        assert_eq!(median(&[]), None);
+    }
+
+    #[test]
+    fn integer_median_rounds_the_middle_two_half_up() {
+        assert_eq!(median_u64(&[3, 1, 2]), Some(2));
+        assert_eq!(median_u64(&[1, 2]), Some(2));
+        assert_eq!(median_u64(&[2, 4]), Some(3));
+        assert_eq!(median_u64(&[u64::MAX, u64::MAX]), Some(u64::MAX));
+        assert_eq!(median_u64(&[]), None);
+    }
+}

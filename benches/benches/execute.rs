@@ -12,24 +12,15 @@ use std::{
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use eventcore::{CommandExecutor, CommandLogic};
-use eventcore_benches::{BenchResult, bank, or_exit};
+use eventcore_benches::{BenchResult, harness, or_exit, seed};
 use eventcore_examples::banking::{AccountId, Amount, Deposit, TransferMoney};
 use eventcore_memory::MemoryStore;
-use tokio::runtime::Runtime;
+use tokio::runtime::Builder;
 
 const ACCOUNTS: usize = 1_000;
 /// Commands per fresh store: at most 5 (deposit) or 10 (transfer) new
 /// events per account.
 const CHUNK: u64 = 5_000;
-
-fn runtime() -> Runtime {
-    or_exit(
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build(),
-        "tokio runtime",
-    )
-}
 
 /// Times `chunk` commands on fresh stores with `ACCOUNTS` opened accounts.
 async fn timed<C, F>(iters: u64, accounts: &[AccountId], opening: i64, make: F) -> Duration
@@ -43,7 +34,7 @@ where
         let chunk = (iters - done).min(CHUNK);
         let executor = CommandExecutor::new(MemoryStore::new());
         or_exit(
-            bank::open_all(&executor, accounts, opening).await,
+            seed::open_all(&executor, accounts, opening).await,
             "open accounts",
         );
         let commands = or_exit(
@@ -63,8 +54,8 @@ where
 }
 
 fn execute(c: &mut Criterion) {
-    let rt = runtime();
-    let accounts = or_exit(bank::accounts("bench", ACCOUNTS), "account ids");
+    let rt = harness::runtime(Builder::new_current_thread());
+    let accounts = or_exit(seed::accounts("bench", ACCOUNTS), "account ids");
     let mut group = c.benchmark_group("execute/memory");
     group.throughput(Throughput::Elements(1));
 
@@ -104,16 +95,9 @@ fn execute(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20)
-}
-
-criterion_group! {
+criterion_group!(
     name = benches;
-    config = config();
+    config = harness::config(Duration::from_secs(3), 20);
     targets = execute
-}
+);
 criterion_main!(benches);

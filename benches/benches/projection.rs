@@ -16,26 +16,14 @@ use eventcore::{
     projection::{ProjectionRunner, RunnerConfig},
     store::{CheckpointStore, EventStore, LeaseStore},
 };
-use eventcore_benches::{
-    bank, or_exit,
-    pg::{self, PgFixture},
-    projection::NamedBalances,
-};
+use eventcore_benches::{harness, or_exit, seed};
+use eventcore_examples::banking::BalanceProjection;
 use eventcore_memory::MemoryStore;
-use tokio::runtime::Runtime;
+use tokio::runtime::{Builder, Runtime};
 
 const ACCOUNTS: usize = 100;
 const PER_ACCOUNT: usize = 100;
 const EVENTS: u64 = (ACCOUNTS * PER_ACCOUNT) as u64;
-
-fn runtime() -> Runtime {
-    or_exit(
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build(),
-        "tokio runtime",
-    )
-}
 
 async fn catch_up<S>(store: &S, iters: u64) -> Duration
 where
@@ -49,7 +37,7 @@ where
         let started = Instant::now();
         let handle = ProjectionRunner::new(
             store.clone(),
-            NamedBalances::new(name),
+            BalanceProjection::named(name),
             RunnerConfig::default(),
         )
         .start();
@@ -68,10 +56,10 @@ fn bench<S>(group: &mut BenchmarkGroup<'_, WallTime>, rt: &Runtime, store: &S)
 where
     S: EventStore + CheckpointStore + LeaseStore + Clone + 'static,
 {
-    let accounts = or_exit(bank::accounts("proj", ACCOUNTS), "account ids");
+    let accounts = or_exit(seed::accounts("proj", ACCOUNTS), "account ids");
     for account in &accounts {
         or_exit(
-            rt.block_on(bank::seed_account(
+            rt.block_on(seed::seed_account(
                 store,
                 account,
                 PER_ACCOUNT - 1,
@@ -89,37 +77,22 @@ where
 }
 
 fn memory(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = harness::runtime(Builder::new_multi_thread());
     let mut group = c.benchmark_group("projection/memory");
     bench(&mut group, &rt, &MemoryStore::new());
     group.finish();
 }
 
 fn postgres(c: &mut Criterion) {
-    let rt = runtime();
-    if !rt.block_on(pg::reachable()) {
-        println!(
-            "note: PostgreSQL is not reachable at DATABASE_URL; skipping the projection/postgres bench"
-        );
-        return;
-    }
-    let fixture = or_exit(rt.block_on(PgFixture::new("proj")), "PostgreSQL fixture");
-    let mut group = c.benchmark_group("projection/postgres");
-    bench(&mut group, &rt, &fixture.store);
-    group.finish();
-    or_exit(rt.block_on(fixture.drop_schema()), "drop schema");
+    let rt = harness::runtime(Builder::new_multi_thread());
+    harness::postgres(c, &rt, "projection", |group, store| {
+        bench(group, &rt, store);
+    });
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(4))
-        .sample_size(10)
-}
-
-criterion_group! {
+criterion_group!(
     name = benches;
-    config = config();
+    config = harness::config(Duration::from_secs(4), 10);
     targets = memory, postgres
-}
+);
 criterion_main!(benches);

@@ -9,7 +9,7 @@ use eventcore::{
     EventMetadata, EventSerializer, GlobalPosition, JsonSerializer, StreamId, StreamVersion,
     store::StoredEvent,
 };
-use eventcore_benches::or_exit;
+use eventcore_benches::{harness, or_exit};
 use eventcore_examples::banking::{AccountId, Amount, BankEvent, Money, Owner};
 
 fn events() -> Vec<(&'static str, BankEvent)> {
@@ -76,16 +76,9 @@ fn serialization(c: &mut Criterion) {
     group.finish();
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(20)
-}
-
-criterion_group! {
+criterion_group!(
     name = benches;
-    config = config();
+    config = harness::config(Duration::from_secs(2), 20);
     targets = serialization
-}
+);
 criterion_main!(benches);

@@ -19,27 +19,15 @@ use eventcore::{
     StreamId,
     store::{AppendBatch, EventStore, ExpectedVersion, NewEvent},
 };
-use eventcore_benches::{
-    BenchResult, bank, or_exit,
-    pg::{self, PgFixture},
-};
+use eventcore_benches::{BenchResult, harness, or_exit, seed};
 use eventcore_examples::banking::{AccountId, Amount, BankEvent};
 use eventcore_memory::MemoryStore;
-use tokio::runtime::Runtime;
+use tokio::runtime::{Builder, Runtime};
 
 const APPEND_SIZES: [usize; 3] = [1, 10, 100];
 const READ_SIZES: [usize; 3] = [10, 100, 1_000];
 /// Events per fresh in-memory store, so memory use stays bounded.
 const EVENTS_PER_STORE: usize = 50_000;
-
-fn runtime() -> Runtime {
-    or_exit(
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build(),
-        "tokio runtime",
-    )
-}
 
 /// `count` appends of `size` deposit events, each to a new stream.
 fn batches(size: usize, count: u64) -> BenchResult<Vec<AppendBatch>> {
@@ -52,7 +40,7 @@ fn batches(size: usize, count: u64) -> BenchResult<Vec<AppendBatch>> {
             let n = STREAMS.fetch_add(1, Ordering::Relaxed);
             let stream = StreamId::try_new(format!("append-{size}-{n}"))?;
             let events = (0..size)
-                .map(|_| bank::new_event(&deposit))
+                .map(|_| seed::new_event(&deposit))
                 .collect::<BenchResult<Vec<NewEvent>>>()?;
             Ok(AppendBatch::single(
                 stream,
@@ -99,7 +87,7 @@ fn bench_store<S: EventStore + Clone + 'static>(
     for size in READ_SIZES {
         let account = or_exit(AccountId::try_new(format!("read-{size}")), "account id");
         or_exit(
-            rt.block_on(bank::seed_account(&store, &account, size - 1, 100, 1_000)),
+            rt.block_on(seed::seed_account(&store, &account, size - 1, 100, 1_000)),
             "seed stream",
         );
         let ids = [account.stream_id().clone()];
@@ -112,38 +100,23 @@ fn bench_store<S: EventStore + Clone + 'static>(
 }
 
 fn memory(c: &mut Criterion) {
-    let rt = runtime();
+    let rt = harness::runtime(Builder::new_multi_thread());
     let mut group = c.benchmark_group("store/memory");
     bench_store(&mut group, &rt, MemoryStore::new);
     group.finish();
 }
 
 fn postgres(c: &mut Criterion) {
-    let rt = runtime();
-    if !rt.block_on(pg::reachable()) {
-        println!(
-            "note: PostgreSQL is not reachable at DATABASE_URL; skipping the store/postgres benches"
-        );
-        return;
-    }
-    let fixture = or_exit(rt.block_on(PgFixture::new("store")), "PostgreSQL fixture");
-    let store = fixture.store.clone();
-    let mut group = c.benchmark_group("store/postgres");
-    bench_store(&mut group, &rt, move || store.clone());
-    group.finish();
-    or_exit(rt.block_on(fixture.drop_schema()), "drop schema");
+    let rt = harness::runtime(Builder::new_multi_thread());
+    harness::postgres(c, &rt, "store", |group, store| {
+        let store = store.clone();
+        bench_store(group, &rt, move || store.clone());
+    });
 }
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .sample_size(20)
-}
-
-criterion_group! {
+criterion_group!(
     name = benches;
-    config = config();
+    config = harness::config(Duration::from_secs(3), 20);
     targets = memory, postgres
-}
+);
 criterion_main!(benches);

@@ -138,11 +138,7 @@ proptest! {
                 let mut balance: i64 = 0;
                 for e in stream.events() {
                     let event: BankEvent = serde_json::from_str(e.payload()).unwrap();
-                    balance += match event {
-                        BankEvent::Opened { initial_deposit, .. } => initial_deposit.cents().cast_signed(),
-                        BankEvent::TransferredIn { amount, .. } | BankEvent::Deposited { amount } => amount.money().cents().cast_signed(),
-                        BankEvent::TransferredOut { amount, .. } | BankEvent::Withdrawn { amount } => -(amount.money().cents().cast_signed()),
-                    };
+                    balance += event.balance_change();
                     assert!(balance >= 0, "balance went negative at {} v{}", e.stream_id(), e.version());
                 }
             }

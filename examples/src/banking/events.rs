@@ -39,6 +39,40 @@ pub enum BankEvent {
     },
 }
 
+impl BankEvent {
+    /// The signed change this event makes to its account's balance, in
+    /// cents: positive for money in, negative for money out.
+    ///
+    /// Unlike [`Account::apply`], which saturates at zero, summing these
+    /// shows a balance that went below zero, which is what an audit of a
+    /// stream needs.
+    ///
+    /// ```
+    /// use eventcore_examples::banking::{Amount, BankEvent};
+    ///
+    /// let amount = Amount::try_from_cents(250)?;
+    /// assert_eq!(BankEvent::Deposited { amount }.balance_change(), 250);
+    /// assert_eq!(BankEvent::Withdrawn { amount }.balance_change(), -250);
+    /// # Ok::<(), eventcore::ValidationError>(())
+    /// ```
+    #[must_use]
+    pub fn balance_change(&self) -> i64 {
+        // Money is at most `Money::MAX_CENTS` (10^14), far inside i64.
+        let cents = |m: Money| i64::try_from(m.cents()).unwrap_or(i64::MAX);
+        match self {
+            Self::Opened {
+                initial_deposit, ..
+            } => cents(*initial_deposit),
+            Self::Deposited { amount } | Self::TransferredIn { amount, .. } => {
+                cents(amount.money())
+            }
+            Self::Withdrawn { amount } | Self::TransferredOut { amount, .. } => {
+                -cents(amount.money())
+            }
+        }
+    }
+}
+
 /// One account's state, folded from its stream.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Account {

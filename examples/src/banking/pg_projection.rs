@@ -62,22 +62,6 @@ impl PgBalanceTable {
     }
 }
 
-/// The signed change an event makes to its account's balance, in cents.
-fn delta(event: &BankEvent) -> i64 {
-    let cents = |m: Money| i64::try_from(m.cents()).unwrap_or(i64::MAX);
-    match event {
-        BankEvent::Opened {
-            initial_deposit, ..
-        } => cents(*initial_deposit),
-        BankEvent::Deposited { amount } | BankEvent::TransferredIn { amount, .. } => {
-            cents(amount.money())
-        }
-        BankEvent::Withdrawn { amount } | BankEvent::TransferredOut { amount, .. } => {
-            -cents(amount.money())
-        }
-    }
-}
-
 impl PostgresProjection for PgBalanceTable {
     type Event = BankEvent;
     type Error = sqlx::Error;
@@ -105,7 +89,7 @@ impl PostgresProjection for PgBalanceTable {
                     .strip_prefix(AccountId::STREAM_PREFIX)
                     .unwrap_or(stream),
             );
-            deltas.push(delta(event.payload()));
+            deltas.push(event.payload().balance_change());
         }
         sqlx::query(&format!(
             "INSERT INTO {table} (account, balance) \

@@ -10,19 +10,49 @@ use super::{Account, AccountId, BankEvent, Money};
 /// Clones share the same read model, so one clone can run inside a
 /// [`ProjectionRunner`](eventcore::projection::ProjectionRunner) while another
 /// answers queries.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct BalanceProjection {
     accounts: Arc<RwLock<BTreeMap<String, Account>>>,
+    name: Arc<str>,
+}
+
+impl Default for BalanceProjection {
+    fn default() -> Self {
+        Self::named(Self::NAME)
+    }
 }
 
 impl BalanceProjection {
     /// The projection's name, which keys its checkpoint and lease.
     pub const NAME: &'static str = "account-balances";
 
-    /// An empty read model.
+    /// An empty read model called [`BalanceProjection::NAME`].
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty read model under another name.
+    ///
+    /// The name keys the checkpoint and the lease, so a projection with a
+    /// name of its own starts from position 0 and runs beside any other
+    /// instance, for example to rebuild a second read model while the
+    /// first keeps serving.
+    ///
+    /// ```
+    /// use eventcore::projection::Projection;
+    /// use eventcore_examples::banking::BalanceProjection;
+    ///
+    /// let rebuild = BalanceProjection::named("account-balances-rebuild");
+    /// assert_eq!(rebuild.name(), "account-balances-rebuild");
+    /// assert_eq!(BalanceProjection::new().name(), BalanceProjection::NAME);
+    /// ```
+    #[must_use]
+    pub fn named(name: impl Into<Arc<str>>) -> Self {
+        Self {
+            accounts: Arc::default(),
+            name: name.into(),
+        }
     }
 
     /// One account's balance, if the account is known.
@@ -50,7 +80,7 @@ impl Projection for BalanceProjection {
     type Error = Infallible;
 
     fn name(&self) -> &str {
-        Self::NAME
+        &self.name
     }
 
     fn filter(&self) -> EventFilter {

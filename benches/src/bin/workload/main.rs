@@ -1,0 +1,43 @@
+//! The EventCore workload runner (`just workload`).
+//!
+//! Runs the bank workloads W1–W5 on the in-memory store and on PostgreSQL,
+//! and measures in the same run the raw-SQL limit of the database:
+//! single-row `INSERT` commits per second through the same kind of pool,
+//! from 1 and from 8 connections. Every PostgreSQL result is printed next
+//! to that limit as a ratio, because on a shared, noisy machine the ratio
+//! is the figure that counts.
+//!
+//! - [`cli`]: the command line.
+//! - [`suite`]: runs every selected workload on every store, once per run.
+//! - [`workload`]: the workloads' names and shapes; [`workloads`]: what each
+//!   one does.
+//! - [`baseline`]: the raw-SQL limit.
+//! - [`drive`] times commands; [`measure`] turns timings and
+//!   [`invariants`] into one result line.
+//! - [`report`]: medians and tables; [`targets`]: the verdict per target.
+
+// Counts and durations here are far below 2^52: converting them to f64 for
+// rates loses nothing.
+#![allow(clippy::cast_precision_loss)]
+
+mod baseline;
+mod cli;
+mod drive;
+mod invariants;
+mod measure;
+mod report;
+mod suite;
+mod targets;
+mod workload;
+mod workloads;
+
+use clap::Parser as _;
+use eventcore_benches::BenchResult;
+
+fn main() -> BenchResult {
+    let cli = cli::Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(suite::run(&cli))
+}

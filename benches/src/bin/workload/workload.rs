@@ -1,0 +1,113 @@
+//! The stores and the workloads the runner knows.
+
+use clap::ValueEnum;
+use serde::Serialize;
+
+/// A store the workloads run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Memory,
+    Postgres,
+}
+
+impl Backend {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Memory => "memory",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// A workload as named on the command line: W2 stands for both of its
+/// variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Group {
+    /// Single-stream deposits.
+    #[value(name = "W1")]
+    W1,
+    /// Two-stream transfers, from 1 and from 8 tasks.
+    #[value(name = "W2")]
+    W2,
+    /// Transfers among 10 accounts from 8 tasks.
+    #[value(name = "W3")]
+    W3,
+    /// Deposits on one long stream.
+    #[value(name = "W4")]
+    W4,
+    /// Projection catch-up.
+    #[value(name = "W5")]
+    W5,
+}
+
+/// One measured workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Workload {
+    W1,
+    W2Single,
+    W2Eight,
+    W3,
+    W4,
+    W5,
+}
+
+impl Workload {
+    /// Every workload, in suite order.
+    pub const ALL: [Self; 6] = [
+        Self::W1,
+        Self::W2Single,
+        Self::W2Eight,
+        Self::W3,
+        Self::W4,
+        Self::W5,
+    ];
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::W1 => "W1 deposit",
+            Self::W2Single | Self::W2Eight => "W2 transfer",
+            Self::W3 => "W3 contention",
+            Self::W4 => "W4 long stream",
+            Self::W5 => "W5 catch-up",
+        }
+    }
+
+    pub const fn group(self) -> Group {
+        match self {
+            Self::W1 => Group::W1,
+            Self::W2Single | Self::W2Eight => Group::W2,
+            Self::W3 => Group::W3,
+            Self::W4 => Group::W4,
+            Self::W5 => Group::W5,
+        }
+    }
+
+    /// Concurrent tasks; this also picks the raw-SQL limit it is compared
+    /// with (1 or 8 connections).
+    pub const fn tasks(self) -> usize {
+        match self {
+            Self::W1 | Self::W2Single | Self::W4 | Self::W5 => 1,
+            Self::W2Eight | Self::W3 => 8,
+        }
+    }
+
+    /// The label and the task count, as the progress lines and the
+    /// targets table show it.
+    pub fn describe(self) -> String {
+        format!("{} ({} task(s))", self.label(), self.tasks())
+    }
+}
+
+impl Group {
+    /// `"W1"` … `"W5"`, which also labels the workload's PostgreSQL schema.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::W1 => "W1",
+            Self::W2 => "W2",
+            Self::W3 => "W3",
+            Self::W4 => "W4",
+            Self::W5 => "W5",
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Single-stream deposits.
+//!
+//! - W1: 10,000 deposits to random accounts among 1,000, from one task.
+//! - W4: one account with 10,000 events, written straight through the
+//!   store, then 100 deposits on it through the executor.
+
+use eventcore::{CommandExecutor, store::EventStore};
+use eventcore_benches::{BenchResult, seed};
+use eventcore_examples::banking::{AccountId, Amount, Deposit};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+
+use super::{Expected, drive_and_audit};
+use crate::{
+    measure::Measure,
+    workload::{Backend, Workload},
+};
+
+const W1_ACCOUNTS: usize = 1_000;
+const W1_COMMANDS: usize = 10_000;
+
+const W4_HISTORY: usize = 10_000;
+const W4_COMMANDS: usize = 100;
+const W4_DEPOSIT_CENTS: i64 = 100;
+
+pub async fn w1<S: EventStore + Clone + 'static>(
+    backend: Backend,
+    store: S,
+) -> BenchResult<Measure> {
+    let executor = CommandExecutor::new(store);
+    let accounts = seed::accounts("w1", W1_ACCOUNTS)?;
+    seed::open_all(&executor, &accounts, 0).await?;
+
+    let mut rng = StdRng::seed_from_u64(1);
+    let mut deposited: i128 = 0;
+    let mut commands = Vec::with_capacity(W1_COMMANDS);
+    for _ in 0..W1_COMMANDS {
+        let cents = rng.random_range(1..=1_000);
+        deposited += i128::from(cents);
+        commands.push(Deposit {
+            account: accounts[rng.random_range(0..W1_ACCOUNTS)].clone(),
+            amount: Amount::try_from_cents(cents)?,
+        });
+    }
+    let expected = Expected {
+        total_cents: deposited,
+        events: W1_ACCOUNTS + W1_COMMANDS,
+    };
+    drive_and_audit(
+        backend,
+        Workload::W1,
+        &executor,
+        vec![commands],
+        &accounts,
+        &expected,
+    )
+    .await
+}
+
+pub async fn w4<S: EventStore + Clone + 'static>(
+    backend: Backend,
+    store: S,
+) -> BenchResult<Measure> {
+    let account = AccountId::try_new("w4-long")?;
+    // Opened (zero) + 9,999 deposits of one cent.
+    seed::seed_account(&store, &account, W4_HISTORY - 1, 1, 1_000).await?;
+    let executor = CommandExecutor::new(store);
+    let amount = Amount::try_from_cents(W4_DEPOSIT_CENTS)?;
+    let commands: Vec<Deposit> = (0..W4_COMMANDS)
+        .map(|_| Deposit {
+            account: account.clone(),
+            amount,
+        })
+        .collect();
+    let expected = Expected {
+        total_cents: (W4_HISTORY as i128 - 1) + i128::from(W4_DEPOSIT_CENTS) * W4_COMMANDS as i128,
+        events: W4_HISTORY + W4_COMMANDS,
+    };
+    drive_and_audit(
+        backend,
+        Workload::W4,
+        &executor,
+        vec![commands],
+        std::slice::from_ref(&account),
+        &expected,
+    )
+    .await
+}

@@ -1,0 +1,70 @@
+//! The workloads on the banking example. Each sets up its accounts (not
+//! timed), runs its commands, then audits the streams.
+//!
+//! - [`deposits`]: W1, single-stream deposits spread over many accounts,
+//!   and W4, deposits on one stream with a long history.
+//! - [`transfers`]: W2 and W3, two-stream transfers with and without
+//!   contention.
+//! - [`catch_up`]: W5, a projection from position 0 to the head.
+
+mod catch_up;
+mod deposits;
+mod transfers;
+
+use eventcore::{
+    CommandExecutor, CommandLogic,
+    store::{CheckpointStore, EventStore, LeaseStore},
+};
+use eventcore_benches::{BenchResult, audit::audit};
+use eventcore_examples::banking::AccountId;
+
+use crate::{
+    drive::drive,
+    invariants,
+    measure::Measure,
+    workload::{Backend, Workload},
+};
+
+/// Runs `workload` on a fresh `store`.
+pub async fn run<S>(workload: Workload, backend: Backend, store: S) -> BenchResult<Measure>
+where
+    S: EventStore + CheckpointStore + LeaseStore + Clone + 'static,
+{
+    match workload {
+        Workload::W1 => deposits::w1(backend, store).await,
+        Workload::W2Single | Workload::W2Eight => transfers::w2(backend, store, workload).await,
+        Workload::W3 => transfers::w3(backend, store).await,
+        Workload::W4 => deposits::w4(backend, store).await,
+        Workload::W5 => catch_up::w5(backend, store).await,
+    }
+}
+
+/// What the account streams must hold once a workload's commands ran.
+struct Expected {
+    /// The sum of the balances, in cents.
+    total_cents: i128,
+    /// Events in the streams.
+    events: usize,
+}
+
+/// Runs `per_task`'s commands (one Tokio task each), then audits
+/// `accounts` for conservation against `expected`.
+async fn drive_and_audit<S, C>(
+    backend: Backend,
+    workload: Workload,
+    executor: &CommandExecutor<S>,
+    per_task: Vec<Vec<C>>,
+    accounts: &[AccountId],
+    expected: &Expected,
+) -> BenchResult<Measure>
+where
+    S: EventStore + Clone + 'static,
+    C: CommandLogic + 'static,
+    C::State: Send,
+{
+    let commands = per_task.iter().map(Vec::len).sum();
+    let drive = drive(executor, per_task).await?;
+    let audit = audit(executor.store(), accounts).await?;
+    let checks = invariants::conservation(&audit, expected.total_cents, expected.events);
+    Ok(Measure::new(backend, workload, &drive, commands, checks))
+}

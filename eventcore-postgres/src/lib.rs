@@ -55,10 +55,8 @@
 //! [`StoreError::VersionConflict`](eventcore::StoreError) — after putting
 //! back any stream this call had already bumped, so nothing is written.
 //! Otherwise all events go in with one `INSERT … SELECT FROM unnest(…)` and
-//! one `NOTIFY` is sent, all in the same transaction. (Migration 2 replaced
-//! the first version of the function, which locked and updated in separate
-//! statements; with pgbench a one-event append went from 0.37 ms to
-//! 0.29 ms, against 0.15 ms for a plain single-row insert.)
+//! one `NOTIFY` is sent, all in the same transaction. Measured latencies
+//! are in the repository's `benches/README.md`.
 //!
 //! # Gap-safe `read_all`
 //!
@@ -145,22 +143,20 @@
 
 mod config;
 mod error;
-mod follow;
 mod migrate;
-mod projection;
-mod read_model;
 mod schema;
 mod store;
 mod transaction;
+mod transactional;
 
 #[cfg(test)]
 mod explain;
 
 pub use config::PostgresConfig;
-pub use read_model::{PostgresProjection, Transactional};
 pub use schema::SchemaName;
 pub use store::{MAX_EVENTS_PER_APPEND, PostgresStore};
 pub use transaction::Transaction;
+pub use transactional::{PostgresProjection, Transactional};
 
 /// Re-exported so callers can build pools and transactions without naming
 /// a second sqlx version.

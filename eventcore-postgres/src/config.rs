@@ -8,7 +8,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use crate::{PostgresStore, SchemaName, error::Limits};
+use crate::{PostgresStore, SchemaName, error::SqlxErrors, store::Settings};
 
 /// How to build a [`PostgresStore`].
 ///
@@ -204,14 +204,38 @@ impl PostgresConfig {
                     .connect_lazy_with(options)
             }
         };
-        Ok(PostgresStore::new(pool, &self))
+        Ok(PostgresStore::new(pool, self.settings()))
     }
 
-    pub(crate) const fn limits(&self) -> Limits {
-        Limits {
-            acquire_timeout: self.acquire_timeout,
-            statement_timeout: self.statement_timeout,
+    fn settings(self) -> Settings {
+        Settings {
+            schema: self.schema,
+            errors: SqlxErrors {
+                acquire_timeout: self.acquire_timeout,
+                statement_timeout: self.statement_timeout,
+            },
+            notify: self.notify,
+            listen: self.listen,
+            poll_interval: self.poll_interval,
+            visibility_wait: self.visibility_wait,
         }
+    }
+}
+
+// The store's shortcut constructors live with the configuration they go
+// through.
+impl PostgresStore {
+    /// Connects to `url` with default settings. See [`PostgresConfig`] for
+    /// the knobs.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        PostgresConfig::from_url(url).connect().await
+    }
+
+    /// A store over an existing pool, in the default schema. Does not
+    /// connect.
+    #[must_use]
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self::new(pool.clone(), PostgresConfig::from_pool(pool).settings())
     }
 }
 

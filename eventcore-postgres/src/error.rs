@@ -14,20 +14,21 @@ pub(crate) const IN_FAILED_SQL_TRANSACTION: &str = "25P02";
 /// SQLSTATE `unique_violation`.
 pub(crate) const UNIQUE_VIOLATION: &str = "23505";
 
-/// The timeouts an error message may need to name.
+/// Translates sqlx errors into [`StoreError`]s; it carries the timeouts an
+/// error message may need to name.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Limits {
+pub(crate) struct SqlxErrors {
     pub acquire_timeout: Duration,
     pub statement_timeout: Option<Duration>,
 }
 
-impl Limits {
+impl SqlxErrors {
     /// Translates a sqlx error raised while running `operation`.
     ///
     /// Connection trouble becomes [`StoreError::Unavailable`], a statement
     /// cancelled by `statement_timeout` becomes [`StoreError::Timeout`], and
     /// everything else is a [`StoreError::Backend`] naming the operation.
-    pub(crate) fn map(&self, operation: &'static str, error: sqlx::Error) -> StoreError {
+    pub(crate) fn translate(self, operation: &'static str, error: sqlx::Error) -> StoreError {
         match &error {
             sqlx::Error::PoolTimedOut => StoreError::Unavailable {
                 message: format!(
@@ -57,6 +58,11 @@ impl Limits {
             },
             _ => StoreError::backend(operation, error),
         }
+    }
+
+    /// [`translate`](Self::translate) for one operation, for `map_err`.
+    pub(crate) fn on(self, operation: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+        move |error| self.translate(operation, error)
     }
 }
 
@@ -97,11 +103,11 @@ mod tests {
 
     #[test]
     fn pool_timeout_is_unavailable_and_names_the_limit() {
-        let limits = Limits {
+        let errors = SqlxErrors {
             acquire_timeout: Duration::from_millis(250),
             statement_timeout: None,
         };
-        let err = limits.map("append", sqlx::Error::PoolTimedOut);
+        let err = errors.translate("append", sqlx::Error::PoolTimedOut);
         assert!(matches!(err, StoreError::Unavailable { .. }));
         assert!(err.to_string().contains("append"));
         assert!(err.to_string().contains("250ms"));
@@ -109,11 +115,11 @@ mod tests {
 
     #[test]
     fn protocol_errors_are_backend_errors_naming_the_operation() {
-        let limits = Limits {
+        let errors = SqlxErrors {
             acquire_timeout: Duration::from_secs(1),
             statement_timeout: None,
         };
-        let err = limits.map("read_all", sqlx::Error::Protocol("bad".into()));
+        let err = errors.translate("read_all", sqlx::Error::Protocol("bad".into()));
         assert!(matches!(
             err,
             StoreError::Backend {

@@ -8,7 +8,7 @@ use eventcore::{
 };
 use sqlx::Row;
 
-use crate::{PostgresConfig, PostgresStore, SchemaName, schema::Statements};
+use crate::{PostgresConfig, PostgresStore, SchemaName, store::Statements};
 
 async fn populated_store() -> PostgresStore {
     let url = std::env::var("DATABASE_URL")
@@ -98,19 +98,19 @@ async fn every_hot_query_uses_an_index() {
         (
             "read_all",
             "(bigint, bigint)",
-            sql.read_all[0][0].as_str(),
+            sql.read_all.unfiltered.as_str(),
             "(0, 100)",
         ),
         (
             "read_all_types",
             "(bigint, bigint, text[])",
-            sql.read_all[0][1].as_str(),
+            sql.read_all.by_type.as_str(),
             "(0, 100, ARRAY['Opened'])",
         ),
         (
             "read_all_prefix",
             "(bigint, bigint, text)",
-            sql.read_all[1][0].as_str(),
+            sql.read_all.by_prefix.as_str(),
             "(0, 100, 'stream-7-')",
         ),
         ("head_position", "", sql.head_position.as_str(), ""),

@@ -40,25 +40,41 @@
 //!   refuse `UPDATE`, `DELETE` and `TRUNCATE`.
 //! - `streams`: each stream's current version, the row appends lock.
 //! - `checkpoints` and `leases` for projections.
-//! - `append_events(...)`: the server-side function behind every append.
+//! - `append_events(...)`, the server-side function behind every append,
+//!   and `append_events_committed(...)`, the same as a procedure that
+//!   commits its own work; `save_checkpoint(...)`, a checkpoint
+//!   compare-and-set.
 //!
 //! The SQL lives in `migrations/` and is embedded in the crate.
 //!
 //! # Appends
 //!
-//! An append is **one round trip**: one call of `append_events` with the
-//! batch flattened into arrays. The function visits the participants in
-//! stream-id order (so concurrent appends cannot deadlock). A written stream
-//! is locked, checked and bumped by one `UPDATE … WHERE version = expected`;
-//! a read-only participant is share-locked and compared. The first mismatch
-//! is returned as data — which becomes
+//! An append is **one round trip**: one call with the batch flattened into
+//! arrays. The function visits the participants in stream-id order (so
+//! concurrent appends cannot deadlock). A written stream is locked, checked
+//! and bumped by one `UPDATE … WHERE version = expected`; a read-only
+//! participant is share-locked and compared. The first mismatch is returned
+//! as data — which becomes
 //! [`StoreError::VersionConflict`](eventcore::StoreError) — after putting
 //! back any stream this call had already bumped, so nothing is written.
 //! Otherwise all events go in with one `INSERT … SELECT FROM unnest(…)` and
-//! one `NOTIFY` is sent, all in the same transaction. (Migration 2 replaced
-//! the first version of the function, which locked and updated in separate
-//! statements; with pgbench a one-event append went from 0.37 ms to
-//! 0.29 ms, against 0.15 ms for a plain single-row insert.)
+//! one `NOTIFY` is sent, all in the same transaction.
+//!
+//! [`append`](eventcore::store::EventStore::append) calls the procedure,
+//! which commits in the same round trip. A procedure cannot commit inside a
+//! transaction block, so a pooled connection someone left inside a
+//! transaction is refused with
+//! [`StoreError::StrayTransaction`](eventcore::StoreError) (and closed)
+//! instead of acknowledging events that would never commit.
+//! [`PostgresStore::append_in`] appends inside a transaction the caller
+//! controls.
+//!
+//! # Transactions that survive cancellation
+//!
+//! [`PostgresStore::begin`] opens a [`Transaction`] on the store's pool.
+//! Unless it ends in `commit` or `rollback`, its connection is closed, never
+//! returned to the pool mid-transaction, so a future dropped at any await
+//! point leaves nothing behind. Use it instead of `store.pool().begin()`.
 //!
 //! # Gap-safe `read_all`
 //!
@@ -102,11 +118,20 @@
 //!
 //! Leases live in the `leases` table with a fencing token that grows with
 //! every change of holder. A crashed holder's lease is taken over once its
-//! ttl has passed, using the database's clock. A fenced checkpoint write
-//! checks (and share-locks) the lease in the same statement, so a runner
-//! that lost its lease cannot move the checkpoint.
-//! [`PostgresStore::save_checkpoint_in`] commits a checkpoint in the same
-//! transaction as a read model's update.
+//! ttl has passed, using the database's clock. A checkpoint moves by
+//! compare-and-set: only from the position the runner read it at, so a
+//! batch replayed after a lost reply cannot be recorded twice. A fenced
+//! checkpoint write checks (and share-locks) the lease in the same
+//! statement, so a runner that lost its lease cannot move the checkpoint.
+//!
+//! # Exactly-once projections
+//!
+//! A read model kept in the same database implements
+//! [`PostgresProjection`] and runs through [`Transactional`]: each batch is
+//! applied and its checkpoint moved in one [`Transaction`], so after a
+//! crash no event has been applied twice and none is lost.
+//! [`PostgresStore::save_checkpoint_in`] does the same for code that runs
+//! its own transactions.
 //!
 //! # Partitioning very large tables
 //!
@@ -133,6 +158,15 @@
 //! Hash partitioning by stream is the wrong choice here: `read_all`, the
 //! projection feed, would have to merge every partition.
 //!
+//! # Configuration
+//!
+//! [`PostgresConfig`] starts from a connection URL or an existing pool and
+//! sets the pool size, the acquire and statement timeouts, the schema,
+//! whether appends `NOTIFY` and subscribers `LISTEN`, the polling interval
+//! and how long readers wait for older transactions. An unreachable
+//! database fails with [`StoreError::Unavailable`](eventcore::StoreError)
+//! within the acquire timeout.
+//!
 //! # Errors
 //!
 //! Connection failures and pool timeouts become
@@ -145,22 +179,20 @@
 
 mod config;
 mod error;
-mod follow;
 mod migrate;
-mod projection;
-mod read_model;
 mod schema;
 mod store;
 mod transaction;
+mod transactional;
 
 #[cfg(test)]
 mod explain;
 
 pub use config::PostgresConfig;
-pub use read_model::{PostgresProjection, Transactional};
 pub use schema::SchemaName;
 pub use store::{MAX_EVENTS_PER_APPEND, PostgresStore};
 pub use transaction::Transaction;
+pub use transactional::{PostgresProjection, Transactional};
 
 /// Re-exported so callers can build pools and transactions without naming
 /// a second sqlx version.

@@ -1,9 +1,14 @@
 //! Embedded, versioned migrations, applied under an advisory lock.
+//!
+//! NOTE: hand-written rather than sqlx's `migrate!`, which embeds fixed SQL:
+//! ours is a template rendered for each store's schema, and its bookkeeping
+//! lives in that schema. So the workspace does not enable sqlx's `migrate`
+//! feature.
 
 use eventcore::StoreError;
 use sqlx::{PgPool, Row};
 
-use crate::{SchemaName, error::Limits, schema::render, transaction::Transaction};
+use crate::{SchemaName, error::SqlxErrors, schema::render, transaction::Transaction};
 
 /// One embedded migration. `sql` is a template with a `__SCHEMA__`
 /// placeholder.
@@ -56,17 +61,17 @@ fn checksum(sql: &str) -> String {
 pub(crate) async fn run(
     pool: &PgPool,
     schema: &SchemaName,
-    limits: Limits,
+    errors: SqlxErrors,
 ) -> Result<(), StoreError> {
-    let map = |e| limits.map("migrate", e);
+    let map = errors.on("migrate");
     let s = schema.quoted();
     // Cancel-safe: a migration dropped half-way closes its connection.
-    let mut tx = Transaction::begin(pool, limits).await?;
+    let mut tx = Transaction::begin(pool, errors).await?;
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind(format!("eventcore-postgres migrate {}", schema.as_str()))
         .execute(&mut *tx)
         .await
-        .map_err(map)?;
+        .map_err(&map)?;
     sqlx::raw_sql(&format!(
         "CREATE SCHEMA IF NOT EXISTS {s}; \
          CREATE TABLE IF NOT EXISTS {s}.eventcore_migrations ( \
@@ -77,17 +82,17 @@ pub(crate) async fn run(
     ))
     .execute(&mut *tx)
     .await
-    .map_err(map)?;
+    .map_err(&map)?;
     let applied = sqlx::query(&format!(
         "SELECT version, checksum FROM {s}.eventcore_migrations ORDER BY version"
     ))
     .fetch_all(&mut *tx)
     .await
-    .map_err(map)?;
+    .map_err(&map)?;
     let mut applied_versions = Vec::with_capacity(applied.len());
     for row in &applied {
-        let version: i32 = row.try_get(0).map_err(map)?;
-        let sum: String = row.try_get(1).map_err(map)?;
+        let version: i32 = row.try_get("version").map_err(&map)?;
+        let sum: String = row.try_get("checksum").map_err(&map)?;
         match MIGRATIONS.iter().find(|m| m.version == version) {
             Some(m) if checksum(m.sql) != sum => {
                 return Err(StoreError::Corrupt {
@@ -118,7 +123,7 @@ pub(crate) async fn run(
         sqlx::raw_sql(&render(migration.sql, schema))
             .execute(&mut *tx)
             .await
-            .map_err(map)?;
+            .map_err(&map)?;
         sqlx::query(&format!(
             "INSERT INTO {s}.eventcore_migrations (version, description, checksum) VALUES ($1, $2, $3)"
         ))
@@ -127,7 +132,7 @@ pub(crate) async fn run(
         .bind(checksum(migration.sql))
         .execute(&mut *tx)
         .await
-        .map_err(map)?;
+        .map_err(&map)?;
     }
     tx.commit().await
 }

@@ -5,7 +5,7 @@ use std::ops::{Deref, DerefMut};
 use eventcore::StoreError;
 use sqlx::{PgConnection, PgPool, Postgres, TransactionManager, pool::PoolConnection};
 
-use crate::error::Limits;
+use crate::error::SqlxErrors;
 
 type Manager = <Postgres as sqlx::Database>::TransactionManager;
 
@@ -45,21 +45,21 @@ pub struct Transaction {
     /// Set once the transaction has ended cleanly; until then, dropping it
     /// closes the connection.
     ended: bool,
-    limits: Limits,
+    errors: SqlxErrors,
 }
 
 impl Transaction {
-    pub(crate) async fn begin(pool: &PgPool, limits: Limits) -> Result<Self, StoreError> {
-        let conn = pool.acquire().await.map_err(|e| limits.map("begin", e))?;
+    pub(crate) async fn begin(pool: &PgPool, errors: SqlxErrors) -> Result<Self, StoreError> {
+        let conn = pool.acquire().await.map_err(errors.on("begin"))?;
         // From here on a cancellation drops `tx`, which closes the connection.
         let mut tx = Self {
             conn,
             ended: false,
-            limits,
+            errors,
         };
         Manager::begin(&mut tx.conn, None)
             .await
-            .map_err(|e| limits.map("begin", e))?;
+            .map_err(errors.on("begin"))?;
         Ok(tx)
     }
 
@@ -68,18 +68,24 @@ impl Transaction {
     /// An error leaves the outcome unknown when the connection broke after
     /// `COMMIT` was sent; the connection is closed either way.
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        Manager::commit(&mut self.conn)
-            .await
-            .map_err(|e| self.limits.map("commit", e))?;
-        self.ended = true;
-        Ok(())
+        let result = Manager::commit(&mut self.conn).await;
+        self.finish(result, "commit")
     }
 
     /// Rolls the transaction back and returns its connection to the pool.
     pub async fn rollback(mut self) -> Result<(), StoreError> {
-        Manager::rollback(&mut self.conn)
-            .await
-            .map_err(|e| self.limits.map("rollback", e))?;
+        let result = Manager::rollback(&mut self.conn).await;
+        self.finish(result, "rollback")
+    }
+
+    /// Marks the transaction ended if `COMMIT` or `ROLLBACK` succeeded;
+    /// otherwise dropping `self` closes the connection.
+    fn finish(
+        mut self,
+        result: Result<(), sqlx::Error>,
+        operation: &'static str,
+    ) -> Result<(), StoreError> {
+        result.map_err(self.errors.on(operation))?;
         self.ended = true;
         Ok(())
     }

@@ -9,7 +9,7 @@ use eventcore::{
 };
 use sqlx::PgConnection;
 
-use crate::PostgresStore;
+use crate::{PostgresStore, Transaction};
 
 /// A projection whose read model lives in the same PostgreSQL database as
 /// the events.
@@ -163,17 +163,11 @@ where
         // Cancel-safe: if this future is dropped at any await below, the
         // connection is closed and the server rolls everything back.
         let mut tx = self.store.begin().await?;
-        if let Err(source) = self.projection.apply(&mut tx, &decoded).await {
-            return Err(apply_failed(self.projection.name(), first, source));
-        }
-        // A compare-and-set from `from`: if this batch was committed before
-        // and only the reply was lost, the checkpoint has moved, this fails,
-        // and dropping `tx` undoes the second application.
-        let name = self.projection.name().to_owned();
-        self.store
-            .save_checkpoint_in(&mut tx, &name, from, to, Some(lease))
-            .await?;
-        Ok(tx.commit().await?)
+        self.projection
+            .apply(&mut tx, &decoded)
+            .await
+            .map_err(|source| apply_failed(self.projection.name(), first, source))?;
+        self.commit_with_checkpoint(tx, from, to, lease).await
     }
 
     async fn save_checkpoint(
@@ -182,25 +176,38 @@ where
         to: GlobalPosition,
         lease: &Lease,
     ) -> Result<(), ProjectionError> {
-        let name = self.projection.name().to_owned();
+        let name = self.projection.name();
         Ok(self
             .store
-            .save_checkpoint(&name, from, to, Some(lease))
+            .save_checkpoint(name, from, to, Some(lease))
             .await?)
     }
 
     async fn reset(&mut self, from: GlobalPosition, lease: &Lease) -> Result<(), ProjectionError> {
         let mut tx = self.store.begin().await?;
-        if let Err(source) = self.projection.reset(&mut tx).await {
-            return Err(apply_failed(
-                self.projection.name(),
-                GlobalPosition::START,
-                source,
-            ));
-        }
-        let name = self.projection.name().to_owned();
+        self.projection.reset(&mut tx).await.map_err(|source| {
+            apply_failed(self.projection.name(), GlobalPosition::START, source)
+        })?;
+        self.commit_with_checkpoint(tx, from, GlobalPosition::START, lease)
+            .await
+    }
+}
+
+impl<P: PostgresProjection, Ser> Transactional<P, Ser> {
+    /// Moves the checkpoint from `from` to `to` inside `tx`, then commits the
+    /// read-model changes and the checkpoint together.
+    async fn commit_with_checkpoint(
+        &mut self,
+        mut tx: Transaction,
+        from: GlobalPosition,
+        to: GlobalPosition,
+        lease: &Lease,
+    ) -> Result<(), ProjectionError> {
+        // A compare-and-set from `from`: if this batch was committed before
+        // and only the reply was lost, the checkpoint has moved, this fails,
+        // and dropping `tx` undoes the second application.
         self.store
-            .save_checkpoint_in(&mut tx, &name, from, GlobalPosition::START, Some(lease))
+            .save_checkpoint_in(&mut tx, self.projection.name(), from, to, Some(lease))
             .await?;
         Ok(tx.commit().await?)
     }

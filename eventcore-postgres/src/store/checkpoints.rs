@@ -1,39 +1,17 @@
-//! Checkpoints and fenced leases for projection runners.
+//! Projection checkpoints: a compare-and-set on the pool, or inside the
+//! caller's transaction together with a read model's update.
 
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
 use eventcore::{
-    GlobalPosition, StoreError, Timestamp, ValidationError,
-    store::{CheckpointStore, Lease, LeaseStore},
+    GlobalPosition, StoreError,
+    store::{CheckpointStore, Lease},
 };
 use sqlx::{PgConnection, Row};
 
-use crate::{
+use super::{
     PostgresStore,
-    store::{position_param, to_position},
+    leases::token_param,
+    rows::{position_param, to_position},
 };
-
-fn ttl_param(ttl: Duration) -> Result<chrono::Duration, StoreError> {
-    chrono::Duration::from_std(ttl).map_err(|_| {
-        ValidationError::invalid(
-            "lease ttl",
-            format!("{ttl:?}"),
-            "must be at most i64::MAX milliseconds",
-        )
-        .into()
-    })
-}
-
-fn token_param(lease: &Lease) -> Result<i64, StoreError> {
-    i64::try_from(lease.token()).map_err(|_| lease.lost())
-}
-
-fn token_of(value: i64, name: &str) -> Result<u64, StoreError> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt {
-        detail: format!("lease {name:?} has the negative fencing token {value}"),
-    })
-}
 
 impl PostgresStore {
     /// Moves a checkpoint inside a transaction the caller controls, so a
@@ -87,7 +65,7 @@ impl PostgresStore {
         E: sqlx::Executor<'c, Database = sqlx::Postgres>,
     {
         let shared = &self.shared;
-        let map = |e| shared.limits.map("save_checkpoint", e);
+        let map = shared.errors.on("save_checkpoint");
         if let Some(lease) = fence
             && lease.name() != name
         {
@@ -101,10 +79,10 @@ impl PostgresStore {
             .bind(fence.map(token_param).transpose()?)
             .fetch_one(executor)
             .await
-            .map_err(map)?;
-        let saved: bool = row.try_get("saved").map_err(map)?;
-        let fenced_out: bool = row.try_get("fenced_out").map_err(map)?;
-        let actual: Option<i64> = row.try_get("actual").map_err(map)?;
+            .map_err(&map)?;
+        let saved: bool = row.try_get("saved").map_err(&map)?;
+        let fenced_out: bool = row.try_get("fenced_out").map_err(&map)?;
+        let actual: Option<i64> = row.try_get("actual").map_err(&map)?;
         match fence {
             Some(lease) if fenced_out => Err(lease.lost()),
             _ if saved => Ok(()),
@@ -124,7 +102,7 @@ impl CheckpointStore for PostgresStore {
             .bind(name)
             .fetch_optional(&self.shared.pool)
             .await
-            .map_err(|e| self.shared.limits.map("load_checkpoint", e))?;
+            .map_err(self.shared.errors.on("load_checkpoint"))?;
         position.map(to_position).transpose()
     }
 
@@ -138,73 +116,5 @@ impl CheckpointStore for PostgresStore {
     ) -> Result<(), StoreError> {
         self.save_checkpoint_with(&self.shared.pool, name, from, to, fence)
             .await
-    }
-}
-
-impl LeaseStore for PostgresStore {
-    #[tracing::instrument(
-        name = "eventcore_postgres.try_acquire_lease",
-        skip_all,
-        fields(name, holder)
-    )]
-    async fn try_acquire_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        ttl: Duration,
-    ) -> Result<Option<Lease>, StoreError> {
-        let map = |e| self.shared.limits.map("try_acquire_lease", e);
-        let row = sqlx::query(&self.shared.sql.acquire_lease)
-            .bind(name)
-            .bind(holder)
-            .bind(ttl_param(ttl)?)
-            .fetch_optional(&self.shared.pool)
-            .await
-            .map_err(map)?;
-        let Some(row) = row else { return Ok(None) };
-        let token: i64 = row.try_get(0).map_err(map)?;
-        let expires_at: DateTime<Utc> = row.try_get(1).map_err(map)?;
-        Ok(Some(Lease::new(
-            name.to_owned(),
-            holder.to_owned(),
-            token_of(token, name)?,
-            Timestamp::new(expires_at),
-        )))
-    }
-
-    #[tracing::instrument(name = "eventcore_postgres.renew_lease", skip_all, fields(name = lease.name(), token = lease.token()))]
-    async fn renew_lease(&self, lease: &Lease, ttl: Duration) -> Result<Lease, StoreError> {
-        let expires_at: Option<DateTime<Utc>> = sqlx::query_scalar(&self.shared.sql.renew_lease)
-            .bind(lease.name())
-            .bind(lease.holder())
-            .bind(token_param(lease)?)
-            .bind(ttl_param(ttl)?)
-            .fetch_optional(&self.shared.pool)
-            .await
-            .map_err(|e| self.shared.limits.map("renew_lease", e))?;
-        match expires_at {
-            Some(at) => Ok(Lease::new(
-                lease.name().to_owned(),
-                lease.holder().to_owned(),
-                lease.token(),
-                Timestamp::new(at),
-            )),
-            None => Err(lease.lost()),
-        }
-    }
-
-    #[tracing::instrument(name = "eventcore_postgres.release_lease", skip_all, fields(name = lease.name(), token = lease.token()))]
-    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
-        let Ok(token) = i64::try_from(lease.token()) else {
-            return Ok(());
-        };
-        sqlx::query(&self.shared.sql.release_lease)
-            .bind(lease.name())
-            .bind(lease.holder())
-            .bind(token)
-            .execute(&self.shared.pool)
-            .await
-            .map_err(|e| self.shared.limits.map("release_lease", e))?;
-        Ok(())
     }
 }

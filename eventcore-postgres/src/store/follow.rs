@@ -21,7 +21,7 @@ use sqlx::{
 };
 use tokio::sync::{Notify, mpsc, oneshot};
 
-use crate::store::head_position;
+use super::visibility::Head;
 
 /// Handle to the running task. Dropping it (with the last store clone)
 /// stops the task and closes its `LISTEN` connection.
@@ -133,9 +133,9 @@ impl Task {
     /// check: short (with backoff) while a notified position is not yet
     /// readable, the poll interval otherwise.
     async fn refresh(&self, delay: Duration) -> Duration {
-        match head_position(&self.pool, &self.head_sql).await {
-            Ok((head, _)) => {
-                let head = GlobalPosition::new(u64::try_from(head).unwrap_or(0));
+        match Head::fetch(&self.pool, &self.head_sql).await {
+            Ok(Head { safe, .. }) => {
+                let head = GlobalPosition::new(u64::try_from(safe).unwrap_or(0));
                 self.hub.notify(head);
                 if head.value() < self.pending.load(Ordering::Relaxed) {
                     (delay * 2).min(self.poll_interval)

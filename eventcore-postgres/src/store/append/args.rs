@@ -1,0 +1,103 @@
+//! The batch flattened into the append function's parallel arrays.
+
+use eventcore::{
+    StoreError, ValidationError,
+    store::{AppendBatch, ExpectedVersion},
+};
+use sqlx::{Postgres, postgres::PgArguments, query::Query};
+use uuid::Uuid;
+
+/// The most events one append may write (positions reserve 20 bits for the
+/// index within a transaction).
+pub const MAX_EVENTS_PER_APPEND: usize = 1 << 20;
+
+/// The append function's arguments: the batch flattened into parallel
+/// arrays. Payloads are borrowed, not copied.
+pub(super) struct AppendArgs<'a> {
+    streams: Vec<&'a str>,
+    expected: Vec<i64>,
+    counts: Vec<i32>,
+    event_part: Vec<i32>,
+    event_offset: Vec<i32>,
+    event_ids: Vec<Uuid>,
+    event_types: Vec<&'a str>,
+    payloads: Vec<&'a str>,
+    metadata: Vec<String>,
+}
+
+impl<'a> AppendArgs<'a> {
+    pub(super) fn new(batch: &'a AppendBatch) -> Result<Self, StoreError> {
+        let total = batch.event_count();
+        if total > MAX_EVENTS_PER_APPEND {
+            return Err(ValidationError::invalid(
+                "AppendBatch",
+                format!("{total} events"),
+                format!("must hold at most {MAX_EVENTS_PER_APPEND} events"),
+            )
+            .into());
+        }
+        let n = batch.writes().len();
+        let mut args = AppendArgs {
+            streams: Vec::with_capacity(n),
+            expected: Vec::with_capacity(n),
+            counts: Vec::with_capacity(n),
+            event_part: Vec::with_capacity(total),
+            event_offset: Vec::with_capacity(total),
+            event_ids: Vec::with_capacity(total),
+            event_types: Vec::with_capacity(total),
+            payloads: Vec::with_capacity(total),
+            metadata: Vec::with_capacity(total),
+        };
+        for (part, write) in (1_i32..).zip(batch.writes()) {
+            args.streams.push(write.stream_id().as_str());
+            args.expected.push(match write.expected() {
+                ExpectedVersion::Exact(v) => i64::try_from(v.value()).map_err(|_| {
+                    ValidationError::invalid(
+                        "StreamVersion",
+                        v,
+                        "must be at most i64::MAX to be stored in PostgreSQL",
+                    )
+                })?,
+                ExpectedVersion::Any => -1,
+            });
+            // Bounded by MAX_EVENTS_PER_APPEND, checked above.
+            args.counts
+                .push(i32::try_from(write.events().len()).unwrap_or(i32::MAX));
+            for (offset, event) in (1_i32..).zip(write.events()) {
+                args.event_part.push(part);
+                args.event_offset.push(offset);
+                args.event_ids.push(*event.metadata().event_id().as_uuid());
+                args.event_types.push(event.event_type());
+                args.payloads.push(event.payload());
+                args.metadata
+                    .push(serde_json::to_string(event.metadata()).map_err(|e| {
+                        StoreError::backend(
+                            "append",
+                            format!("could not encode event metadata: {e}"),
+                        )
+                    })?);
+            }
+        }
+        Ok(args)
+    }
+
+    /// The statement `sql` (`append.sql` or `append_committed.sql`) with
+    /// these arguments bound, then the notification channel.
+    pub(super) fn bind<'q>(
+        &'q self,
+        sql: &'q str,
+        channel: Option<&'q str>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        sqlx::query(sql)
+            .bind(&self.streams)
+            .bind(&self.expected)
+            .bind(&self.counts)
+            .bind(&self.event_part)
+            .bind(&self.event_offset)
+            .bind(&self.event_ids)
+            .bind(&self.event_types)
+            .bind(&self.payloads)
+            .bind(&self.metadata)
+            .bind(channel)
+    }
+}

@@ -1,0 +1,128 @@
+//! Appends: the batch goes to the server-side append function in one
+//! statement, which checks every expected version and inserts every event.
+
+mod args;
+mod failure;
+
+use eventcore::{
+    GlobalPosition, StoreError, StreamVersion,
+    store::{AppendBatch, AppendResult, AppendedEvent},
+};
+use sqlx::Row;
+
+pub use self::args::MAX_EVENTS_PER_APPEND;
+use self::{
+    args::AppendArgs,
+    failure::{append_failed, conflict_error},
+};
+use super::{
+    rows::{to_position, to_version},
+    shared::Shared,
+};
+
+/// Appends on a pooled connection with the self-committing procedure.
+pub(super) async fn commit(
+    shared: &Shared,
+    batch: AppendBatch,
+) -> Result<AppendResult, StoreError> {
+    if batch.writes().is_empty() {
+        return Ok(AppendResult::default());
+    }
+    let mut conn = shared
+        .pool
+        .acquire()
+        .await
+        .map_err(shared.errors.on("append"))?;
+    // The procedure commits its own work, and refuses to if the
+    // connection is already inside a transaction: then nothing is
+    // acknowledged, and the connection is closed so that the server
+    // rolls the stray transaction back.
+    let result = run(shared, &mut *conn, &shared.sql.append_committed, batch).await;
+    if matches!(result, Err(StoreError::StrayTransaction { .. })) {
+        tracing::warn!("append found its pooled connection inside a stray transaction; closing it");
+        conn.close_on_drop();
+    }
+    let result = result?;
+    if let (Some(last), Some(follower)) = (result.events.last(), shared.running_follower()) {
+        follower.appended(last.position);
+    }
+    Ok(result)
+}
+
+/// Runs one append statement: `sql` is either the plain function (inside
+/// the caller's transaction) or the self-committing procedure (on the
+/// pool); both take the same arguments and return the same row.
+pub(super) async fn run<'c, E>(
+    shared: &Shared,
+    executor: E,
+    sql: &str,
+    batch: AppendBatch,
+) -> Result<AppendResult, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Postgres>,
+{
+    if batch.writes().is_empty() {
+        return Ok(AppendResult::default());
+    }
+    let args = AppendArgs::new(&batch)?;
+    let row = args
+        .bind(sql, shared.channel.as_deref())
+        .fetch_one(executor)
+        .await;
+    let row = match row {
+        Ok(row) => row,
+        Err(e) => return Err(append_failed(shared, &batch, e).await),
+    };
+    let map = shared.errors.on("append");
+    let conflict: Option<i32> = row.try_get("conflict_index").map_err(&map)?;
+    if let Some(index) = conflict {
+        let actual: i64 = row.try_get("actual_version").map_err(&map)?;
+        return Err(conflict_error(&batch, index, actual));
+    }
+    let first: Option<i64> = row.try_get("first_position").map_err(&map)?;
+    let versions: Vec<i64> = row.try_get("new_versions").map_err(&map)?;
+    build_result(batch, first, &versions)
+}
+
+/// The recorded events and versions, from the first position and each
+/// participant's new version.
+fn build_result(
+    batch: AppendBatch,
+    first: Option<i64>,
+    versions: &[i64],
+) -> Result<AppendResult, StoreError> {
+    if versions.len() != batch.writes().len() {
+        return Err(StoreError::Corrupt {
+            detail: format!(
+                "append returned {} stream versions for {} participants",
+                versions.len(),
+                batch.writes().len()
+            ),
+        });
+    }
+    let mut result = AppendResult {
+        events: Vec::with_capacity(batch.event_count()),
+        stream_versions: Vec::with_capacity(versions.len()),
+    };
+    let mut position = match first {
+        Some(p) => to_position(p)?,
+        None => GlobalPosition::START,
+    };
+    for (write, &new_version) in batch.into_writes().into_iter().zip(versions) {
+        let (stream_id, _, events) = write.into_parts();
+        let new_version = to_version(&stream_id, new_version)?;
+        let mut version = new_version.value() - events.len() as u64;
+        for event in &events {
+            version += 1;
+            result.events.push(AppendedEvent {
+                stream_id: stream_id.clone(),
+                version: StreamVersion::new(version),
+                position,
+                event_id: event.metadata().event_id(),
+            });
+            position = GlobalPosition::new(position.value() + 1);
+        }
+        result.stream_versions.push((stream_id, new_version));
+    }
+    Ok(result)
+}

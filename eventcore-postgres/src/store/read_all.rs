@@ -1,0 +1,98 @@
+//! The store-wide feed: gap-safe `read_all`, `head_position` and
+//! `count_events`.
+
+use eventcore::{
+    GlobalPosition, StoreError,
+    store::{EventFilter, StoredEvent},
+};
+use sqlx::Row;
+
+use super::{
+    rows::{decode_event, position_param, to_position},
+    shared::Shared,
+    visibility::{Head, VisibilityWait},
+};
+
+/// Up to `limit` events after `after` that match `filter`, never past the
+/// gap-safe bound. While newer events are held back by an older open
+/// transaction, waits for it (up to the visibility wait) before answering.
+pub(super) async fn read_all(
+    shared: &Shared,
+    after: GlobalPosition,
+    filter: &EventFilter,
+    limit: usize,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let types: Option<Vec<&str>> = filter
+        .event_types()
+        .map(|t| t.iter().map(AsRef::as_ref).collect());
+    if limit == 0 || types.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Vec::new());
+    }
+    let prefix = filter.stream_prefix().filter(|p| !p.is_empty());
+    let sql = shared.sql.read_all.get(prefix.is_some(), types.is_some());
+    let after_param = position_param(after)?;
+    let limit_param = i64::try_from(limit).unwrap_or(i64::MAX);
+    let map = shared.errors.on("read_all");
+    let mut waiter = VisibilityWait::new(shared.visibility_wait);
+    loop {
+        let mut query = sqlx::query(sql).bind(after_param).bind(limit_param);
+        if let Some(prefix) = prefix {
+            query = query.bind(prefix);
+        }
+        if let Some(types) = &types {
+            query = query.bind(types);
+        }
+        let rows = query.fetch_all(&shared.pool).await.map_err(&map)?;
+        let Some(first) = rows.first() else {
+            return Ok(Vec::new());
+        };
+        let bound: i64 = first.try_get("bound").map_err(&map)?;
+        let newest: Option<i64> = first.try_get("newest").map_err(&map)?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            events.extend(decode_event(row, shared.errors, "read_all")?);
+        }
+        // Committed events past the safe bound are held back by an
+        // older open transaction: give it a moment to finish.
+        let held_back = newest.is_some_and(|n| n >= bound && n > after_param);
+        if events.len() < limit && held_back && waiter.wait().await {
+            continue;
+        }
+        return Ok(events);
+    }
+}
+
+/// The gap-safe head, after waiting (up to the visibility wait) for older
+/// transactions that hold newer events back.
+pub(super) async fn head_position(shared: &Shared) -> Result<GlobalPosition, StoreError> {
+    let mut waiter = VisibilityWait::new(shared.visibility_wait);
+    loop {
+        let head = Head::fetch(&shared.pool, &shared.sql.head_position)
+            .await
+            .map_err(shared.errors.on("head_position"))?;
+        if head.held_back() && waiter.wait().await {
+            continue;
+        }
+        return to_position(head.safe);
+    }
+}
+
+/// How many events lie in `(after, up_to]`, counting at most `cap`.
+pub(super) async fn count_events(
+    shared: &Shared,
+    after: GlobalPosition,
+    up_to: GlobalPosition,
+    cap: u64,
+) -> Result<u64, StoreError> {
+    if up_to <= after || cap == 0 {
+        return Ok(0);
+    }
+    let count: i64 = sqlx::query_scalar(&shared.sql.count_events)
+        .bind(position_param(after)?)
+        .bind(position_param(up_to)?)
+        .bind(i64::try_from(cap).unwrap_or(i64::MAX))
+        .fetch_one(&shared.pool)
+        .await
+        .map_err(shared.errors.on("count_events"))?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}

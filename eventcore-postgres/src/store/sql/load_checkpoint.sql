@@ -1,0 +1,3 @@
+SELECT position
+FROM __SCHEMA__.checkpoints
+WHERE name = $1

@@ -110,13 +110,16 @@ impl Task {
             delay = self.refresh(delay).await;
             tokio::select! {
                 _ = &mut stopped => break,
-                () = self.wake.notified() => {}
+                // A new append: re-check soon, backing off from the shortest
+                // delay again (not from the poll interval reached while idle).
+                () = self.wake.notified() => delay = MIN_RECHECK,
                 signal = recv(&mut notifications) => match signal {
                     Some(Some(position)) => {
                         self.pending.fetch_max(position, Ordering::Relaxed);
+                        delay = MIN_RECHECK;
                     }
                     // Reconnected: notifications may have been missed.
-                    Some(None) => {}
+                    Some(None) => delay = MIN_RECHECK,
                     None => notifications = None,
                 },
                 () = tokio::time::sleep(delay) => {}

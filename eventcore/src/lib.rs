@@ -110,11 +110,29 @@
 //! # }
 //! ```
 //!
-//! A handle can only be obtained from the executor, for the streams the
-//! command declared or discovered, and it accepts only the command's event
-//! type: writing anywhere else does not compile. See [`command`] for the
-//! traits, [`CommandExecutor`] for retries, metadata and limits, and
+//! See [`CommandExecutor`] for retries, metadata and limits, and
 //! [`StreamResolver`] for dynamic stream discovery.
+//!
+//! ## What the derive generates, and why writes are safe at compile time
+//!
+//! `#[derive(Command)]` generates [`Command`] (which streams to read, and a
+//! *handles struct* `<Name>Streams<'_>` with one [`StreamHandle`] per
+//! `#[stream]` field) and, when fields say `#[stream(state = T)]` with
+//! `T: Fold<Event>`, [`CommandState`]: a `<Name>State` struct with one state
+//! per such field and an `apply` that routes every event to the state of its
+//! stream. You implement [`CommandLogic`] (the business decision) and, when no
+//! field has a `state`, [`CommandState`] by hand.
+//!
+//! Events are written only through [`StreamHandle::emit`]. A handle has
+//! private fields and no public constructor: the executor creates handles, for
+//! the streams the command declared or discovered, and hands them to
+//! [`CommandLogic::handle`] inside the handles struct. Code that tries to write
+//! to any other stream has nothing to call, so it does not compile. A handle
+//! is typed by its command (`StreamHandle<'_, TransferMoney>`), so it accepts
+//! only that command's event type and cannot be passed to code written for
+//! another command. As a second line of defence, the executor refuses at run
+//! time any event aimed at a stream it did not read (reachable only through a
+//! hand-written [`Command`] impl, which is not supported).
 //!
 //! ## The rest of the crate
 //!
@@ -150,22 +168,25 @@
 //! }
 //! ```
 
+// The vocabulary, commands, the executor, errors and serialization are
+// reached at the crate root only; the store port and projections keep their
+// own public modules.
 mod backoff;
-pub mod command;
-pub mod error;
-pub mod event;
-pub mod executor;
+mod command;
+mod error;
+mod event;
+mod executor;
 pub mod projection;
-pub mod serialization;
+mod serialization;
 pub mod store;
-pub mod types;
+mod types;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
 pub use command::{
-    Command, CommandLogic, CommandState, Fold, IntoStreamId, StreamHandle, StreamHandles,
-    StreamResolver, StreamStates,
+    Command, CommandLogic, CommandState, Fold, IntoStreamId, StreamField, StreamHandle,
+    StreamHandles, StreamResolver, StreamStates,
 };
 pub use error::{
     BoxError, CommandError, ProjectionError, SerializationError, StoreError, ValidationError,
@@ -174,7 +195,7 @@ pub use event::Event;
 pub use eventcore_macros::{Command, Event};
 pub use executor::{CommandExecutor, Executed, RetryPolicy, execute};
 pub use serialization::{EventSerializer, JsonSerializer};
-pub use store::SerializedEvent;
+pub use store::events::SerializedEvent;
 pub use types::{
     CausationId, CorrelationId, CustomMetadata, EventId, EventMetadata, EventMetadataBuilder,
     GlobalPosition, RecordedEvent, StreamId, StreamVersion, Timestamp, UserId,

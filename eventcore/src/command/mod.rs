@@ -13,20 +13,8 @@
 //! You implement [`CommandLogic`] (the business decision) and, when no field
 //! has a `state`, [`CommandState`] by hand.
 //!
-//! # Why writes are safe at compile time
-//!
-//! Events are written only through [`StreamHandle::emit`]. A handle has
-//! private fields and no public constructor: the executor creates handles, for
-//! the streams the command declared or discovered, and hands them to
-//! [`CommandLogic::handle`] inside the handles struct. Code that tries to write
-//! to any other stream has nothing to call, so it does not compile. A handle
-//! is typed by its command (`StreamHandle<'_, TransferMoney>`), so it accepts
-//! only that command's event type and cannot be passed to code written for
-//! another command. As a second line of defence, the executor refuses at run
-//! time any event aimed at a stream it did not read (reachable only through a
-//! hand-written [`Command`] impl, which is not supported).
-//!
-//! See the crate documentation for a complete example.
+//! The crate documentation explains why writes are safe at compile time and
+//! has a complete example.
 
 mod fold;
 pub(crate) mod handle;
@@ -61,10 +49,46 @@ pub trait Command: Send + Sync + Sized {
     const NAME: &'static str;
 
     /// Adds every stream the command reads to `streams`, in field order.
+    #[doc(hidden)]
     fn declare_streams(&self, streams: &mut StreamDeclarations);
 
     /// Builds the handles struct from the executor's `access`.
+    #[doc(hidden)]
     fn build_streams<'a>(&self, access: &'a StreamAccess<Self::Event>) -> Self::Streams<'a>;
+
+    /// The streams the command declares, in field order, each once (before
+    /// any dynamic discovery).
+    ///
+    /// ```
+    /// use eventcore::{Command, StreamId};
+    /// # use serde::{Deserialize, Serialize};
+    /// # #[derive(Clone, Debug, Serialize, Deserialize, eventcore::Event)]
+    /// # enum BankEvent { Deposited { amount: u64 } }
+    ///
+    /// #[derive(Command)]
+    /// #[command(event = BankEvent)]
+    /// struct Audit {
+    ///     #[stream]
+    ///     accounts: Vec<StreamId>,
+    ///     #[stream]
+    ///     ledger: Option<StreamId>,
+    /// }
+    /// # impl eventcore::CommandState for Audit {
+    /// #     type State = ();
+    /// #     fn initial_state(&self) {}
+    /// #     fn apply(&self, _: &mut (), _: &eventcore::RecordedEvent<BankEvent>) {}
+    /// # }
+    ///
+    /// let a = StreamId::try_new("account-a")?;
+    /// let audit = Audit { accounts: vec![a.clone(), a.clone()], ledger: None };
+    /// assert_eq!(audit.declared_streams(), vec![a]);
+    /// # Ok::<(), eventcore::ValidationError>(())
+    /// ```
+    fn declared_streams(&self) -> Vec<crate::types::StreamId> {
+        let mut streams = StreamDeclarations::default();
+        self.declare_streams(&mut streams);
+        streams.into_ids()
+    }
 
     /// Streams to read in addition to the declared ones, after seeing
     /// `state`. Generated to call [`StreamResolver::resolve`] for commands

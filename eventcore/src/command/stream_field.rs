@@ -92,9 +92,11 @@ pub trait StreamField {
     type State<S>;
 
     /// Declares the field's streams.
+    #[doc(hidden)]
     fn declare(&self, streams: &mut StreamDeclarations);
 
     /// The field's handles.
+    #[doc(hidden)]
     fn handles<'a, C: Command>(&self, access: &'a StreamAccess<C::Event>) -> Self::Handles<'a, C>;
 
     /// The field's state before any event.

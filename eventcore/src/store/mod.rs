@@ -3,10 +3,11 @@
 //!
 //! Stores speak in serialized events (type name, JSON payload, metadata) so
 //! adapters stay simple and projections can read streams that mix event
-//! types. Typed encoding happens in [`crate::serialization`].
+//! types. Typed encoding happens in an
+//! [`EventSerializer`](crate::EventSerializer).
 
 mod batch;
-mod events;
+pub(crate) mod events;
 mod filter;
 mod forward;
 mod lease;
@@ -15,7 +16,10 @@ mod notify;
 use std::future::Future;
 
 pub use batch::{AppendBatch, AppendResult, AppendedEvent, ExpectedVersion, StreamWrite};
-pub use events::{NewEvent, SerializedEvent, StoredEvent, StreamEvents, StreamsRead};
+pub use events::{NewEvent, StoredEvent, StreamEvents, StreamsRead};
+// `events::SerializedEvent` is part of the crate's vocabulary: re-exported at
+// the root only.
+pub(crate) use events::SerializedEvent;
 pub use filter::EventFilter;
 pub use lease::{CheckpointStore, Lease, LeaseStore};
 pub use notify::{EventNotifications, NotificationHub};

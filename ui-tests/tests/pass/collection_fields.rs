@@ -1,7 +1,6 @@
 // Collection fields: `Vec`, `HashSet`, arrays. Duplicate ids collapse.
 use std::collections::HashSet;
 
-use eventcore::command::StreamDeclarations;
 use eventcore::{Command, CommandLogic, StreamId};
 use eventcore_ui_tests::{Account, AccountId, BankError, BankEvent};
 
@@ -47,8 +46,7 @@ fn main() {
         audit: HashSet::from([id("audit")]),
         pair: [id("a"), id("c")],
     };
-    let mut declared = StreamDeclarations::default();
-    command.declare_streams(&mut declared);
-    let names: Vec<&str> = declared.ids().iter().map(StreamId::as_str).collect();
+    let declared = command.declared_streams();
+    let names: Vec<&str> = declared.iter().map(StreamId::as_str).collect();
     assert_eq!(names, ["a", "b", "audit", "c"]);
 }

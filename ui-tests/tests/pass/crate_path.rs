@@ -26,5 +26,5 @@ enum Ping {
 }
 
 fn main() {
-    assert_eq!(<Ping as core_events::event::Event>::EVENT_TYPES, ["Pinged"]);
+    assert_eq!(<Ping as core_events::Event>::EVENT_TYPES, ["Pinged"]);
 }

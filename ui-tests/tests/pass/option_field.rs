@@ -1,5 +1,4 @@
 // An `Option` field: a handle and a state only when the id is present.
-use eventcore::command::StreamDeclarations;
 use eventcore::{Command, CommandLogic, StreamId};
 use eventcore_ui_tests::{Account, AccountId, BankError, BankEvent};
 
@@ -28,7 +27,5 @@ impl CommandLogic for OpenAccount {
 fn main() {
     let account = AccountId(StreamId::try_new("account-1").unwrap());
     let command = OpenAccount { account, referrer: None };
-    let mut declared = StreamDeclarations::default();
-    command.declare_streams(&mut declared);
-    assert_eq!(declared.ids().len(), 1);
+    assert_eq!(command.declared_streams().len(), 1);
 }

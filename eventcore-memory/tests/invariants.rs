@@ -94,7 +94,7 @@ fn fingerprint(events: &[StoredEvent]) -> Vec<(String, u64, u64, String)> {
                 e.stream_id().to_string(),
                 e.version().value(),
                 e.position().value(),
-                e.payload().to_owned(),
+                e.json().to_owned(),
             )
         })
         .collect()

@@ -5,7 +5,7 @@ use std::future::Future;
 use eventcore::{
     Event, EventSerializer, GlobalPosition, JsonSerializer, ProjectionError, RecordedEvent,
     projection::{CheckpointedProjection, apply_failed, decode_events},
-    store::{CheckpointStore, EventFilter, Lease, StoredEvent},
+    store::{EventFilter, Lease, StoredEvent},
 };
 use sqlx::PgConnection;
 
@@ -80,7 +80,7 @@ pub trait PostgresProjection: Send + 'static {
     /// Which events to read. The default is every event whose type name is
     /// one of [`Event::EVENT_TYPES`].
     fn filter(&self) -> EventFilter {
-        EventFilter::all().with_event_types(Self::Event::EVENT_TYPES.iter().copied())
+        EventFilter::decodable::<Self::Event>()
     }
 
     /// Applies a batch inside `tx`; the checkpoint is saved in the same
@@ -147,8 +147,10 @@ where
         self.projection.filter()
     }
 
-    async fn load_checkpoint(&mut self) -> Result<Option<GlobalPosition>, ProjectionError> {
-        Ok(self.store.load_checkpoint(self.projection.name()).await?)
+    type Checkpoints = PostgresStore;
+
+    fn checkpoints(&self) -> &PostgresStore {
+        &self.store
     }
 
     async fn apply_batch(
@@ -168,19 +170,6 @@ where
             .await
             .map_err(|source| apply_failed(self.projection.name(), first, source))?;
         self.commit_with_checkpoint(tx, from, to, lease).await
-    }
-
-    async fn save_checkpoint(
-        &mut self,
-        from: GlobalPosition,
-        to: GlobalPosition,
-        lease: &Lease,
-    ) -> Result<(), ProjectionError> {
-        let name = self.projection.name();
-        Ok(self
-            .store
-            .save_checkpoint(name, from, to, Some(lease))
-            .await?)
     }
 
     async fn reset(&mut self, from: GlobalPosition, lease: &Lease) -> Result<(), ProjectionError> {

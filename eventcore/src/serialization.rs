@@ -58,7 +58,7 @@ impl EventSerializer for JsonSerializer {
                 known: E::EVENT_TYPES,
             });
         }
-        let event: E = serde_json::from_str(stored.payload()).map_err(|source| {
+        let event: E = serde_json::from_str(stored.json()).map_err(|source| {
             SerializationError::MalformedPayload {
                 stream: stored.stream_id().clone(),
                 version: stored.version(),

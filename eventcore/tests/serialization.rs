@@ -4,7 +4,7 @@
 
 use eventcore::{
     Event, EventMetadata, EventSerializer, GlobalPosition, JsonSerializer, SerializationError,
-    StreamId, StreamVersion, store::StoredEvent,
+    SerializedEvent, StreamId, StreamVersion, store::StoredEvent,
 };
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -42,9 +42,8 @@ fn stored(event_type: &str, payload: &str) -> StoredEvent {
         StreamId::try_new("ledger-1").unwrap(),
         StreamVersion::new(4),
         GlobalPosition::new(9),
-        event_type.to_owned(),
-        payload,
         EventMetadata::new(),
+        SerializedEvent::new(event_type.to_owned(), payload),
     )
 }
 

@@ -137,7 +137,7 @@ proptest! {
                 assert_eq!(versions, (1..=versions.len() as u64).collect::<Vec<_>>(), "dense versions");
                 let mut balance: i64 = 0;
                 for e in stream.events() {
-                    let event: BankEvent = serde_json::from_str(e.payload()).unwrap();
+                    let event: BankEvent = serde_json::from_str(e.json()).unwrap();
                     balance += event.balance_change();
                     assert!(balance >= 0, "balance went negative at {} v{}", e.stream_id(), e.version());
                 }

@@ -1,8 +1,8 @@
 //! Conversions between the port's types and column values.
 
 use eventcore::{
-    EventMetadata, GlobalPosition, StoreError, StreamId, StreamVersion, ValidationError,
-    store::StoredEvent,
+    EventMetadata, GlobalPosition, SerializedEvent, StoreError, StreamId, StreamVersion,
+    ValidationError, store::StoredEvent,
 };
 use sqlx::{Row, postgres::PgRow};
 
@@ -65,8 +65,7 @@ pub(crate) fn decode_event(
         stream_id,
         version,
         to_position(position)?,
-        event_type,
-        payload,
         metadata,
+        SerializedEvent::new(event_type, payload),
     )))
 }

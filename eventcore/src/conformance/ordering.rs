@@ -37,10 +37,7 @@ async fn mixed_history<S: ConformanceStore>(store: &S) -> ScenarioResult {
 }
 
 fn ns(events: &[StoredEvent]) -> Vec<u64> {
-    events
-        .iter()
-        .filter_map(|e| payload_n(e.payload()))
-        .collect()
+    events.iter().filter_map(|e| payload_n(e.json())).collect()
 }
 
 /// A stream's events have versions 1, 2, …, n with no gaps, over many appends.

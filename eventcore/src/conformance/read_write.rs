@@ -29,7 +29,7 @@ pub async fn append_and_read_round_trip<S: ConformanceStore>(store: S) -> Scenar
         ensure_eq!(e.stream_id(), &id, "stream id of event {n}");
         ensure_eq!(e.version(), StreamVersion::new(n), "version of event {n}");
         ensure_eq!(e.event_type(), "Opened", "type of event {n}");
-        ensure_eq!(payload_n(e.payload()), Some(n), "payload of event {n}");
+        ensure_eq!(payload_n(e.json()), Some(n), "payload of event {n}");
     }
     Ok(())
 }
@@ -206,7 +206,7 @@ pub async fn payload_round_trips_nested_unicode_json<S: ConformanceStore>(
         .stream(&id)
         .and_then(|s| s.events().first())
         .ok_or("event missing")?;
-    let decoded: Value = serde_json::from_str(got.payload())?;
+    let decoded: Value = serde_json::from_str(got.json())?;
     ensure_eq!(decoded, value, "payload as JSON");
     Ok(())
 }

@@ -23,10 +23,18 @@ pub trait CheckpointedProjection: Send + 'static {
     /// Which events to read.
     fn filter(&self) -> EventFilter;
 
+    /// Where the checkpoint lives.
+    type Checkpoints: CheckpointStore;
+
+    /// The store holding the checkpoint (and fencing it with the lease).
+    fn checkpoints(&self) -> &Self::Checkpoints;
+
     /// The saved checkpoint, if any.
     fn load_checkpoint(
         &mut self,
-    ) -> impl Future<Output = Result<Option<GlobalPosition>, ProjectionError>> + Send;
+    ) -> impl Future<Output = Result<Option<GlobalPosition>, ProjectionError>> + Send {
+        async move { Ok(self.checkpoints().load_checkpoint(self.name()).await?) }
+    }
 
     /// Applies `events` (in global order, all after `from`) and moves the
     /// checkpoint from `from` to `to`, which is at or after the last event's
@@ -55,7 +63,15 @@ pub trait CheckpointedProjection: Send + 'static {
         from: GlobalPosition,
         to: GlobalPosition,
         lease: &Lease,
-    ) -> impl Future<Output = Result<(), ProjectionError>> + Send;
+    ) -> impl Future<Output = Result<(), ProjectionError>> + Send {
+        async move {
+            let name = self.name();
+            Ok(self
+                .checkpoints()
+                .save_checkpoint(name, from, to, Some(lease))
+                .await?)
+        }
+    }
 
     /// Clears the read model and moves the checkpoint from `from` back to
     /// the start.
@@ -116,11 +132,10 @@ where
         self.projection.filter()
     }
 
-    async fn load_checkpoint(&mut self) -> Result<Option<GlobalPosition>, ProjectionError> {
-        Ok(self
-            .checkpoints
-            .load_checkpoint(self.projection.name())
-            .await?)
+    type Checkpoints = C;
+
+    fn checkpoints(&self) -> &C {
+        &self.checkpoints
     }
 
     async fn apply_batch(
@@ -139,19 +154,6 @@ where
             ));
         }
         self.save_checkpoint(from, to, lease).await
-    }
-
-    async fn save_checkpoint(
-        &mut self,
-        from: GlobalPosition,
-        to: GlobalPosition,
-        lease: &Lease,
-    ) -> Result<(), ProjectionError> {
-        let name = self.projection.name();
-        Ok(self
-            .checkpoints
-            .save_checkpoint(name, from, to, Some(lease))
-            .await?)
     }
 
     async fn reset(&mut self, from: GlobalPosition, lease: &Lease) -> Result<(), ProjectionError> {
@@ -183,13 +185,7 @@ where
         .iter()
         .map(|stored| {
             let payload = serializer.decode::<E>(stored)?;
-            Ok(RecordedEvent::new(
-                stored.stream_id().clone(),
-                stored.version(),
-                stored.position(),
-                stored.metadata().clone(),
-                payload,
-            ))
+            Ok(stored.clone().map(|_| payload))
         })
         .collect()
 }

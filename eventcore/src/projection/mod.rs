@@ -112,7 +112,7 @@ pub trait Projection: Send + 'static {
     /// Which events to read. The default is every event whose type name is
     /// one of [`Event::EVENT_TYPES`], in any stream.
     fn filter(&self) -> EventFilter {
-        EventFilter::all().with_event_types(Self::Event::EVENT_TYPES.iter().copied())
+        EventFilter::decodable::<Self::Event>()
     }
 
     /// Folds a batch of events, in global order, into the read model.

@@ -1,6 +1,6 @@
 use std::{borrow::Cow, sync::Arc};
 
-use crate::types::{EventMetadata, GlobalPosition, StreamId, StreamVersion};
+use crate::types::{EventMetadata, GlobalPosition, RecordedEvent, StreamId, StreamVersion};
 
 /// An event in the form stores speak: its type name and a JSON payload.
 ///
@@ -61,18 +61,6 @@ impl NewEvent {
         &self.event
     }
 
-    /// The event type name.
-    #[must_use]
-    pub fn event_type(&self) -> &str {
-        self.event.event_type()
-    }
-
-    /// The JSON payload text.
-    #[must_use]
-    pub fn payload(&self) -> &str {
-        self.event.payload()
-    }
-
     /// The event's metadata.
     #[must_use]
     pub const fn metadata(&self) -> &EventMetadata {
@@ -88,89 +76,44 @@ impl NewEvent {
         version: StreamVersion,
         position: GlobalPosition,
     ) -> StoredEvent {
-        StoredEvent {
-            stream_id,
-            version,
-            position,
-            event: self.event,
-            metadata: self.metadata,
-        }
+        RecordedEvent::new(stream_id, version, position, self.metadata, self.event)
     }
 }
 
-/// A committed event in serialized form, as stores return it.
+/// A committed event in serialized form, as stores return it: a
+/// [`RecordedEvent`] whose payload is the [`SerializedEvent`].
 ///
 /// Immutable: fields are read through accessors only. Cloning is cheap for
 /// events written in this process (the payload is shared).
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredEvent {
-    stream_id: StreamId,
-    version: StreamVersion,
-    position: GlobalPosition,
-    event: SerializedEvent,
-    metadata: EventMetadata,
-}
+///
+/// ```
+/// use eventcore::store::StoredEvent;
+/// use eventcore::{EventMetadata, GlobalPosition, SerializedEvent, StreamId, StreamVersion};
+///
+/// let stored = StoredEvent::new(
+///     StreamId::try_new("account-1")?,
+///     StreamVersion::new(1),
+///     GlobalPosition::new(7),
+///     EventMetadata::new(),
+///     SerializedEvent::new("Opened", r#"{"owner":"alice"}"#),
+/// );
+/// assert_eq!(stored.event_type(), "Opened");
+/// assert_eq!(stored.json(), r#"{"owner":"alice"}"#);
+/// # Ok::<(), eventcore::ValidationError>(())
+/// ```
+pub type StoredEvent = RecordedEvent<SerializedEvent>;
 
-impl StoredEvent {
-    /// Assembles a stored event, e.g. from a database row.
-    #[must_use]
-    pub fn new(
-        stream_id: StreamId,
-        version: StreamVersion,
-        position: GlobalPosition,
-        event_type: impl Into<Cow<'static, str>>,
-        payload: impl Into<Arc<str>>,
-        metadata: EventMetadata,
-    ) -> Self {
-        Self {
-            stream_id,
-            version,
-            position,
-            event: SerializedEvent::new(event_type, payload),
-            metadata,
-        }
-    }
-
-    /// The stream holding the event.
-    #[must_use]
-    pub const fn stream_id(&self) -> &StreamId {
-        &self.stream_id
-    }
-
-    /// The event's version in its stream.
-    #[must_use]
-    pub const fn version(&self) -> StreamVersion {
-        self.version
-    }
-
-    /// The event's store-wide position.
-    #[must_use]
-    pub const fn position(&self) -> GlobalPosition {
-        self.position
-    }
-
-    /// The serialized event.
-    #[must_use]
-    pub const fn event(&self) -> &SerializedEvent {
-        &self.event
-    }
-
+impl RecordedEvent<SerializedEvent> {
     /// The event type name.
     #[must_use]
     pub fn event_type(&self) -> &str {
-        self.event.event_type()
+        self.payload().event_type()
     }
 
     /// The JSON payload text.
     #[must_use]
-    pub fn payload(&self) -> &str {
-        self.event.payload()
-    }
-
-    /// The event's metadata.
-    #[must_use]
-    pub const fn metadata(&self) -> &EventMetadata {
-        &self.metadata
+    pub fn json(&self) -> &str {
+        self.payload().payload()
     }
 }
 

@@ -1,5 +1,7 @@
 use std::borrow::Cow;
 
+use crate::event::Event;
+
 /// Which events [`read_all`](super::EventStore::read_all) returns.
 ///
 /// An empty filter matches everything. A stream prefix and a list of event
@@ -29,6 +31,26 @@ impl EventFilter {
             stream_prefix: None,
             event_types: None,
         }
+    }
+
+    /// Matches the events `E` can decode: every type name in
+    /// [`Event::EVENT_TYPES`], in any stream. The default filter of a
+    /// projection of `E`.
+    ///
+    /// ```
+    /// use eventcore::{Event, store::EventFilter};
+    /// # use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Clone, Debug, Serialize, Deserialize, Event)]
+    /// enum BankEvent { Deposited { amount: u64 }, Withdrawn { amount: u64 } }
+    ///
+    /// let filter = EventFilter::decodable::<BankEvent>();
+    /// assert!(filter.matches("account-1", "Withdrawn"));
+    /// assert!(!filter.matches("account-1", "Opened"));
+    /// ```
+    #[must_use]
+    pub fn decodable<E: Event>() -> Self {
+        Self::all().with_event_types(E::EVENT_TYPES.iter().copied())
     }
 
     /// Keeps only events whose stream id starts with `prefix`.

@@ -69,4 +69,33 @@ impl<E> RecordedEvent<E> {
     pub fn into_payload(self) -> E {
         self.payload
     }
+
+    /// The same event with its payload replaced, e.g. decoded from its
+    /// serialized form.
+    ///
+    /// ```
+    /// use eventcore::{EventMetadata, GlobalPosition, RecordedEvent, StreamId, StreamVersion};
+    ///
+    /// let raw = RecordedEvent::new(
+    ///     StreamId::try_new("account-1")?,
+    ///     StreamVersion::new(1),
+    ///     GlobalPosition::new(7),
+    ///     EventMetadata::new(),
+    ///     "42",
+    /// );
+    /// let parsed = raw.map(|text| text.parse::<u32>());
+    /// assert_eq!(parsed.payload(), &Ok(42));
+    /// assert_eq!(parsed.version(), StreamVersion::new(1));
+    /// # Ok::<(), eventcore::ValidationError>(())
+    /// ```
+    #[must_use]
+    pub fn map<F>(self, f: impl FnOnce(E) -> F) -> RecordedEvent<F> {
+        RecordedEvent {
+            stream_id: self.stream_id,
+            version: self.version,
+            position: self.position,
+            metadata: self.metadata,
+            payload: f(self.payload),
+        }
+    }
 }

@@ -26,6 +26,33 @@ pub enum BankError {
     BalanceOverflow(AccountId),
 }
 
+/// The rules the money-moving commands share; `account` is the state of
+/// the stream `id`.
+fn ensure_open(account: &Account, id: &AccountId) -> Result<(), BankError> {
+    require!(account.open, BankError::AccountNotFound(id.clone()));
+    Ok(())
+}
+
+fn ensure_holds(account: &Account, id: &AccountId, amount: Amount) -> Result<(), BankError> {
+    require!(
+        account.balance >= amount.money(),
+        BankError::InsufficientFunds {
+            account: id.clone(),
+            balance: account.balance,
+            requested: amount,
+        }
+    );
+    Ok(())
+}
+
+fn ensure_room_for(account: &Account, id: &AccountId, amount: Amount) -> Result<(), BankError> {
+    require!(
+        account.balance.checked_add(amount.money()).is_some(),
+        BankError::BalanceOverflow(id.clone())
+    );
+    Ok(())
+}
+
 /// Opens an account with an initial deposit.
 #[derive(Clone, Debug, Command)]
 #[command(event = BankEvent)]
@@ -73,19 +100,8 @@ impl CommandLogic for Deposit {
     type Error = BankError;
 
     fn handle(&self, state: Self::State, streams: &mut Self::Streams<'_>) -> Result<(), BankError> {
-        let account = &self.account;
-        require!(
-            state.account.open,
-            BankError::AccountNotFound(account.clone())
-        );
-        require!(
-            state
-                .account
-                .balance
-                .checked_add(self.amount.money())
-                .is_some(),
-            BankError::BalanceOverflow(account.clone())
-        );
+        ensure_open(&state.account, &self.account)?;
+        ensure_room_for(&state.account, &self.account, self.amount)?;
         streams.account.emit(BankEvent::Deposited {
             amount: self.amount,
         });
@@ -108,19 +124,8 @@ impl CommandLogic for Withdraw {
     type Error = BankError;
 
     fn handle(&self, state: Self::State, streams: &mut Self::Streams<'_>) -> Result<(), BankError> {
-        let account = &self.account;
-        require!(
-            state.account.open,
-            BankError::AccountNotFound(account.clone())
-        );
-        require!(
-            state.account.balance >= self.amount.money(),
-            BankError::InsufficientFunds {
-                account: account.clone(),
-                balance: state.account.balance,
-                requested: self.amount,
-            }
-        );
+        ensure_open(&state.account, &self.account)?;
+        ensure_holds(&state.account, &self.account, self.amount)?;
         streams.account.emit(BankEvent::Withdrawn {
             amount: self.amount,
         });
@@ -178,23 +183,10 @@ impl CommandLogic for TransferMoney {
     type Error = BankError;
 
     fn handle(&self, state: Self::State, streams: &mut Self::Streams<'_>) -> Result<(), BankError> {
-        require!(
-            state.from.open,
-            BankError::AccountNotFound(self.from.clone())
-        );
-        require!(state.to.open, BankError::AccountNotFound(self.to.clone()));
-        require!(
-            state.from.balance >= self.amount.money(),
-            BankError::InsufficientFunds {
-                account: self.from.clone(),
-                balance: state.from.balance,
-                requested: self.amount,
-            }
-        );
-        require!(
-            state.to.balance.checked_add(self.amount.money()).is_some(),
-            BankError::BalanceOverflow(self.to.clone())
-        );
+        ensure_open(&state.from, &self.from)?;
+        ensure_open(&state.to, &self.to)?;
+        ensure_holds(&state.from, &self.from, self.amount)?;
+        ensure_room_for(&state.to, &self.to, self.amount)?;
         emit!(
             streams.from,
             BankEvent::TransferredOut {

@@ -67,8 +67,8 @@ impl<'a> AppendArgs<'a> {
                 args.event_part.push(part);
                 args.event_offset.push(offset);
                 args.event_ids.push(*event.metadata().event_id().as_uuid());
-                args.event_types.push(event.event_type());
-                args.payloads.push(event.payload());
+                args.event_types.push(event.event().event_type());
+                args.payloads.push(event.event().payload());
                 args.metadata
                     .push(serde_json::to_string(event.metadata()).map_err(|e| {
                         StoreError::backend(

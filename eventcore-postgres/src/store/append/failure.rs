@@ -142,10 +142,10 @@ pub(super) fn conflict_error(batch: &AppendBatch, index: i32, actual: i64) -> St
 fn invalid_payload(batch: &AppendBatch) -> Option<StoreError> {
     for write in batch.writes() {
         for (index, event) in write.events().iter().enumerate() {
-            let parsed = serde_json::from_str::<serde_json::Value>(event.payload());
+            let parsed = serde_json::from_str::<serde_json::Value>(event.event().payload());
             let rule = match parsed {
                 Err(e) => format!("must be valid JSON ({e})"),
-                Ok(_) if event.payload().contains("\\u0000") => {
+                Ok(_) if event.event().payload().contains("\\u0000") => {
                     "must not contain \\u0000, which PostgreSQL jsonb cannot store".to_owned()
                 }
                 Ok(_) => continue,
@@ -157,7 +157,7 @@ fn invalid_payload(batch: &AppendBatch) -> Option<StoreError> {
                         "event {} of {} ({})",
                         index + 1,
                         write.stream_id(),
-                        event.event_type()
+                        event.event().event_type()
                     ),
                     rule,
                 )

@@ -73,9 +73,7 @@ where
         let (control_tx, control_rx) = watch::channel(Control::default());
         let (state_tx, state_rx) = watch::channel(RunnerState::new(name.clone(), holder.clone()));
         let task = Task::new(
-            self.store,
-            self.projection,
-            self.config,
+            self,
             LeaseKeeper::new(name.clone(), holder),
             control_rx,
             state_tx,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::{
-    RunnerConfig,
+    ProjectionRunner, RunnerConfig,
     handle::{Control, RunnerState},
     lease::{LeaseKeeper, Tenure},
 };
@@ -78,13 +78,16 @@ where
     P: CheckpointedProjection,
 {
     pub(super) fn new(
-        store: S,
-        projection: P,
-        config: RunnerConfig,
+        runner: ProjectionRunner<S, P>,
         lease: LeaseKeeper,
         control: watch::Receiver<Control>,
         state: watch::Sender<RunnerState>,
     ) -> Self {
+        let ProjectionRunner {
+            store,
+            projection,
+            config,
+        } = runner;
         Self {
             store,
             projection,

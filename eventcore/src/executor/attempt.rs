@@ -5,29 +5,17 @@ use crate::{
     error::{CommandError, StoreError, ValidationError},
     serialization::EventSerializer,
     store::{AppendBatch, EventStore, ExpectedVersion, NewEvent, StreamWrite},
-    types::{EventMetadata, EventMetadataBuilder, RecordedEvent, StreamId},
+    types::{EventMetadata, RecordedEvent, StreamId},
 };
 
 use super::{
-    Settings,
     cache::StreamCache,
+    execution::Execution,
     plan::{self, Plan, Source},
 };
 
 type EventOf<C> = <C as Command>::Event;
 type Events<C> = Vec<RecordedEvent<EventOf<C>>>;
-
-/// What every attempt of one execution shares.
-pub(super) struct Execution<'a, S, Ser, C> {
-    pub(super) store: &'a S,
-    pub(super) settings: &'a Settings<Ser>,
-    pub(super) command: &'a C,
-    /// The declared streams, duplicates collapsed.
-    pub(super) declared: &'a [StreamId],
-    /// What every event written shares (see
-    /// [`EventMetadataBuilder::for_execution`]).
-    pub(super) metadata: &'a EventMetadataBuilder,
-}
 
 /// Why an attempt wrote nothing.
 pub(super) enum AttemptError<E> {

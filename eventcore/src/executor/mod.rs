@@ -3,6 +3,7 @@
 
 mod attempt;
 mod cache;
+mod execution;
 mod plan;
 mod retry;
 
@@ -11,8 +12,9 @@ use std::sync::Arc;
 use tracing::Instrument;
 
 use self::{
-    attempt::{AttemptError, Execution, attempt},
+    attempt::{AttemptError, attempt},
     cache::{ExecutionCache, StreamCache},
+    execution::{Execution, Settings},
     plan::Source,
 };
 
@@ -85,30 +87,10 @@ pub struct CommandExecutor<S, Ser = JsonSerializer> {
     settings: Settings<Ser>,
 }
 
-#[derive(Clone, Debug)]
-struct Settings<Ser> {
-    retry: RetryPolicy,
-    max_streams: usize,
-    serializer: Ser,
-    /// Shared by the executor's clones; `None` for one-off executions.
-    cache: Option<Arc<StreamCache>>,
-}
-
-impl Default for Settings<JsonSerializer> {
-    fn default() -> Self {
-        Self {
-            retry: RetryPolicy::default(),
-            max_streams: CommandExecutor::<(), JsonSerializer>::DEFAULT_MAX_STREAMS,
-            serializer: JsonSerializer,
-            cache: None,
-        }
-    }
-}
-
 impl<S> CommandExecutor<S> {
     /// The default limit on the streams one command may read, declared and
     /// discovered together.
-    pub const DEFAULT_MAX_STREAMS: usize = 256;
+    pub const DEFAULT_MAX_STREAMS: usize = execution::DEFAULT_MAX_STREAMS;
 
     /// How many decoded events an executor caches by default (see
     /// [`stream_cache`](CommandExecutor::stream_cache)).

@@ -13,8 +13,8 @@ use crate::{
 };
 
 use super::{
-    attempt::Execution,
     cache::{History, StreamCache},
+    execution::Execution,
 };
 
 type EventOf<C> = <C as Command>::Event;

@@ -117,9 +117,11 @@ impl AppendBatch {
             let mut seen = HashSet::with_capacity(writes.len());
             for write in &writes {
                 if !seen.insert(write.stream_id()) {
-                    return Err(ValidationError::DuplicateStream {
-                        stream: write.stream_id().clone(),
-                    });
+                    return Err(ValidationError::invalid(
+                        "AppendBatch",
+                        write.stream_id(),
+                        "must name each stream once, with all of its events",
+                    ));
                 }
             }
         }

@@ -3,8 +3,8 @@ use std::{fmt, sync::Arc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
+use super::ValidationError;
 use super::stream_id::{NameKind, validate_name};
-use crate::error::ValidationError;
 
 /// The unique id of one event: a UUIDv7, so ids sort in creation order.
 ///

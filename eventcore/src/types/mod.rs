@@ -8,6 +8,7 @@ mod metadata;
 mod recorded;
 mod stream_id;
 mod timestamp;
+mod validation;
 mod version;
 
 pub use ids::{CausationId, CorrelationId, EventId, UserId};
@@ -15,4 +16,5 @@ pub use metadata::{CustomMetadata, EventMetadata, EventMetadataBuilder};
 pub use recorded::RecordedEvent;
 pub use stream_id::StreamId;
 pub use timestamp::Timestamp;
+pub use validation::ValidationError;
 pub use version::{GlobalPosition, StreamVersion};

@@ -2,7 +2,7 @@ use std::{borrow::Borrow, fmt, sync::Arc};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::ValidationError;
+use super::ValidationError;
 
 /// The name of an event stream, such as `account-42`.
 ///

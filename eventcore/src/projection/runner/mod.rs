@@ -11,16 +11,9 @@ mod handle;
 mod lease;
 mod task;
 
-use tokio::sync::watch;
-
 pub use config::{RunnerConfig, StoreRetryPolicy};
 pub use handle::ProjectionHandle;
 
-use self::{
-    handle::{Control, RunnerState},
-    lease::LeaseKeeper,
-    task::Task,
-};
 use super::{AtLeastOnce, CheckpointedProjection, Projection};
 use crate::store::{CheckpointStore, EventStore, LeaseStore};
 
@@ -68,22 +61,6 @@ where
     /// Spawns the runner on the current Tokio runtime.
     #[must_use]
     pub fn start(self) -> ProjectionHandle {
-        let name = self.projection.name().to_owned();
-        let holder = self.config.instance_holder();
-        let (control_tx, control_rx) = watch::channel(Control::default());
-        let (state_tx, state_rx) = watch::channel(RunnerState::new(name.clone(), holder.clone()));
-        let task = Task::new(
-            self,
-            LeaseKeeper::new(name.clone(), holder),
-            control_rx,
-            state_tx,
-        );
-        let join = tokio::spawn(task.run());
-        ProjectionHandle {
-            name,
-            control: control_tx,
-            state: state_rx,
-            join: Some(join),
-        }
+        task::spawn(self.store, self.projection, self.config)
     }
 }

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::{
-    ProjectionRunner, RunnerConfig,
-    handle::{Control, RunnerState},
+    config::RunnerConfig,
+    handle::{Control, ProjectionHandle, RunnerState},
     lease::{LeaseKeeper, Tenure},
 };
 use crate::{
@@ -55,7 +55,38 @@ impl From<StoreError> for Failure {
     }
 }
 
-pub(super) struct Task<S, P> {
+/// Spawns the runner task on the current Tokio runtime.
+pub(super) fn spawn<S, P>(store: S, projection: P, config: RunnerConfig) -> ProjectionHandle
+where
+    S: EventStore + LeaseStore + 'static,
+    P: CheckpointedProjection,
+{
+    let name = projection.name().to_owned();
+    let holder = config.instance_holder();
+    let (control_tx, control) = watch::channel(Control::default());
+    let (state, state_rx) = watch::channel(RunnerState::new(name.clone(), holder.clone()));
+    let task = Task {
+        lease: LeaseKeeper::new(name.clone(), holder),
+        store,
+        projection,
+        config,
+        control,
+        state,
+        position: None,
+        rebuilds_done: 0,
+        lag_counted_at: None,
+        catching_up: false,
+        store_failures: 0,
+    };
+    ProjectionHandle {
+        name,
+        control: control_tx,
+        state: state_rx,
+        join: Some(tokio::spawn(task.run())),
+    }
+}
+
+struct Task<S, P> {
     store: S,
     projection: P,
     config: RunnerConfig,
@@ -77,33 +108,7 @@ where
     S: EventStore + LeaseStore + 'static,
     P: CheckpointedProjection,
 {
-    pub(super) fn new(
-        runner: ProjectionRunner<S, P>,
-        lease: LeaseKeeper,
-        control: watch::Receiver<Control>,
-        state: watch::Sender<RunnerState>,
-    ) -> Self {
-        let ProjectionRunner {
-            store,
-            projection,
-            config,
-        } = runner;
-        Self {
-            store,
-            projection,
-            config,
-            lease,
-            control,
-            state,
-            position: None,
-            rebuilds_done: 0,
-            lag_counted_at: None,
-            catching_up: false,
-            store_failures: 0,
-        }
-    }
-
-    pub(super) async fn run(mut self) -> Result<(), ProjectionError> {
+    async fn run(mut self) -> Result<(), ProjectionError> {
         let result = self.run_loop().await;
         self.lease.release(&self.store).await;
         self.state.send_modify(|s| {

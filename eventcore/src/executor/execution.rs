@@ -1,0 +1,45 @@
+//! What one execution carries into its attempts: the executor's settings,
+//! and the command with its declared streams and shared metadata.
+
+use std::sync::Arc;
+
+use super::{cache::StreamCache, retry::RetryPolicy};
+use crate::{
+    serialization::JsonSerializer,
+    types::{EventMetadataBuilder, StreamId},
+};
+
+/// See [`CommandExecutor::DEFAULT_MAX_STREAMS`](super::CommandExecutor::DEFAULT_MAX_STREAMS).
+pub(super) const DEFAULT_MAX_STREAMS: usize = 256;
+
+#[derive(Clone, Debug)]
+pub(super) struct Settings<Ser> {
+    pub(super) retry: RetryPolicy,
+    pub(super) max_streams: usize,
+    pub(super) serializer: Ser,
+    /// Shared by the executor's clones; `None` for one-off executions.
+    pub(super) cache: Option<Arc<StreamCache>>,
+}
+
+impl Default for Settings<JsonSerializer> {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            max_streams: DEFAULT_MAX_STREAMS,
+            serializer: JsonSerializer,
+            cache: None,
+        }
+    }
+}
+
+/// What every attempt of one execution shares.
+pub(super) struct Execution<'a, S, Ser, C> {
+    pub(super) store: &'a S,
+    pub(super) settings: &'a Settings<Ser>,
+    pub(super) command: &'a C,
+    /// The declared streams, duplicates collapsed.
+    pub(super) declared: &'a [StreamId],
+    /// What every event written shares (see
+    /// [`EventMetadataBuilder::for_execution`]).
+    pub(super) metadata: &'a EventMetadataBuilder,
+}

@@ -12,27 +12,10 @@ use super::{
 };
 use crate::{
     error::{ProjectionError, StoreError},
-    projection::{CheckpointedProjection, ProjectionStatus, SkippedEvent},
+    projection::{CheckpointedProjection, ProjectionStatus},
     store::{EventFilter, EventNotifications, EventStore, LeaseStore, StoredEvent},
     types::GlobalPosition,
 };
-
-/// The most events [`ProjectionHealth::lag`](crate::projection::ProjectionHealth)
-/// counts; a bigger backlog is reported as this many.
-const LAG_CAP: u64 = 1_000_000;
-
-/// How often the lag is recounted while catching up.
-const LAG_REFRESH: Duration = Duration::from_secs(1);
-
-/// What happened to a batch.
-enum Outcome {
-    Applied,
-    /// The lease is gone, or the checkpoint moved under us: reload and go on.
-    Interrupted,
-    Shutdown,
-    /// The error policy's retries are used up.
-    Exhausted(ProjectionError),
-}
 
 /// Why a step of the loop did not finish.
 enum Failure {
@@ -85,6 +68,9 @@ where
         join: Some(tokio::spawn(task.run())),
     }
 }
+
+mod batch;
+mod lag;
 
 struct Task<S, P> {
     store: S,
@@ -327,37 +313,6 @@ where
         });
     }
 
-    /// Whether the lag should be recounted: counting costs a query on some
-    /// stores, so while behind it is redone at most every [`LAG_REFRESH`].
-    fn lag_due(&self) -> bool {
-        self.lag_counted_at
-            .is_none_or(|at| at.elapsed() >= LAG_REFRESH)
-    }
-
-    /// Records the head and how many events (at most [`LAG_CAP`]) lie
-    /// between `position` and it.
-    async fn refresh_lag(
-        &mut self,
-        position: GlobalPosition,
-        head: GlobalPosition,
-    ) -> Result<(), StoreError> {
-        let lag = if position >= head {
-            Some(0)
-        } else if self.lag_due() {
-            self.lag_counted_at = Some(Instant::now());
-            Some(self.store.count_events(position, head, LAG_CAP).await?)
-        } else {
-            None
-        };
-        self.state.send_modify(|s| {
-            s.health.head = head;
-            if let Some(lag) = lag {
-                s.health.lag = lag;
-            }
-        });
-        Ok(())
-    }
-
     /// Moves the checkpoint without applying anything.
     async fn save_progress(
         &mut self,
@@ -400,128 +355,6 @@ where
             _ = self.control.changed() => {}
         }
     }
-
-    /// Applies a batch read after `from` under the error policy.
-    async fn process(
-        &mut self,
-        batch: &[StoredEvent],
-        from: GlobalPosition,
-        checkpoint: GlobalPosition,
-    ) -> Result<(), Failure> {
-        let error = match self.attempt(batch, from, checkpoint).await? {
-            Outcome::Applied | Outcome::Interrupted | Outcome::Shutdown => return Ok(()),
-            Outcome::Exhausted(error) if !self.config.error_policy.skips() => {
-                return Err(Failure::Stop(error));
-            }
-            Outcome::Exhausted(error) => error,
-        };
-        if let [event] = batch {
-            return Ok(self.skip(event, from, checkpoint, &error).await?);
-        }
-        // Find the failing events one at a time; the rest apply.
-        let mut from = from;
-        for (i, event) in batch.iter().enumerate() {
-            let to = if i + 1 == batch.len() {
-                checkpoint
-            } else {
-                event.position()
-            };
-            match self.attempt(std::slice::from_ref(event), from, to).await? {
-                Outcome::Applied => {}
-                Outcome::Interrupted | Outcome::Shutdown => return Ok(()),
-                Outcome::Exhausted(error) => self.skip(event, from, to, &error).await?,
-            }
-            match self.position {
-                Some(now) => from = now,
-                None => return Ok(()),
-            }
-        }
-        Ok(())
-    }
-
-    /// Tries a batch until it applies or the policy's retries run out. A
-    /// store failure ends the attempt: the loop retries it under the store
-    /// retry policy, without touching the event retry budget.
-    async fn attempt(
-        &mut self,
-        batch: &[StoredEvent],
-        from: GlobalPosition,
-        checkpoint: GlobalPosition,
-    ) -> Result<Outcome, Failure> {
-        let mut attempt = 1_u32;
-        loop {
-            let Some(lease) = self.lease.current().cloned() else {
-                return Ok(Outcome::Interrupted);
-            };
-            let error = match self
-                .projection
-                .apply_batch(batch, from, checkpoint, &lease)
-                .await
-            {
-                Ok(()) => {
-                    self.publish_position(checkpoint);
-                    let applied = batch.len() as u64;
-                    self.state.send_modify(|s| {
-                        s.last_event = Some(Instant::now());
-                        s.health.lag = s.health.lag.saturating_sub(applied);
-                    });
-                    return Ok(Outcome::Applied);
-                }
-                Err(e) if is_interruption(&e) => {
-                    self.interrupted(&e);
-                    return Ok(Outcome::Interrupted);
-                }
-                Err(e) if !is_event_failure(&e) => return Err(Failure::Store(e)),
-                Err(e) => e,
-            };
-            let Some(wait) = self.config.error_policy.backoff(attempt) else {
-                return Ok(Outcome::Exhausted(error));
-            };
-            tracing::warn!(
-                projection = self.projection.name(),
-                %error,
-                attempt,
-                retry_in = ?wait,
-                "projection batch failed; retrying"
-            );
-            self.set_status(ProjectionStatus::Retrying {
-                attempt,
-                error: error.to_string(),
-            });
-            attempt += 1;
-            self.idle(wait).await;
-            if self.control.borrow().shutdown {
-                return Ok(Outcome::Shutdown);
-            }
-        }
-    }
-
-    async fn skip(
-        &mut self,
-        event: &StoredEvent,
-        from: GlobalPosition,
-        checkpoint: GlobalPosition,
-        error: &ProjectionError,
-    ) -> Result<(), ProjectionError> {
-        tracing::error!(
-            projection = self.projection.name(),
-            position = %event.position(),
-            stream = %event.stream_id(),
-            version = %event.version(),
-            %error,
-            "skipping event that could not be applied"
-        );
-        self.state.send_modify(|s| {
-            s.health.skipped.push(SkippedEvent {
-                position: event.position(),
-                stream_id: event.stream_id().clone(),
-                version: event.version(),
-                event_type: event.event_type().to_owned(),
-                error: error.to_string(),
-            });
-        });
-        self.save_progress(from, checkpoint).await
-    }
 }
 
 /// Whether an error means this runner must reload before going on: its
@@ -530,14 +363,5 @@ const fn is_interruption(error: &ProjectionError) -> bool {
     matches!(
         error,
         ProjectionError::Store(StoreError::LeaseLost { .. } | StoreError::CheckpointMoved { .. })
-    )
-}
-
-/// Whether an error comes from the projection or its events (and so goes to
-/// the error policy) rather than from the store.
-const fn is_event_failure(error: &ProjectionError) -> bool {
-    matches!(
-        error,
-        ProjectionError::Apply { .. } | ProjectionError::Serialization(_)
     )
 }

@@ -14,6 +14,8 @@
 
 mod common;
 
+use common::TestResult;
+
 use std::{
     collections::{BTreeSet, HashSet},
     time::Duration,
@@ -29,8 +31,6 @@ use eventcore::{
 use eventcore_postgres::{PostgresProjection, PostgresStore, Transactional, sqlx};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
-
-type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 const WAIT: Duration = Duration::from_secs(30);
 

@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{count, id, listener_pids};
+use common::{TestResult, count, event, id};
 use eventcore::{
     EventMetadata, GlobalPosition, SerializedEvent, StoreError, StreamId, StreamVersion,
     store::{
@@ -19,15 +19,6 @@ use eventcore::{
     },
 };
 use eventcore_postgres::{PostgresConfig, PostgresStore, sqlx};
-
-type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
-
-fn event(event_type: &'static str, payload: &serde_json::Value) -> NewEvent {
-    NewEvent::new(
-        SerializedEvent::new(event_type, payload.to_string()),
-        EventMetadata::new(),
-    )
-}
 
 #[tokio::test]
 async fn unreachable_database_fails_fast_with_unavailable() {
@@ -540,94 +531,6 @@ async fn payload_postgres_cannot_store_is_a_validation_error_naming_the_event() 
         StreamVersion::INITIAL
     );
     common::drop_schema(&store).await;
-    Ok(())
-}
-
-async fn wait_for<F, Fut>(mut condition: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    for _ in 0..100 {
-        if condition().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notifications_cross_processes_survive_reconnects_and_stop_with_the_store() -> TestResult {
-    let writer = common::fresh_store().await?;
-    // Polling is slowed to a minute, so a wake-up within seconds can only
-    // come from NOTIFY.
-    let reader = common::config(writer.schema())
-        .poll_interval(Duration::from_mins(1))
-        .connect()
-        .await?;
-    let mut notifications = reader.subscribe();
-    assert!(
-        wait_for(|| async { listener_pids(&writer).await.len() == 1 }).await,
-        "listening"
-    );
-
-    let written = writer
-        .append(AppendBatch::single(
-            id("n"),
-            ExpectedVersion::NO_STREAM,
-            vec![event("E", &serde_json::json!({}))],
-        ))
-        .await?;
-    let position = written.events[0].position;
-    let woke = notifications
-        .wait_beyond(GlobalPosition::START, Duration::from_secs(5))
-        .await;
-    assert!(
-        woke.is_some_and(|p| p >= position),
-        "{woke:?} vs {position}"
-    );
-
-    // Kill the LISTEN connection: the follower reconnects and keeps going.
-    let pid = listener_pids(&writer).await[0];
-    sqlx::query("SELECT pg_terminate_backend($1)")
-        .bind(pid)
-        .execute(writer.pool())
-        .await?;
-    assert!(
-        wait_for(|| async { listener_pids(&writer).await.iter().any(|p| *p != pid) }).await,
-        "listener reconnected"
-    );
-    let written = writer
-        .append(AppendBatch::single(
-            id("n"),
-            StreamVersion::new(1),
-            vec![event("E", &serde_json::json!({}))],
-        ))
-        .await?;
-    let position = written.events[0].position;
-    let woke = notifications
-        .wait_beyond(woke.unwrap_or_default(), Duration::from_secs(5))
-        .await;
-    assert!(
-        woke.is_some_and(|p| p >= position),
-        "after reconnect: {woke:?} vs {position}"
-    );
-
-    // Dropping the last clone stops the task and closes its connection.
-    let clone = reader.clone();
-    drop(reader);
-    assert_eq!(
-        listener_pids(&writer).await.len(),
-        1,
-        "a clone keeps it alive"
-    );
-    drop(clone);
-    assert!(
-        wait_for(|| async { listener_pids(&writer).await.is_empty() }).await,
-        "listener stopped"
-    );
-    common::drop_schema(&writer).await;
     Ok(())
 }
 

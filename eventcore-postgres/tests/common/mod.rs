@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use eventcore::{StoreError, StreamId};
+use eventcore::{EventMetadata, SerializedEvent, StoreError, StreamId, store::NewEvent};
 use eventcore_postgres::{PostgresConfig, PostgresStore, SchemaName, sqlx};
 use tokio::sync::OnceCell;
 
@@ -86,6 +86,17 @@ async fn sweep_stale_schemas() {
             pool.close().await;
         })
         .await;
+}
+
+/// What the tests return: `?` works on any error.
+pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// A new event of `event_type` with `payload` and fresh metadata.
+pub fn event(event_type: &'static str, payload: &serde_json::Value) -> NewEvent {
+    NewEvent::new(
+        SerializedEvent::new(event_type, payload.to_string()),
+        EventMetadata::new(),
+    )
 }
 
 pub fn id(name: &str) -> StreamId {

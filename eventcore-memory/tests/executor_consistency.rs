@@ -4,31 +4,32 @@
 
 #![cfg(test)]
 
-mod executor_common;
+mod bank;
 
-use eventcore::store::EventStore;
+use std::{sync::Arc, time::Duration};
 
-use std::time::Duration;
-
-use eventcore::store::ExpectedVersion;
+use bank::{account, cents, deposit, open, open_all, rival_deposit, transfer};
 use eventcore::{
-    Command, CommandError, CommandExecutor, CommandLogic, RetryPolicy, StoreError, StreamId,
-    StreamVersion, execute,
+    Command, CommandError, CommandExecutor, CommandLogic, EventSerializer, JsonSerializer,
+    RetryPolicy, StoreError, StreamId, StreamVersion, execute,
+    store::{EventStore, ExpectedVersion},
 };
-use eventcore_testing::chaos::ConflictingStore;
-use executor_common::{
-    Account, AccountId, BankError, BankEvent, Deposit, ProbeStore, TransferMoney,
+use eventcore_examples::banking::{Account, AccountId, Amount, BankError, BankEvent};
+use eventcore_memory::MemoryStore;
+use eventcore_testing::chaos::{
+    ChaosConfig, ChaosStore, ConflictingStore, ContendedStore, RecordingStore,
 };
 
-/// Withdraws only if the branch-wide limit, read but never written, allows.
+/// Withdraws from `account` only if the branch-wide `limit` account, read
+/// but never written, holds at least the amount.
 #[derive(Command)]
 #[command(event = BankEvent)]
 struct WithdrawWithinLimit {
     #[stream(state = Account)]
     account: AccountId,
     #[stream(state = Account)]
-    limit: StreamId,
-    amount: u64,
+    limit: AccountId,
+    amount: Amount,
 }
 
 impl CommandLogic for WithdrawWithinLimit {
@@ -40,13 +41,16 @@ impl CommandLogic for WithdrawWithinLimit {
         streams: &mut WithdrawWithinLimitStreams<'_>,
     ) -> Result<(), BankError> {
         eventcore::require!(
-            state.limit.balance >= self.amount,
+            state.limit.balance >= self.amount.money(),
             BankError::InsufficientFunds {
+                account: self.limit.clone(),
                 balance: state.limit.balance,
                 requested: self.amount
             }
         );
-        streams.account.emit(BankEvent::Withdrawn { amount: 0 });
+        streams.account.emit(BankEvent::Withdrawn {
+            amount: self.amount,
+        });
         Ok(())
     }
 }
@@ -57,44 +61,53 @@ fn fast_retries(attempts: u32) -> RetryPolicy {
         .base_delay(Duration::ZERO)
 }
 
-fn limit_stream() -> StreamId {
-    StreamId::try_new("limit-branch-1").unwrap()
+fn limit() -> AccountId {
+    account("limit-branch-1")
+}
+
+fn withdraw_within_limit(account: &AccountId) -> WithdrawWithinLimit {
+    WithdrawWithinLimit {
+        account: account.clone(),
+        limit: limit(),
+        amount: cents(1),
+    }
+}
+
+/// A memory store with `accounts` opened, each with `balance_cents`.
+async fn bank_with(accounts: &[&AccountId], balance_cents: i64) -> MemoryStore {
+    let memory = MemoryStore::new();
+    open_all(
+        &CommandExecutor::new(memory.clone()),
+        accounts,
+        balance_cents,
+    )
+    .await;
+    memory
 }
 
 #[tokio::test]
 async fn read_only_streams_join_the_append_with_their_read_version() {
-    let store = ProbeStore::new();
-    execute(
-        &store,
-        Deposit {
-            account: AccountId::new("a"),
-            amount: 5,
-        },
-    )
-    .await
-    .unwrap();
-    let account = AccountId::new("a");
-    let command = WithdrawWithinLimit {
-        account: account.clone(),
-        limit: limit_stream(),
-        amount: 0,
-    };
+    let a = account("a");
+    let memory = bank_with(&[&a, &limit()], 5).await;
+    // Sets the two read versions apart, so each check is seen to carry its own.
+    execute(&memory, deposit(&limit(), 1)).await.unwrap();
+    let store = RecordingStore::new(memory);
 
-    execute(&store, command).await.unwrap();
+    execute(&store, withdraw_within_limit(&a)).await.unwrap();
 
-    let batch = store.batches().pop().unwrap();
+    let [batch] = <[_; 1]>::try_from(store.appends()).unwrap();
     let writes = batch.writes();
     assert_eq!(writes.len(), 2);
-    assert_eq!(writes[0].stream_id(), &StreamId::from(account));
+    assert_eq!(writes[0].stream_id(), &StreamId::from(a));
     assert_eq!(
         writes[0].expected(),
         ExpectedVersion::Exact(StreamVersion::new(1))
     );
     assert_eq!(writes[0].events().len(), 1);
-    assert_eq!(writes[1].stream_id(), &limit_stream());
+    assert_eq!(writes[1].stream_id(), &StreamId::from(limit()));
     assert_eq!(
         writes[1].expected(),
-        ExpectedVersion::Exact(StreamVersion::INITIAL)
+        ExpectedVersion::Exact(StreamVersion::new(2))
     );
     assert!(
         writes[1].events().is_empty(),
@@ -104,16 +117,13 @@ async fn read_only_streams_join_the_append_with_their_read_version() {
 
 #[tokio::test]
 async fn a_concurrent_write_to_a_read_only_stream_is_a_conflict() {
-    let store = ProbeStore::new();
-    store.interfere_on(limit_stream(), 1);
-    let executor = CommandExecutor::new(store.clone()).retry_policy(RetryPolicy::no_retry());
+    let a = account("a");
+    let memory = bank_with(&[&a, &limit()], 5).await;
+    let store = ContendedStore::new(memory.clone(), rival_deposit(&limit(), 1), 1);
+    let executor = CommandExecutor::new(store).retry_policy(RetryPolicy::no_retry());
 
     let err = executor
-        .execute(WithdrawWithinLimit {
-            account: AccountId::new("a"),
-            limit: limit_stream(),
-            amount: 0,
-        })
+        .execute(withdraw_within_limit(&a))
         .await
         .unwrap_err();
 
@@ -127,55 +137,35 @@ async fn a_concurrent_write_to_a_read_only_stream_is_a_conflict() {
                     actual,
                 },
         } => {
-            assert_eq!(stream, limit_stream());
-            assert_eq!((expected.value(), actual.value()), (0, 1));
+            assert_eq!(stream, StreamId::from(limit()));
+            assert_eq!((expected.value(), actual.value()), (1, 2));
         }
         other => panic!("expected a conflict on the read-only stream, got {other:?}"),
     }
     // Atomic: the write to the account did not happen.
     assert_eq!(
-        store
-            .inner
-            .stream_version(&AccountId::new("a").into())
-            .await
-            .unwrap(),
-        StreamVersion::INITIAL
+        memory.stream_version(&a.into()).await.unwrap(),
+        StreamVersion::new(1)
     );
 }
 
 #[tokio::test]
 async fn conflicts_are_retried_with_fresh_state_until_they_succeed() {
-    let store = ProbeStore::new();
-    let alice = AccountId::new("alice");
-    execute(
-        &store,
-        Deposit {
-            account: alice.clone(),
-            amount: 100,
-        },
-    )
-    .await
-    .unwrap();
-    // Each interference deposits 0 into alice's stream, bumping its version.
-    store.interfere_on(alice.clone(), 2);
+    let (alice, bob) = (account("alice"), account("bob"));
+    let memory = bank_with(&[&alice, &bob], 100).await;
+    // Before each of the first two appends, a rival deposits into alice's
+    // stream, moving its version on.
+    let store = RecordingStore::new(ContendedStore::new(memory, rival_deposit(&alice, 1), 2));
     let executor = CommandExecutor::new(store.clone()).retry_policy(fast_retries(3));
 
-    let done = executor
-        .execute(TransferMoney {
-            from: alice.clone(),
-            to: AccountId::new("bob"),
-            amount: 40,
-        })
-        .await
-        .unwrap();
+    let done = executor.execute(transfer(&alice, &bob, 40)).await.unwrap();
 
     assert_eq!(done.attempts, 3);
-    // Read again after two foreign events: version 1 + 2 interferences.
+    // Read again after two foreign events: opened at 1, + 2 rival deposits.
     assert_eq!(done.events[0].version(), StreamVersion::new(4));
     let expected: Vec<ExpectedVersion> = store
-        .batches()
+        .appends()
         .iter()
-        .skip(1)
         .map(|b| b.writes()[0].expected())
         .collect();
     assert_eq!(
@@ -187,18 +177,11 @@ async fn conflicts_are_retried_with_fresh_state_until_they_succeed() {
 
 #[tokio::test]
 async fn persistent_conflicts_exhaust_the_retry_policy() {
-    let store = ProbeStore::new();
-    let alice = AccountId::new("alice");
-    store.interfere_on(alice.clone(), u32::MAX);
+    let alice = account("alice");
+    let store = ConflictingStore::new(bank_with(&[&alice], 0).await, u64::MAX);
     let executor = CommandExecutor::new(store.clone()).retry_policy(fast_retries(4));
 
-    let err = executor
-        .execute(Deposit {
-            account: alice,
-            amount: 1,
-        })
-        .await
-        .unwrap_err();
+    let err = executor.execute(deposit(&alice, 1)).await.unwrap_err();
 
     assert!(
         matches!(
@@ -210,87 +193,64 @@ async fn persistent_conflicts_exhaust_the_retry_policy() {
         ),
         "{err:?}"
     );
-    assert_eq!(store.batches().len(), 4);
+    assert_eq!(u64::MAX - store.remaining(), 4, "appends tried");
 }
 
 #[tokio::test]
 async fn failures_other_than_conflicts_are_not_retried() {
-    let store = ProbeStore::new();
-    store.fail_appends();
+    let a = account("a");
+    let store = ChaosStore::new(
+        bank_with(&[&a], 0).await,
+        ChaosConfig::default().append_failure_rate(1.0),
+    );
     let executor = CommandExecutor::new(store.clone()).retry_policy(fast_retries(5));
 
-    let err = executor
-        .execute(Deposit {
-            account: AccountId::new("a"),
-            amount: 1,
-        })
-        .await
-        .unwrap_err();
+    let err = executor.execute(deposit(&a, 1)).await.unwrap_err();
 
     assert!(
         matches!(err, CommandError::Store(StoreError::Unavailable { .. })),
         "{err:?}"
     );
-    assert_eq!(store.batches().len(), 1);
+    // Reads never fail here, so this counts the appends tried.
+    assert_eq!(store.stats().failures, 1);
 }
 
 #[tokio::test]
 async fn business_rejections_are_not_retried() {
-    let store = ProbeStore::new();
+    let (a, b) = (account("a"), account("b"));
+    let store = RecordingStore::new(bank_with(&[&a, &b], 0).await);
     let executor = CommandExecutor::new(store.clone()).retry_policy(fast_retries(5));
 
-    let err = executor
-        .execute(TransferMoney {
-            from: AccountId::new("a"),
-            to: AccountId::new("b"),
-            amount: 1,
-        })
-        .await
-        .unwrap_err();
+    let err = executor.execute(transfer(&a, &b, 1)).await.unwrap_err();
 
-    assert!(matches!(
-        err,
-        CommandError::Rejected(BankError::InsufficientFunds { .. })
-    ));
-    assert!(store.batches().is_empty());
+    assert!(
+        matches!(
+            err,
+            CommandError::Rejected(BankError::InsufficientFunds { .. })
+        ),
+        "{err:?}"
+    );
+    assert!(store.appends().is_empty());
 }
 
 #[tokio::test]
 async fn concurrent_transfers_conserve_money() {
-    let store = eventcore_memory::MemoryStore::new();
-    let accounts: Vec<AccountId> = (0..4).map(|i| AccountId::new(&i.to_string())).collect();
-    for account in &accounts {
-        execute(
-            &store,
-            Deposit {
-                account: account.clone(),
-                amount: 100,
-            },
-        )
-        .await
-        .unwrap();
-    }
-    let executor = std::sync::Arc::new(
+    let store = MemoryStore::new();
+    let accounts: Vec<AccountId> = (0..4).map(|i| account(&i.to_string())).collect();
+    let executor = Arc::new(
         CommandExecutor::new(store.clone()).retry_policy(
             RetryPolicy::new()
                 .with_max_attempts(50)
                 .base_delay(Duration::from_micros(50)),
         ),
     );
+    open_all(&executor, &accounts.iter().collect::<Vec<_>>(), 100).await;
     let mut tasks = Vec::new();
     for i in 0..40_usize {
-        let executor = std::sync::Arc::clone(&executor);
-        let from = accounts[i % 4].clone();
-        let to = accounts[(i + 1) % 4].clone();
-        tasks.push(tokio::spawn(async move {
-            executor
-                .execute(TransferMoney {
-                    from,
-                    to,
-                    amount: 7,
-                })
-                .await
-        }));
+        let executor = Arc::clone(&executor);
+        let (from, to) = (&accounts[i % 4], &accounts[(i + 1) % 4]);
+        let command = transfer(from, to, 7);
+        tasks.push(tokio::spawn(async move { executor.execute(command).await }));
     }
     for task in tasks {
         match task.await.unwrap() {
@@ -308,16 +268,11 @@ async fn concurrent_transfers_conserve_money() {
         )
         .await
         .unwrap();
-    let mut total = 0_i128;
+    let mut total = 0_i64;
     for stream in read.streams() {
         for event in stream.events() {
-            let event: BankEvent =
-                eventcore::EventSerializer::decode(&eventcore::JsonSerializer, event).unwrap();
-            match event {
-                BankEvent::Deposited { amount } => total += i128::from(amount),
-                BankEvent::Withdrawn { amount } => total -= i128::from(amount),
-                BankEvent::Opened { .. } => {}
-            }
+            let event: BankEvent = JsonSerializer.decode(event).unwrap();
+            total += event.balance_change();
         }
     }
     assert_eq!(total, 400);
@@ -327,28 +282,15 @@ async fn concurrent_transfers_conserve_money() {
 /// policy, the speculative ones a warm stream cache makes included.
 #[tokio::test]
 async fn a_warm_cache_does_not_stretch_the_attempt_limit() {
-    let store = ConflictingStore::new(eventcore_memory::MemoryStore::new(), u64::MAX);
-    let alice = AccountId::new("alice");
-    execute(
-        store.inner(),
-        Deposit {
-            account: alice.clone(),
-            amount: 1,
-        },
-    )
-    .await
-    .unwrap();
+    let alice = account("alice");
+    let store = ConflictingStore::new(bank_with(&[&alice], 1).await, u64::MAX);
     let executor = CommandExecutor::new(store.clone()).retry_policy(fast_retries(5));
-    let deposit = || Deposit {
-        account: alice.clone(),
-        amount: 1,
-    };
 
     // The first execution reads alice into the cache; the second starts on a
     // warm cache and so may try a speculative append first.
     for run in ["cold cache", "warm cache"] {
         let before = store.remaining();
-        let err = executor.execute(deposit()).await.unwrap_err();
+        let err = executor.execute(deposit(&alice, 1)).await.unwrap_err();
         assert!(
             matches!(
                 err,
@@ -368,24 +310,15 @@ async fn a_warm_cache_does_not_stretch_the_attempt_limit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contended_executions_never_exceed_the_attempt_limit() {
     const MAX: u32 = 3;
-    let store = eventcore_memory::MemoryStore::new();
-    let alice = AccountId::new("alice");
-    let executor =
-        std::sync::Arc::new(CommandExecutor::new(store.clone()).retry_policy(fast_retries(MAX)));
-    executor
-        .execute(Deposit {
-            account: alice.clone(),
-            amount: 1,
-        })
-        .await
-        .unwrap();
+    let store = MemoryStore::new();
+    let alice = account("alice");
+    let executor = Arc::new(CommandExecutor::new(store.clone()).retry_policy(fast_retries(MAX)));
+    executor.execute(open(&alice, 1)).await.unwrap();
     let mut tasks = Vec::new();
     for _ in 0..64 {
-        let executor = std::sync::Arc::clone(&executor);
-        let account = alice.clone();
-        tasks.push(tokio::spawn(async move {
-            executor.execute(Deposit { account, amount: 1 }).await
-        }));
+        let executor = Arc::clone(&executor);
+        let command = deposit(&alice, 1);
+        tasks.push(tokio::spawn(async move { executor.execute(command).await }));
     }
     for task in tasks {
         match task.await.unwrap() {

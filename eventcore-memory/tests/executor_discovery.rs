@@ -3,17 +3,20 @@
 
 #![cfg(test)]
 
-mod executor_common;
+mod bank;
 
-use eventcore::store::EventStore;
+use bank::{account, cents, deposit, money, open, rival_deposit};
 use eventcore::{
     Command, CommandError, CommandExecutor, CommandLogic, CommandState, GlobalPosition,
     RecordedEvent, RetryPolicy, StoreError, StreamId, StreamResolver, StreamVersion, execute,
+    store::EventStore,
 };
-use executor_common::{AccountId, BankError, BankEvent, Deposit, ProbeStore};
+use eventcore_examples::banking::{AccountId, BankError, BankEvent, Owner};
+use eventcore_memory::MemoryStore;
+use eventcore_testing::chaos::{ContendedStore, RecordingStore};
 
-/// Pays one unit into every account listed in the branch's "Opened" events
-/// (whose `owner` names an account): the accounts are discovered from state.
+/// Pays one cent into the account of every owner registered in the
+/// branch's `Opened` events: the accounts are discovered from state.
 #[derive(Command)]
 #[command(event = BankEvent, resolver)]
 struct PayDividend {
@@ -29,8 +32,13 @@ impl CommandState for PayDividend {
     }
 
     fn apply(&self, accounts: &mut Vec<StreamId>, event: &RecordedEvent<BankEvent>) {
-        if let BankEvent::Opened { owner } = event.payload() {
-            accounts.push(AccountId::new(owner).into());
+        // The discovered accounts are folded too, and an opened account's
+        // stream starts with its own `Opened`: only the branch's register.
+        if event.stream_id() != &self.branch {
+            return;
+        }
+        if let BankEvent::Opened { owner, .. } = event.payload() {
+            accounts.push(account(owner.as_str()).into());
         }
     }
 }
@@ -50,7 +58,7 @@ impl CommandLogic for PayDividend {
         streams: &mut PayDividendStreams<'_>,
     ) -> Result<(), BankError> {
         for account in &mut streams.discovered {
-            account.emit(BankEvent::Deposited { amount: 1 });
+            account.emit(BankEvent::Deposited { amount: cents(1) });
         }
         Ok(())
     }
@@ -60,13 +68,14 @@ fn branch() -> StreamId {
     StreamId::try_new("branch-1").unwrap()
 }
 
-/// Registers `owners` as accounts of the branch.
+/// Registers `owners` with the branch: one `Opened` event each, on the
+/// branch's stream, naming the owner whose account shares the name.
 #[derive(Command)]
 #[command(event = BankEvent)]
 struct Register {
     #[stream]
     branch: StreamId,
-    owners: Vec<String>,
+    owners: Vec<Owner>,
 }
 
 impl CommandState for Register {
@@ -82,6 +91,7 @@ impl CommandLogic for Register {
         for owner in &self.owners {
             streams.branch.emit(BankEvent::Opened {
                 owner: owner.clone(),
+                initial_deposit: money(0),
             });
         }
         Ok(())
@@ -89,7 +99,10 @@ impl CommandLogic for Register {
 }
 
 async fn register(store: &impl EventStore, owners: &[&str]) {
-    let owners = owners.iter().map(|o| (*o).to_owned()).collect();
+    let owners = owners
+        .iter()
+        .map(|o| Owner::try_new(*o).expect("a valid owner"))
+        .collect();
     execute(
         store,
         Register {
@@ -103,17 +116,9 @@ async fn register(store: &impl EventStore, owners: &[&str]) {
 
 #[tokio::test]
 async fn discovered_streams_are_read_and_writable_through_handles() {
-    let store = ProbeStore::new();
+    let store = RecordingStore::new(MemoryStore::new());
     register(&store, &["x", "y"]).await;
-    execute(
-        &store,
-        Deposit {
-            account: AccountId::new("x"),
-            amount: 10,
-        },
-    )
-    .await
-    .unwrap();
+    execute(&store, open(&account("x"), 10)).await.unwrap();
 
     let done = execute(&store, PayDividend { branch: branch() })
         .await
@@ -129,7 +134,7 @@ async fn discovered_streams_are_read_and_writable_through_handles() {
         [("account-x".to_owned(), 2), ("account-y".to_owned(), 1)]
     );
     // The branch (declared, read-only) and both discovered accounts are checked.
-    let batch = store.batches().pop().unwrap();
+    let batch = store.appends().pop().unwrap();
     let ids: Vec<&str> = batch
         .writes()
         .iter()
@@ -140,11 +145,11 @@ async fn discovered_streams_are_read_and_writable_through_handles() {
 
 #[tokio::test]
 async fn discovered_streams_take_part_in_the_concurrency_check() {
-    let store = ProbeStore::new();
-    register(&store, &["x"]).await;
-    store.interfere_on(AccountId::new("x"), 1);
+    let memory = MemoryStore::new();
+    register(&memory, &["x"]).await;
+    let store = ContendedStore::new(memory, rival_deposit(&account("x"), 1), 1);
 
-    let err = CommandExecutor::new(store.clone())
+    let err = CommandExecutor::new(store)
         .retry_policy(RetryPolicy::no_retry())
         .execute(PayDividend { branch: branch() })
         .await
@@ -158,7 +163,7 @@ async fn discovered_streams_take_part_in_the_concurrency_check() {
 
 #[tokio::test]
 async fn discovery_beyond_the_stream_limit_fails_clearly() {
-    let store = ProbeStore::new();
+    let store = RecordingStore::new(MemoryStore::new());
     register(&store, &["a", "b", "c"]).await;
 
     let err = CommandExecutor::new(store.clone())
@@ -179,7 +184,7 @@ async fn discovery_beyond_the_stream_limit_fails_clearly() {
     );
     assert!(err.to_string().contains("limit of 3"), "{err}");
     assert_eq!(
-        store.batches().len(),
+        store.appends().len(),
         1,
         "only the registration was appended"
     );
@@ -219,19 +224,12 @@ impl CommandLogic for Replay {
 
 #[tokio::test]
 async fn events_fold_in_global_position_order_across_streams() {
-    let store = eventcore_memory::MemoryStore::new();
-    let (a, b) = (AccountId::new("a"), AccountId::new("b"));
-    for account in [&b, &a, &b, &a] {
-        execute(
-            &store,
-            Deposit {
-                account: account.clone(),
-                amount: 1,
-            },
-        )
-        .await
-        .unwrap();
-    }
+    let store = MemoryStore::new();
+    let (a, b) = (account("a"), account("b"));
+    execute(&store, open(&b, 0)).await.unwrap();
+    execute(&store, open(&a, 0)).await.unwrap();
+    execute(&store, deposit(&b, 1)).await.unwrap();
+    execute(&store, deposit(&a, 1)).await.unwrap();
 
     // Declared in the order a, b, but folded in the order written.
     let Err(CommandError::Rejected(Seen(seen))) = execute(
@@ -277,22 +275,22 @@ impl CommandLogic for Inspect {
 
 #[tokio::test]
 async fn a_command_that_emits_nothing_appends_nothing() {
-    let store = ProbeStore::new();
+    let store = RecordingStore::new(MemoryStore::new());
     let done = execute(
         &store,
         Inspect {
-            account: AccountId::new("a"),
+            account: account("a"),
         },
     )
     .await
     .unwrap();
     assert!(done.events.is_empty());
     assert_eq!(done.attempts, 1);
-    assert!(store.batches().is_empty());
+    assert!(store.appends().is_empty());
     assert_eq!(
         store
-            .inner
-            .stream_version(&AccountId::new("a").into())
+            .inner()
+            .stream_version(&account("a").into())
             .await
             .unwrap(),
         StreamVersion::INITIAL

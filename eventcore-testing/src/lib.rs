@@ -7,7 +7,9 @@
 //!   [`MemoryStore`](eventcore_memory::MemoryStore).
 //! - [`chaos`]: store wrappers that inject failures, delays, conflicts and
 //!   lost checkpoint replies ([`ChaosStore`](chaos::ChaosStore),
-//!   [`ConflictingStore`](chaos::ConflictingStore)).
+//!   [`ConflictingStore`](chaos::ConflictingStore)), play a rival writer
+//!   ([`ContendedStore`](chaos::ContendedStore)), or record what was
+//!   appended ([`RecordingStore`](chaos::RecordingStore)).
 //! - [`strategies`]: proptest strategies for the core types.
 //!
 //! Add it as a dev-dependency next to `eventcore`:

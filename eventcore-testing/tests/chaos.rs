@@ -5,12 +5,15 @@
 use std::{convert::Infallible, time::Duration};
 
 use eventcore::{
-    Command, CommandError, CommandExecutor, CommandLogic, Event, Fold, GlobalPosition,
-    RecordedEvent, RetryPolicy, StoreError, StreamId,
-    store::{CheckpointStore, EventStore},
+    Command, CommandError, CommandExecutor, CommandLogic, Event, EventMetadata, EventSerializer,
+    Fold, GlobalPosition, JsonSerializer, RecordedEvent, RetryPolicy, StoreError, StreamId,
+    StreamVersion,
+    store::{AppendBatch, CheckpointStore, EventStore, ExpectedVersion, NewEvent},
 };
 use eventcore_memory::MemoryStore;
-use eventcore_testing::chaos::{ChaosConfig, ChaosStore, ConflictingStore};
+use eventcore_testing::chaos::{
+    ChaosConfig, ChaosStore, ConflictingStore, ContendedStore, RecordingStore,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
@@ -138,6 +141,86 @@ async fn chaos_failures_surface_as_typed_unavailable_errors() {
 }
 
 #[tokio::test]
+async fn chaos_append_failures_let_reads_through() {
+    let memory = MemoryStore::new();
+    CommandExecutor::new(memory.clone())
+        .execute(Increment { counter: counter() })
+        .await
+        .unwrap();
+    let store = ChaosStore::new(memory, ChaosConfig::default().append_failure_rate(1.0));
+
+    let err = CommandExecutor::new(store.clone())
+        .retry_policy(fast_retries(5))
+        .execute(Increment { counter: counter() })
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(err, CommandError::Store(StoreError::Unavailable { .. })),
+        "{err:?}"
+    );
+    assert_eq!(store.stats().failures, 1, "only the append failed");
+    assert_eq!(
+        store.stream_version(&counter()).await.unwrap(),
+        StreamVersion::new(1),
+        "reads succeed and the failed append wrote nothing"
+    );
+}
+
+/// One `Incremented` on the counter, written by someone else.
+fn rival_increment() -> AppendBatch {
+    let event = JsonSerializer.encode(&Counted::Incremented).unwrap();
+    AppendBatch::single(
+        counter(),
+        ExpectedVersion::Any,
+        vec![NewEvent::new(event, EventMetadata::new())],
+    )
+}
+
+#[tokio::test]
+async fn contended_store_makes_retries_read_the_rival_writes() {
+    let store = ContendedStore::new(MemoryStore::new(), rival_increment(), 2);
+    let executor = CommandExecutor::new(store.clone()).retry_policy(fast_retries(10));
+
+    let done = executor
+        .execute(Increment { counter: counter() })
+        .await
+        .unwrap();
+
+    assert_eq!(done.attempts, 3, "lost two races, then succeeded");
+    assert_eq!(store.remaining(), 0);
+    assert_eq!(
+        done.events[0].version(),
+        StreamVersion::new(3),
+        "written after the rival's two events"
+    );
+}
+
+#[tokio::test]
+async fn recording_store_records_every_attempted_append() {
+    let store = RecordingStore::new(ConflictingStore::new(MemoryStore::new(), 2));
+    let executor = CommandExecutor::new(store.clone()).retry_policy(fast_retries(10));
+
+    let done = executor
+        .execute(Increment { counter: counter() })
+        .await
+        .unwrap();
+
+    assert_eq!(done.attempts, 3);
+    let appends = store.appends();
+    assert_eq!(appends.len(), 3, "two refused, one written");
+    for batch in &appends {
+        assert_eq!(batch.writes().len(), 1);
+        assert_eq!(batch.writes()[0].stream_id(), &counter());
+        assert_eq!(
+            batch.writes()[0].expected(),
+            ExpectedVersion::Exact(StreamVersion::INITIAL)
+        );
+        assert_eq!(batch.event_count(), 1);
+    }
+}
+
+#[tokio::test]
 async fn chaos_delays_slow_operations_down() {
     let store = ChaosStore::new(
         MemoryStore::new(),
@@ -180,6 +263,19 @@ mod chaos_conformance {
 
     eventcore::conformance_tests!(|| async {
         Ok::<_, Infallible>(ChaosStore::new(MemoryStore::new(), ChaosConfig::default()))
+    });
+}
+
+mod recording_conformance {
+    //! Recording changes nothing: the recorder passes the whole conformance
+    //! suite.
+    use std::convert::Infallible;
+
+    use eventcore_memory::MemoryStore;
+    use eventcore_testing::chaos::RecordingStore;
+
+    eventcore::conformance_tests!(|| async {
+        Ok::<_, Infallible>(RecordingStore::new(MemoryStore::new()))
     });
 }
 

@@ -5,7 +5,10 @@
     reason = "each test file uses a different part of the shared helpers"
 )]
 
-use eventcore::{CommandExecutor, Executed, store::EventStore};
+use eventcore::{
+    CommandExecutor, EventMetadata, EventSerializer, Executed, JsonSerializer,
+    store::{AppendBatch, EventStore, ExpectedVersion, NewEvent},
+};
 use eventcore_examples::banking::{
     AccountId, Amount, BankEvent, Deposit, Money, OpenAccount, Owner, TransferMoney,
 };
@@ -57,4 +60,19 @@ pub async fn open_all<S: EventStore>(
         );
     }
     done
+}
+
+/// A deposit into `account` as another writer appends it, whatever the
+/// stream's version: the rival of a `ContendedStore`.
+pub fn rival_deposit(account: &AccountId, amount_cents: i64) -> AppendBatch {
+    let event = JsonSerializer
+        .encode(&BankEvent::Deposited {
+            amount: cents(amount_cents),
+        })
+        .expect("encodes");
+    AppendBatch::single(
+        account.clone().into(),
+        ExpectedVersion::Any,
+        vec![NewEvent::new(event, EventMetadata::new())],
+    )
 }

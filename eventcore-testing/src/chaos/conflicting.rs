@@ -6,6 +6,8 @@ use std::{
     },
 };
 
+use eventcore::{StoreError, store::AppendBatch};
+
 use super::interpose::{AppendFault, Interpose};
 
 /// Wraps a store and forces the first `n` appends to fail with a
@@ -48,15 +50,18 @@ impl<S> ConflictingStore<S> {
 }
 
 impl<S: Send + Sync> Interpose for ConflictingStore<S> {
-    fn before_append(&self) -> impl Future<Output = AppendFault> + Send {
+    fn before_append(
+        &self,
+        _: &AppendBatch,
+    ) -> impl Future<Output = Result<AppendFault, StoreError>> + Send {
         let forced = self
             .remaining
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok();
-        ready(if forced {
+        ready(Ok(if forced {
             AppendFault::Conflict
         } else {
             AppendFault::Pass
-        })
+        }))
     }
 }

@@ -26,7 +26,7 @@ use eventcore::{
     },
 };
 
-use super::{ChaosStore, ConflictingStore};
+use super::{ChaosStore, ConflictingStore, ContendedStore, RecordingStore};
 
 /// What to do to an append before it reaches the inner store.
 pub(crate) enum AppendFault {
@@ -52,9 +52,14 @@ pub(crate) trait Interpose: Send + Sync {
         ready(Ok(()))
     }
 
-    /// Runs before every append.
-    fn before_append(&self) -> impl Future<Output = AppendFault> + Send {
-        ready(AppendFault::Pass)
+    /// Runs before every append, with the batch about to be appended; an
+    /// error fails the append as it is, without reaching the store.
+    fn before_append(
+        &self,
+        batch: &AppendBatch,
+    ) -> impl Future<Output = Result<AppendFault, StoreError>> + Send {
+        let _ = batch;
+        ready(Ok(AppendFault::Pass))
     }
 
     /// Wraps every checkpoint save: `save` writes it when awaited, and is
@@ -111,7 +116,10 @@ pub(crate) async fn injected_conflict<S: EventStore>(
 macro_rules! interposed_ports {
     ($($wrapper:ident),+ $(,)?) => {$(
         #[deny(clippy::missing_trait_methods)]
-        impl<S: EventStore> EventStore for $wrapper<S> {
+        impl<S: EventStore> EventStore for $wrapper<S>
+        where
+            Self: Interpose,
+        {
             async fn read_streams(
                 &self,
                 streams: &[StreamId],
@@ -132,7 +140,7 @@ macro_rules! interposed_ports {
                 &self,
                 batch: AppendBatch,
             ) -> Result<AppendResult, StoreError> {
-                match self.before_append().await {
+                match self.before_append(&batch).await? {
                     AppendFault::Pass => {}
                     AppendFault::Fail => {
                         return Err(injected_failure("append"));
@@ -233,8 +241,9 @@ macro_rules! interposed_ports {
         }
 
         #[deny(clippy::missing_trait_methods)]
-        impl<S: CheckpointStore> CheckpointStore
-            for $wrapper<S>
+        impl<S: CheckpointStore> CheckpointStore for $wrapper<S>
+        where
+            Self: Interpose,
         {
             fn load_checkpoint(
                 &self,
@@ -259,4 +268,4 @@ macro_rules! interposed_ports {
     )+};
 }
 
-interposed_ports!(ChaosStore, ConflictingStore);
+interposed_ports!(ChaosStore, ConflictingStore, ContendedStore, RecordingStore);

@@ -1,26 +1,37 @@
-//! Fault-injecting store wrappers, for testing how code copes with a store
-//! that fails, stalls or loses races.
+//! Store wrappers for tests: how code copes with a store that fails, stalls
+//! or loses races, and what it asked the store to write.
 //!
 //! - [`ChaosStore`] injects failures, conflicts, delays and checkpoint
 //!   faults at random, at configured rates, from a replayable seed.
-//! - [`ConflictingStore`] forces the first `n` appends to conflict.
+//! - [`ConflictingStore`] forces the first `n` appends to conflict, writing
+//!   nothing.
+//! - [`ContendedStore`] plays a rival writer that really appends before
+//!   each of the first `n` appends, so they lose a genuine race and a retry
+//!   reads the rival's events.
+//! - [`RecordingStore`] records every append batch it is asked to write,
+//!   to check what a command appended, with which expected versions, and how
+//!   many times it tried.
 //!
-//! Both implement `EventStore`, `LeaseStore` and `CheckpointStore` whenever
+//! All of them implement `EventStore`, `LeaseStore` and `CheckpointStore` whenever
 //! the wrapped store does, and forward every operation they do not fault,
 //! defaulted port methods included, to the wrapped store's own version. With
 //! nothing configured, a `ChaosStore` passes the adapter conformance suite.
 
 mod conflicting;
+mod contended;
 mod interpose;
+mod recording;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
-use eventcore::StoreError;
+use eventcore::{StoreError, store::AppendBatch};
 use parking_lot::Mutex;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
 pub use conflicting::ConflictingStore;
+pub use contended::ContendedStore;
 use interpose::{AppendFault, Interpose, injected_failure};
+pub use recording::RecordingStore;
 
 /// How often a [`ChaosStore`] misbehaves, built from [`ChaosConfig::default`]
 /// (no chaos at all) with the methods below. Rates are probabilities in
@@ -32,6 +43,7 @@ use interpose::{AppendFault, Interpose, injected_failure};
 ///
 /// let config = ChaosConfig::default()
 ///     .failure_rate(0.1)
+///     .append_failure_rate(0.2)
 ///     .conflict_rate(7.0) // clamped to 1.0
 ///     .delays(0.5, Duration::from_millis(2))
 ///     .seed(42);
@@ -40,6 +52,7 @@ use interpose::{AppendFault, Interpose, injected_failure};
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChaosConfig {
     failure_rate: f64,
+    append_failure_rate: f64,
     conflict_rate: f64,
     delay_rate: f64,
     max_delay: Duration,
@@ -53,6 +66,7 @@ impl Default for ChaosConfig {
     fn default() -> Self {
         Self {
             failure_rate: 0.0,
+            append_failure_rate: 0.0,
             conflict_rate: 0.0,
             delay_rate: 0.0,
             max_delay: Duration::from_millis(5),
@@ -69,6 +83,16 @@ impl ChaosConfig {
     #[must_use]
     pub const fn failure_rate(mut self, rate: f64) -> Self {
         self.failure_rate = rate.clamp(0.0, 1.0);
+        self
+    }
+
+    /// Sets the chance that an append, and only an append, fails with
+    /// [`StoreError::Unavailable`] without writing anything, on top of
+    /// [`failure_rate`](Self::failure_rate): reads still succeed, so the
+    /// code under test gets as far as writing.
+    #[must_use]
+    pub const fn append_failure_rate(mut self, rate: f64) -> Self {
+        self.append_failure_rate = rate.clamp(0.0, 1.0);
         self
     }
 
@@ -169,17 +193,22 @@ impl<S> ChaosStore<S> {
         *self.stats.lock()
     }
 
-    /// Rolls the dice for one read or append: an optional delay, then a
-    /// fault.
-    async fn roll(&self, may_conflict: bool) -> AppendFault {
+    /// Rolls the dice for one read or append (`is_append`): an optional
+    /// delay, then a fault.
+    async fn roll(&self, is_append: bool) -> AppendFault {
         let (delay, fault) = {
             let mut rng = self.rng.lock();
             let delay = rng
                 .random_bool(self.config.delay_rate)
                 .then(|| self.config.max_delay.mul_f64(rng.random::<f64>()));
-            let fault = if rng.random_bool(self.config.failure_rate) {
+            // The append-only roll is skipped when unset, so a seed replays
+            // the same faults it did before that setting existed.
+            let append_fails = is_append
+                && self.config.append_failure_rate > 0.0
+                && rng.random_bool(self.config.append_failure_rate);
+            let fault = if rng.random_bool(self.config.failure_rate) || append_fails {
                 AppendFault::Fail
-            } else if may_conflict && rng.random_bool(self.config.conflict_rate) {
+            } else if is_append && rng.random_bool(self.config.conflict_rate) {
                 AppendFault::Conflict
             } else {
                 AppendFault::Pass
@@ -207,8 +236,8 @@ impl<S: Send + Sync> Interpose for ChaosStore<S> {
         }
     }
 
-    fn before_append(&self) -> impl Future<Output = AppendFault> + Send {
-        self.roll(true)
+    async fn before_append(&self, _: &AppendBatch) -> Result<AppendFault, StoreError> {
+        Ok(self.roll(true).await)
     }
 
     async fn around_save_checkpoint<F>(&self, save: F) -> Result<(), StoreError>

@@ -40,17 +40,16 @@
 //!   refuse `UPDATE`, `DELETE` and `TRUNCATE`.
 //! - `streams`: each stream's current version, the row appends lock.
 //! - `checkpoints` and `leases` for projections.
-//! - `append_events(...)`, the server-side function behind every append,
-//!   and `append_events_committed(...)`, the same as a procedure that
-//!   commits its own work; `save_checkpoint(...)`, a checkpoint
-//!   compare-and-set.
+//! - `append_events(...)`, the server-side procedure behind every append
+//!   (committing its own work, or inside the caller's transaction), and
+//!   `save_checkpoint(...)`, a checkpoint compare-and-set.
 //!
 //! The SQL lives in `migrations/` and is embedded in the crate.
 //!
 //! # Appends
 //!
 //! An append is **one round trip**: one call with the batch flattened into
-//! arrays. The function visits the participants in stream-id order (so
+//! arrays. The procedure visits the participants in stream-id order (so
 //! concurrent appends cannot deadlock). A written stream is locked, checked
 //! and bumped by one `UPDATE … WHERE version = expected`; a read-only
 //! participant is share-locked and compared. The first mismatch is returned
@@ -60,14 +59,16 @@
 //! Otherwise all events go in with one `INSERT … SELECT FROM unnest(…)` and
 //! one `NOTIFY` is sent, all in the same transaction.
 //!
-//! [`append`](eventcore::store::EventStore::append) calls the procedure,
-//! which commits in the same round trip. A procedure cannot commit inside a
+//! [`append`](eventcore::store::EventStore::append) has the procedure
+//! commit, in the same round trip. A procedure cannot commit inside a
 //! transaction block, so a pooled connection someone left inside a
 //! transaction is refused with
 //! [`StoreError::StrayTransaction`](eventcore::StoreError) (and closed)
-//! instead of acknowledging events that would never commit.
+//! instead of acknowledging events that would never commit. (That guarantee
+//! costs the server about a tenth of its single-connection append rate: a
+//! `CALL` is dearer than a function call; see `benches/README.md`.)
 //! [`PostgresStore::append_in`] appends inside a transaction the caller
-//! controls.
+//! controls, without committing.
 //!
 //! # Transactions that survive cancellation
 //!

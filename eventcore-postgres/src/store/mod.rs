@@ -79,7 +79,7 @@ impl PostgresStore {
     }
 
     /// Creates or upgrades the schema, tables, indexes, triggers and the
-    /// append function. Idempotent, and safe to run from several processes
+    /// append procedure. Idempotent, and safe to run from several processes
     /// at once (they serialize on an advisory lock).
     #[tracing::instrument(name = "eventcore_postgres.migrate", skip_all, fields(schema = %self.shared.schema))]
     pub async fn migrate(&self) -> Result<(), StoreError> {

@@ -1,4 +1,4 @@
-//! The batch flattened into the append function's parallel arrays.
+//! The batch flattened into the append procedure's parallel arrays.
 
 use eventcore::{
     StoreError, ValidationError,
@@ -11,7 +11,7 @@ use uuid::Uuid;
 /// index within a transaction).
 pub const MAX_EVENTS_PER_APPEND: usize = 1 << 20;
 
-/// The append function's arguments: the batch flattened into parallel
+/// The append procedure's arguments: the batch flattened into parallel
 /// arrays. Payloads are borrowed, not copied.
 pub(super) struct AppendArgs<'a> {
     streams: Vec<&'a str>,

@@ -21,7 +21,7 @@ pub(super) async fn append_failed(
     error: sqlx::Error,
 ) -> StoreError {
     match sqlstate(&error).as_deref() {
-        // Defensive: the append function locks before writing, so two
+        // Defensive: the append procedure locks before writing, so two
         // writers cannot both pass a check, but if the unique keys ever
         // catch a race, report it as the conflict it is.
         Some(UNIQUE_VIOLATION)
@@ -108,7 +108,7 @@ async fn reread_conflict(shared: &Shared, batch: &AppendBatch) -> Result<StoreEr
     })
 }
 
-/// The conflict the append function reported on participant `index`
+/// The conflict the append procedure reported on participant `index`
 /// (1-based), whose version was `actual`.
 pub(super) fn conflict_error(batch: &AppendBatch, index: i32, actual: i64) -> StoreError {
     let write = usize::try_from(index)

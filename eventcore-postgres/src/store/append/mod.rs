@@ -1,4 +1,4 @@
-//! Appends: the batch goes to the server-side append function in one
+//! Appends: the batch goes to the server-side append procedure in one
 //! statement, which checks every expected version and inserts every event.
 
 mod args;
@@ -49,9 +49,9 @@ pub(super) async fn commit(
     Ok(result)
 }
 
-/// Runs one append statement: `sql` is either the plain function (inside
-/// the caller's transaction) or the self-committing procedure (on the
-/// pool); both take the same arguments and return the same row.
+/// Runs one append statement: `sql` calls the append procedure either
+/// inside the caller's transaction (`append.sql`) or committing its own
+/// work (`append_committed.sql`); both return the same row.
 pub(super) async fn run<'c, E>(
     shared: &Shared,
     executor: E,

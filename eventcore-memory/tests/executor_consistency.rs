@@ -278,7 +278,7 @@ async fn concurrent_transfers_conserve_money() {
     assert_eq!(total, 400);
 }
 
-/// Issue 10: every append that can conflict counts against the retry
+/// Every append that can conflict counts against the retry
 /// policy, the speculative ones a warm stream cache makes included.
 #[tokio::test]
 async fn a_warm_cache_does_not_stretch_the_attempt_limit() {

@@ -1,14 +1,11 @@
-use std::{
-    future::{Future, ready},
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-};
+use std::future::{Future, ready};
 
 use eventcore::{StoreError, store::AppendBatch};
 
-use super::interpose::{AppendFault, Interpose};
+use super::{
+    Countdown,
+    interpose::{AppendFault, Interpose},
+};
 
 /// Wraps a store and forces the first `n` appends to fail with a
 /// [`StoreError::VersionConflict`](eventcore::StoreError::VersionConflict),
@@ -25,7 +22,7 @@ use super::interpose::{AppendFault, Interpose};
 #[derive(Clone, Debug)]
 pub struct ConflictingStore<S> {
     pub(super) inner: S,
-    remaining: Arc<AtomicU64>,
+    remaining: Countdown,
 }
 
 impl<S> ConflictingStore<S> {
@@ -33,14 +30,14 @@ impl<S> ConflictingStore<S> {
     pub fn new(inner: S, n: u64) -> Self {
         Self {
             inner,
-            remaining: Arc::new(AtomicU64::new(n)),
+            remaining: Countdown::new(n),
         }
     }
 
     /// How many forced conflicts are left.
     #[must_use]
     pub fn remaining(&self) -> u64 {
-        self.remaining.load(Ordering::SeqCst)
+        self.remaining.left()
     }
 
     /// The wrapped store.
@@ -54,10 +51,7 @@ impl<S: Send + Sync> Interpose for ConflictingStore<S> {
         &self,
         _: &AppendBatch,
     ) -> impl Future<Output = Result<AppendFault, StoreError>> + Send {
-        let forced = self
-            .remaining
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
+        let forced = self.remaining.take();
         ready(Ok(if forced {
             AppendFault::Conflict
         } else {

@@ -1,14 +1,12 @@
-use std::sync::{
-    Arc,
-    atomic::{AtomicU64, Ordering},
-};
-
 use eventcore::{
     StoreError,
     store::{AppendBatch, EventStore},
 };
 
-use super::interpose::{AppendFault, Interpose};
+use super::{
+    Countdown,
+    interpose::{AppendFault, Interpose},
+};
 
 /// Wraps a store and plays a rival writer that wins the race for the first
 /// `n` appends: before each of them it appends `rival` to the wrapped store,
@@ -50,7 +48,7 @@ use super::interpose::{AppendFault, Interpose};
 pub struct ContendedStore<S> {
     pub(super) inner: S,
     rival: AppendBatch,
-    remaining: Arc<AtomicU64>,
+    remaining: Countdown,
 }
 
 impl<S> ContendedStore<S> {
@@ -61,14 +59,14 @@ impl<S> ContendedStore<S> {
         Self {
             inner,
             rival,
-            remaining: Arc::new(AtomicU64::new(n)),
+            remaining: Countdown::new(n),
         }
     }
 
     /// How many races the rival has left to win.
     #[must_use]
     pub fn remaining(&self) -> u64 {
-        self.remaining.load(Ordering::SeqCst)
+        self.remaining.left()
     }
 
     /// The wrapped store.
@@ -79,10 +77,7 @@ impl<S> ContendedStore<S> {
 
 impl<S: EventStore> Interpose for ContendedStore<S> {
     async fn before_append(&self, _: &AppendBatch) -> Result<AppendFault, StoreError> {
-        let races = self
-            .remaining
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
+        let races = self.remaining.take();
         if races {
             self.inner.append(self.rival.clone()).await?;
         }

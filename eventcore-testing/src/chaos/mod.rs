@@ -22,7 +22,14 @@ mod contended;
 mod interpose;
 mod recording;
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use eventcore::{StoreError, store::AppendBatch};
 use parking_lot::Mutex;
@@ -32,6 +39,27 @@ pub use conflicting::ConflictingStore;
 pub use contended::ContendedStore;
 use interpose::{AppendFault, Interpose, injected_failure};
 pub use recording::RecordingStore;
+
+/// A shared count of faults left to inject: clones of a wrapper share it.
+#[derive(Clone, Debug)]
+struct Countdown(Arc<AtomicU64>);
+
+impl Countdown {
+    fn new(n: u64) -> Self {
+        Self(Arc::new(AtomicU64::new(n)))
+    }
+
+    fn left(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Uses one up; `false` once none are left.
+    fn take(&self) -> bool {
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+}
 
 /// How often a [`ChaosStore`] misbehaves, built from [`ChaosConfig::default`]
 /// (no chaos at all) with the methods below. Rates are probabilities in

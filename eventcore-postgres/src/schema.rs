@@ -71,9 +71,24 @@ impl SchemaName {
         format!("\"{}\"", self.0)
     }
 
-    /// The LISTEN/NOTIFY channel for this schema's appends.
-    pub(crate) fn channel(&self) -> String {
-        format!("eventcore_appended_{}", self.0)
+    /// The prefix of [`channel`](Self::channel): with the longest name it
+    /// stays within PostgreSQL's 63-byte identifier limit.
+    const CHANNEL_PREFIX: &'static str = "eventcore_";
+
+    /// The LISTEN/NOTIFY channel for this schema's appends:
+    /// `eventcore_<schema>`.
+    ///
+    /// ```
+    /// use eventcore_postgres::SchemaName;
+    ///
+    /// let longest = SchemaName::try_new("s".repeat(SchemaName::MAX_LEN))?;
+    /// assert!(longest.channel().len() <= 63);
+    /// assert_eq!(SchemaName::default().channel(), "eventcore_eventcore");
+    /// # Ok::<(), eventcore::ValidationError>(())
+    /// ```
+    #[must_use]
+    pub fn channel(&self) -> String {
+        format!("{}{}", Self::CHANNEL_PREFIX, self.0)
     }
 }
 
@@ -99,6 +114,9 @@ impl fmt::Display for SchemaName {
 pub(crate) fn render(template: &str, schema: &SchemaName) -> String {
     template.replace("__SCHEMA__", &schema.quoted())
 }
+
+// Every accepted name yields a channel PostgreSQL accepts (NAMEDATALEN - 1).
+const _: () = assert!(SchemaName::CHANNEL_PREFIX.len() + SchemaName::MAX_LEN <= 63);
 
 #[cfg(test)]
 mod tests {

@@ -18,7 +18,7 @@ use eventcore::{
         NewEvent, StreamWrite,
     },
 };
-use eventcore_postgres::{PostgresConfig, PostgresStore, sqlx};
+use eventcore_postgres::{PostgresConfig, PostgresStore, SchemaName, sqlx};
 
 #[tokio::test]
 async fn unreachable_database_fails_fast_with_unavailable() {
@@ -555,5 +555,35 @@ async fn schema_names_isolate_applications_in_one_database() -> TestResult {
     );
     common::drop_schema(&one).await;
     common::drop_schema(&two).await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_longest_schema_name_migrates_appends_and_notifies() -> TestResult {
+    // The notification channel is derived from the schema name; with the old
+    // `eventcore_appended_` prefix, names of 45 to 48 characters migrated and
+    // then failed every append ("channel name too long").
+    let name = format!("ec_test_{}_{}", std::process::id(), "x".repeat(48));
+    let schema = SchemaName::try_new(&name[..SchemaName::MAX_LEN])?;
+    let store = common::config(&schema).connect().await?;
+    store.migrate().await?;
+    let mut notifications = store.subscribe();
+    let written = store
+        .append(AppendBatch::single(
+            id("long-schema"),
+            ExpectedVersion::NO_STREAM,
+            vec![event("E", &serde_json::json!({}))],
+        ))
+        .await?;
+    let position = written.events[0].position;
+    let woke = notifications
+        .wait_beyond(GlobalPosition::START, Duration::from_secs(5))
+        .await;
+    assert!(
+        woke.is_some_and(|p| p >= position),
+        "{woke:?} vs {position}"
+    );
+    assert!(SchemaName::try_new("x".repeat(SchemaName::MAX_LEN + 1)).is_err());
+    common::drop_schema(&store).await;
     Ok(())
 }

@@ -117,7 +117,7 @@ pub async fn listener_pids(store: &PostgresStore) -> Vec<i32> {
     sqlx::query_scalar(
         "SELECT pid FROM pg_stat_activity WHERE rtrim(query, ';') = 'LISTEN \"' || $1 || '\"'",
     )
-    .bind(format!("eventcore_appended_{}", store.schema()))
+    .bind(store.schema().channel())
     .fetch_all(store.pool())
     .await
     .expect("pg_stat_activity")

@@ -24,28 +24,52 @@ use eventcore::{
 /// Text that satisfies the identifier rule: 1 to 255 characters, none of them
 /// control characters.
 pub fn valid_name() -> impl Strategy<Value = String> {
-    collection::vec(
-        any::<char>().prop_filter("no control characters", |c| !c.is_control()),
-        1..=255,
-    )
-    .prop_map(|chars| chars.into_iter().collect())
+    collection::vec(visible_char(), 1..=255).prop_map(|chars| chars.into_iter().collect())
 }
 
-/// Text that breaks the identifier rule: empty, too long, or with a control
-/// character somewhere.
+/// Characters that are valid anywhere in a name and keep it in NFC:
+/// printable ASCII, Latin-1 letters and signs, Greek, CJK and emoji (none
+/// of them combining marks).
+fn visible_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        (0x20_u32..0x7f).prop_filter_map("printable ASCII", char::from_u32),
+        (0xa1_u32..0x100)
+            .prop_filter("not the soft hyphen", |c| *c != 0xad)
+            .prop_filter_map("Latin-1", char::from_u32),
+        (0x391_u32..0x3aa).prop_filter_map("Greek", char::from_u32),
+        (0x4e00_u32..0x4f00).prop_filter_map("CJK", char::from_u32),
+        (0x1f600_u32..0x1f650).prop_filter_map("emoji", char::from_u32),
+    ]
+}
+
+/// Text that breaks the identifier rule: empty, too long, with a control
+/// character or an invisible (zero-width, bidirectional) character
+/// somewhere, or not in Unicode NFC (a combining accent after a letter).
 pub fn invalid_name() -> impl Strategy<Value = String> {
     prop_oneof![
         Just(String::new()),
         (256_usize..400).prop_map(|n| "x".repeat(n)),
-        (valid_name(), any::<prop::sample::Index>(), control_char()).prop_map(
-            |(name, at, control)| {
-                let mut chars: Vec<char> = name.chars().take(254).collect();
-                let index = at.index(chars.len() + 1);
-                chars.insert(index, control);
-                chars.into_iter().collect()
-            }
-        ),
+        (valid_name(), any::<prop::sample::Index>(), control_char())
+            .prop_map(|(name, at, c)| insert(&name, at, c)),
+        (valid_name(), any::<prop::sample::Index>(), invisible_char())
+            .prop_map(|(name, at, c)| insert(&name, at, c)),
+        // "é" as e + combining acute: NFC composes it, so this is not NFC.
+        valid_name().prop_map(|name| name.chars().take(250).collect::<String>() + "e\u{301}"),
     ]
+}
+
+fn insert(name: &str, at: prop::sample::Index, c: char) -> String {
+    let mut chars: Vec<char> = name.chars().take(250).collect();
+    let index = at.index(chars.len() + 1);
+    chars.insert(index, c);
+    chars.into_iter().collect()
+}
+
+fn invisible_char() -> impl Strategy<Value = char> {
+    prop::sample::select(vec![
+        '\u{200B}', '\u{200C}', '\u{200D}', '\u{200E}', '\u{202A}', '\u{202E}', '\u{2028}',
+        '\u{2029}', '\u{2060}', '\u{2066}', '\u{2069}', '\u{FEFF}', '\u{061C}',
+    ])
 }
 
 fn control_char() -> impl Strategy<Value = char> {

@@ -42,6 +42,14 @@ proptest! {
                 prop_assert!(name.chars().any(char::is_control));
                 prop_assert!(message.contains("control character"), "{}", message);
             }
+            ValidationError::Invalid { rule, .. } => {
+                prop_assert!(
+                    rule.contains("invisible or bidirectional formatting character")
+                        || rule.contains("normalization form C"),
+                    "{}",
+                    message
+                );
+            }
             other => prop_assert!(false, "unexpected error {:?}", other),
         }
         // Deserializing the same text is rejected too.

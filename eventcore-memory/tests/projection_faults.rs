@@ -19,7 +19,7 @@ use eventcore::{
         ErrorPolicy, Projection, ProjectionHandle, ProjectionHealth, ProjectionRunner,
         ProjectionStatus, RunnerConfig, StoreRetryPolicy,
     },
-    store::{AppendBatch, EventStore, ExpectedVersion, NewEvent},
+    store::{AppendBatch, EventStore, ExpectedVersion, LeaseStore, NewEvent},
 };
 use eventcore_memory::MemoryStore;
 use eventcore_testing::chaos::{ChaosConfig, ChaosStore};
@@ -330,4 +330,66 @@ async fn runners_configured_alike_never_share_a_lease() {
     all.extend(two.seen());
     all.sort_unstable();
     assert_eq!(all, (1..=30).collect::<Vec<_>>());
+}
+
+/// Panics on a chosen tick.
+#[derive(Clone)]
+struct Panicky;
+
+impl Projection for Panicky {
+    type Event = Ticked;
+    type Error = Refused;
+
+    fn name(&self) -> &'static str {
+        "panicky"
+    }
+
+    async fn apply(&mut self, events: &[RecordedEvent<Ticked>]) -> Result<(), Refused> {
+        for event in events {
+            let Ticked::Tick { n } = event.payload();
+            assert!(*n != 2, "tick {n} is cursed");
+        }
+        Ok(())
+    }
+
+    async fn reset(&mut self) -> Result<(), Refused> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_projection_is_reported_failed_at_once() {
+    let store = MemoryStore::new();
+    ticks(&store, 3).await;
+    let mut set = eventcore::projection::ProjectionSet::new();
+    set.insert(ProjectionRunner::new(store.clone(), Panicky, config().batch_size(1)).start());
+    let handle = set.get("panicky").unwrap();
+    // Before the fix the task died silently and health said `Live` for ever.
+    let statuses = watch_until(handle, |h| {
+        matches!(h.status, ProjectionStatus::Failed { .. })
+    })
+    .await;
+    match &handle.health().status {
+        ProjectionStatus::Failed { error } => {
+            assert!(
+                error.contains("panicked") && error.contains("tick 2 is cursed"),
+                "{error}"
+            );
+        }
+        other => panic!("expected Failed, got {other:?} after {statuses:?}"),
+    }
+    assert!(!handle.health().holds_lease);
+    let reported = set.health();
+    assert!(
+        matches!(reported[0].status, ProjectionStatus::Failed { .. }),
+        "{reported:?}"
+    );
+    // The lease was given up: another runner can take over at once.
+    let taken = store
+        .try_acquire_lease("panicky", "successor", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(taken.is_some(), "the panicked runner kept its lease");
+    let result = set.shutdown("panicky").await;
+    assert!(result.is_err(), "{result:?}");
 }

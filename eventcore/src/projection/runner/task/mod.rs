@@ -1,7 +1,12 @@
 //! The runner's loop: hold the lease, read a batch after the checkpoint,
 //! apply it under the error policy, and retry store failures with backoff.
 
-use std::time::{Duration, Instant};
+use std::{
+    panic::AssertUnwindSafe,
+    time::{Duration, Instant},
+};
+
+use futures_util::FutureExt;
 
 use tokio::sync::watch;
 
@@ -95,7 +100,16 @@ where
     P: CheckpointedProjection,
 {
     async fn run(mut self) -> Result<(), ProjectionError> {
-        let result = self.run_loop().await;
+        // A panic in the projection (or anywhere in the loop) is a failure
+        // like any other: the runner reports it at once and gives the lease
+        // up, instead of vanishing while its health still says `Live`.
+        let result = match AssertUnwindSafe(self.run_loop()).catch_unwind().await {
+            Ok(result) => result,
+            Err(panic) => Err(ProjectionError::Stopped {
+                projection: self.projection.name().to_owned(),
+                reason: format!("it panicked: {}", panic_message(panic.as_ref())),
+            }),
+        };
         self.lease.release(&self.store).await;
         self.state.send_modify(|s| {
             s.finished = true;
@@ -355,6 +369,15 @@ where
             _ = self.control.changed() => {}
         }
     }
+}
+
+/// The text a panic was raised with, when it has one.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
 }
 
 /// Whether an error means this runner must reload before going on: its

@@ -167,6 +167,7 @@ impl EventStore for MemoryStore {
     }
 
     async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
+        batch.check_payloads()?;
         let head = {
             let mut guard = self.shared.events.write();
             let log = &mut *guard;

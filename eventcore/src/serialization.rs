@@ -45,7 +45,7 @@ impl EventSerializer for JsonSerializer {
         let event_type = event.event_type();
         let payload = serde_json::to_string(event)
             .map_err(|source| SerializationError::Encode { event_type, source })?;
-        Ok(SerializedEvent::new(event_type, payload))
+        Ok(SerializedEvent::from_serde_json(event_type, payload))
     }
 
     fn decode<E: Event>(&self, stored: &StoredEvent) -> Result<E, SerializationError> {

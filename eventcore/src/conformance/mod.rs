@@ -59,6 +59,7 @@ macro_rules! __conformance_scenarios {
             payload_round_trips_nested_unicode_json,
             stream_ids_round_trip_unicode,
             empty_batch_is_a_no_op,
+            payloads_every_store_cannot_keep_are_refused_alike,
             // conflicts
             append_to_missing_stream_expecting_events_conflicts,
             creating_an_existing_stream_conflicts,

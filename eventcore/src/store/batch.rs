@@ -152,6 +152,41 @@ impl AppendBatch {
         self.writes
     }
 
+    /// Checks every payload against the rule all stores share (see
+    /// [`SerializedEvent::check_payload`](crate::SerializedEvent::check_payload)).
+    /// Stores call it before writing anything, so a batch one store refuses
+    /// is refused by every store, with the same error.
+    ///
+    /// ```
+    /// use eventcore::store::{AppendBatch, ExpectedVersion, NewEvent};
+    /// use eventcore::{EventMetadata, SerializedEvent, StreamId};
+    ///
+    /// let bad = NewEvent::new(SerializedEvent::new("Opened", "{oops"), EventMetadata::new());
+    /// let batch = AppendBatch::single(StreamId::try_new("account-1")?, ExpectedVersion::NO_STREAM, vec![bad]);
+    /// let err = batch.check_payloads().unwrap_err();
+    /// assert!(err.to_string().contains("event 1 of account-1 (Opened)"), "{err}");
+    /// # Ok::<(), eventcore::ValidationError>(())
+    /// ```
+    pub fn check_payloads(&self) -> Result<(), ValidationError> {
+        for write in &self.writes {
+            for (index, event) in write.events().iter().enumerate() {
+                event.event().check_payload().map_err(|rule| {
+                    ValidationError::invalid(
+                        "event payload",
+                        format!(
+                            "event {} of {} ({})",
+                            index + 1,
+                            write.stream_id(),
+                            event.event().event_type()
+                        ),
+                        rule,
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// The number of events the batch writes.
     #[must_use]
     pub fn event_count(&self) -> usize {

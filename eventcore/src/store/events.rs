@@ -6,20 +6,67 @@ use crate::types::{EventMetadata, GlobalPosition, RecordedEvent, StreamId, Strea
 ///
 /// [`NewEvent`] and [`StoredEvent`] embed one, next to what the store
 /// adds (metadata; stream, version and position).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct SerializedEvent {
     event_type: Cow<'static, str>,
     payload: Arc<str>,
+    /// Whether the payload is known to be well-formed JSON (it came from
+    /// `serde_json`), so [`check_payload`](Self::check_payload) need not parse it.
+    well_formed: bool,
 }
 
+impl PartialEq for SerializedEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.event_type == other.event_type && self.payload == other.payload
+    }
+}
+
+impl Eq for SerializedEvent {}
+
 impl SerializedEvent {
-    /// Pairs a type name with an already-encoded JSON payload.
+    /// Pairs a type name with an already-encoded JSON payload. Stores check
+    /// the payload when it is appended (see
+    /// [`check_payload`](Self::check_payload)).
     #[must_use]
     pub fn new(event_type: impl Into<Cow<'static, str>>, payload: impl Into<Arc<str>>) -> Self {
         Self {
             event_type: event_type.into(),
             payload: payload.into(),
+            well_formed: false,
         }
+    }
+
+    /// A payload `serde_json` just wrote: well-formed by construction.
+    pub(crate) fn from_serde_json(event_type: &'static str, payload: String) -> Self {
+        Self {
+            event_type: Cow::Borrowed(event_type),
+            payload: payload.into(),
+            well_formed: true,
+        }
+    }
+
+    /// Checks that the payload is JSON every store keeps as it is: well
+    /// formed, with no `\u0000` escape (PostgreSQL's `jsonb` cannot hold
+    /// the NUL character) and no unpaired UTF-16 surrogate escape. Returns
+    /// the broken rule. Every store applies this rule on append, so a
+    /// payload one store refuses is refused by all.
+    ///
+    /// ```
+    /// use eventcore::SerializedEvent;
+    ///
+    /// assert!(SerializedEvent::new("E", r#"{"name":"\u00e9"}"#).check_payload().is_ok());
+    /// assert!(SerializedEvent::new("E", "{not json").check_payload().is_err());
+    /// assert!(SerializedEvent::new("E", r#"{"a":"\u0000"}"#).check_payload().is_err());
+    /// assert!(SerializedEvent::new("E", r#"{"a":"\ud800"}"#).check_payload().is_err());
+    /// // A literal backslash followed by "u0000" is text, not a NUL.
+    /// assert!(SerializedEvent::new("E", r#"{"a":"\\u0000"}"#).check_payload().is_ok());
+    /// ```
+    pub fn check_payload(&self) -> Result<(), String> {
+        if !self.well_formed {
+            serde_json::from_str::<serde::de::IgnoredAny>(&self.payload)
+                .map_err(|e| format!("must be valid JSON ({e})"))?;
+        }
+        check_escapes(&self.payload)
     }
 
     /// The event type name.
@@ -39,6 +86,52 @@ impl SerializedEvent {
     pub fn into_parts(self) -> (Cow<'static, str>, Arc<str>) {
         (self.event_type, self.payload)
     }
+}
+
+/// Finds `\u0000` and unpaired surrogate escapes in well-formed JSON text.
+fn check_escapes(json: &str) -> Result<(), String> {
+    let bytes = json.as_bytes();
+    let mut at = 0;
+    // Whether the previous escape was a high surrogate awaiting its pair.
+    let mut pending_high = false;
+    while let Some(offset) = bytes[at..].iter().position(|b| *b == b'\\') {
+        let escape = at + offset;
+        let unit = match bytes.get(escape + 1) {
+            Some(b'u') => json
+                .get(escape + 2..escape + 6)
+                .and_then(|hex| u16::from_str_radix(hex, 16).ok()),
+            _ => None,
+        };
+        if pending_high {
+            // A high surrogate must be followed at once by a low one.
+            if offset != 0 || !matches!(unit, Some(0xDC00..=0xDFFF)) {
+                return Err(lone_surrogate());
+            }
+            pending_high = false;
+        } else {
+            match unit {
+                Some(0) => {
+                    return Err(
+                        "must not contain the escape \\u0000: the NUL character cannot be \
+                         stored by every store (PostgreSQL jsonb refuses it)"
+                            .to_owned(),
+                    );
+                }
+                Some(0xDC00..=0xDFFF) => return Err(lone_surrogate()),
+                Some(0xD800..=0xDBFF) => pending_high = true,
+                _ => {}
+            }
+        }
+        at = escape + if unit.is_some() { 6 } else { 2 };
+    }
+    if pending_high {
+        return Err(lone_surrogate());
+    }
+    Ok(())
+}
+
+fn lone_surrogate() -> String {
+    "must not contain an unpaired UTF-16 surrogate escape (\\uD800 to \\uDFFF)".to_owned()
 }
 
 /// A serialized event on its way into the store.

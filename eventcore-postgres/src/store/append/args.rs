@@ -27,6 +27,7 @@ pub(super) struct AppendArgs<'a> {
 
 impl<'a> AppendArgs<'a> {
     pub(super) fn new(batch: &'a AppendBatch) -> Result<Self, StoreError> {
+        batch.check_payloads()?;
         let total = batch.event_count();
         if total > MAX_EVENTS_PER_APPEND {
             return Err(ValidationError::invalid(

@@ -1,7 +1,7 @@
 //! Turning a failed or refused append into the right typed error.
 
 use eventcore::{
-    StoreError, StreamId, StreamVersion, ValidationError,
+    StoreError, StreamId, StreamVersion,
     store::{AppendBatch, ExpectedVersion},
 };
 use sqlx::Row;
@@ -138,32 +138,9 @@ pub(super) fn conflict_error(batch: &AppendBatch, index: i32, actual: i64) -> St
     }
 }
 
-/// Finds the first payload that is not valid JSON, for a precise error.
+/// The shared payload rule's error for the batch, if it breaks it. Appends
+/// check it before sending; this names the event should the database still
+/// refuse a payload.
 fn invalid_payload(batch: &AppendBatch) -> Option<StoreError> {
-    for write in batch.writes() {
-        for (index, event) in write.events().iter().enumerate() {
-            let parsed = serde_json::from_str::<serde_json::Value>(event.event().payload());
-            let rule = match parsed {
-                Err(e) => format!("must be valid JSON ({e})"),
-                Ok(_) if event.event().payload().contains("\\u0000") => {
-                    "must not contain \\u0000, which PostgreSQL jsonb cannot store".to_owned()
-                }
-                Ok(_) => continue,
-            };
-            return Some(
-                ValidationError::invalid(
-                    "event payload",
-                    format!(
-                        "event {} of {} ({})",
-                        index + 1,
-                        write.stream_id(),
-                        event.event().event_type()
-                    ),
-                    rule,
-                )
-                .into(),
-            );
-        }
-    }
-    None
+    batch.check_payloads().err().map(Into::into)
 }

@@ -6,7 +6,7 @@
 //! feature.
 
 use eventcore::StoreError;
-use sqlx::{PgPool, Row};
+use sqlx::{Executor, PgPool, Row};
 
 use crate::{SchemaName, error::SqlxErrors, schema::render, transaction::Transaction};
 
@@ -72,17 +72,19 @@ pub(crate) async fn run(
         .execute(&mut *tx)
         .await
         .map_err(&map)?;
-    sqlx::raw_sql(&format!(
+    // A query without arguments goes out as a simple query, so it may hold
+    // several statements. (Not `sqlx::raw_sql`: its generic `execute` makes
+    // this future not `Send` for every lifetime, and `migrate()` could then
+    // not be spawned.)
+    let bookkeeping = format!(
         "CREATE SCHEMA IF NOT EXISTS {s}; \
          CREATE TABLE IF NOT EXISTS {s}.eventcore_migrations ( \
              version integer PRIMARY KEY, \
              description text NOT NULL, \
              checksum text NOT NULL, \
              applied_at timestamptz NOT NULL DEFAULT now())"
-    ))
-    .execute(&mut *tx)
-    .await
-    .map_err(&map)?;
+    );
+    tx.execute(bookkeeping.as_str()).await.map_err(&map)?;
     let applied = sqlx::query(&format!(
         "SELECT version, checksum FROM {s}.eventcore_migrations ORDER BY version"
     ))
@@ -120,10 +122,8 @@ pub(crate) async fn run(
         .filter(|m| !applied_versions.contains(&m.version))
     {
         tracing::info!(schema = %schema, version = migration.version, "applying migration");
-        sqlx::raw_sql(&render(migration.sql, schema))
-            .execute(&mut *tx)
-            .await
-            .map_err(&map)?;
+        let sql = render(migration.sql, schema);
+        tx.execute(sql.as_str()).await.map_err(&map)?;
         sqlx::query(&format!(
             "INSERT INTO {s}.eventcore_migrations (version, description, checksum) VALUES ($1, $2, $3)"
         ))

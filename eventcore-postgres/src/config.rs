@@ -4,7 +4,7 @@ use std::{fmt, str::FromStr, time::Duration};
 
 use eventcore::{StoreError, ValidationError};
 use sqlx::{
-    PgPool,
+    Connection, PgConnection, PgPool,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
@@ -175,7 +175,33 @@ impl PostgresConfig {
     /// Builds the store and checks that the database answers, failing with
     /// [`StoreError::Unavailable`] within the acquire timeout if it does not.
     /// Does not run migrations: call [`PostgresStore::migrate`].
+    ///
+    /// A server that refuses the connection, or a failed login, is reported
+    /// at once with its reason (for example "Connection refused"), not after
+    /// the whole acquire timeout as "pool timed out": for a URL, one
+    /// connection is opened directly first.
     pub async fn connect(self) -> Result<PostgresStore, StoreError> {
+        if let Source::Url(url) = &self.source {
+            let options = self.connect_options(url)?;
+            let errors = self.errors();
+            match tokio::time::timeout(self.acquire_timeout, PgConnection::connect_with(&options))
+                .await
+            {
+                Err(_) => {
+                    return Err(StoreError::Unavailable {
+                        message: format!(
+                            "connect: the database did not answer within {:?}",
+                            self.acquire_timeout
+                        ),
+                        source: None,
+                    });
+                }
+                Ok(Err(e)) => return Err(errors.translate("connect", e)),
+                // The pool opens its own connections; this one only proved
+                // that the database answers.
+                Ok(Ok(probe)) => drop(probe.close().await),
+            }
+        }
         let store = self.connect_lazy()?;
         store.ping().await?;
         Ok(store)
@@ -185,35 +211,42 @@ impl PostgresConfig {
     pub fn connect_lazy(self) -> Result<PostgresStore, StoreError> {
         let pool = match &self.source {
             Source::Pool(pool) => pool.clone(),
-            Source::Url(url) => {
-                let mut options = PgConnectOptions::from_str(url).map_err(|e| {
-                    // The URL may hold a password: name the rule, not the value.
-                    StoreError::Validation(ValidationError::invalid(
-                        "PostgresConfig URL",
-                        "<redacted>",
-                        format!("must be a valid PostgreSQL connection URL ({e})"),
-                    ))
-                })?;
-                if let Some(timeout) = self.statement_timeout {
-                    options = options
-                        .options([("statement_timeout", format!("{}", timeout.as_millis()))]);
-                }
-                PgPoolOptions::new()
-                    .max_connections(self.max_connections)
-                    .acquire_timeout(self.acquire_timeout)
-                    .connect_lazy_with(options)
-            }
+            Source::Url(url) => PgPoolOptions::new()
+                .max_connections(self.max_connections)
+                .acquire_timeout(self.acquire_timeout)
+                .connect_lazy_with(self.connect_options(url)?),
         };
         Ok(PostgresStore::new(pool, self.settings()))
     }
 
+    fn connect_options(&self, url: &str) -> Result<PgConnectOptions, StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(|e| {
+            // The URL may hold a password: name the rule, not the value.
+            StoreError::Validation(ValidationError::invalid(
+                "PostgresConfig URL",
+                "<redacted>",
+                format!("must be a valid PostgreSQL connection URL ({e})"),
+            ))
+        })?;
+        Ok(match self.statement_timeout {
+            Some(timeout) => {
+                options.options([("statement_timeout", format!("{}", timeout.as_millis()))])
+            }
+            None => options,
+        })
+    }
+
+    const fn errors(&self) -> SqlxErrors {
+        SqlxErrors {
+            acquire_timeout: self.acquire_timeout,
+            statement_timeout: self.statement_timeout,
+        }
+    }
+
     fn settings(self) -> Settings {
         Settings {
+            errors: self.errors(),
             schema: self.schema,
-            errors: SqlxErrors {
-                acquire_timeout: self.acquire_timeout,
-                statement_timeout: self.statement_timeout,
-            },
             notify: self.notify,
             listen: self.listen,
             poll_interval: self.poll_interval,

@@ -42,7 +42,7 @@ impl SqlxErrors {
             | sqlx::Error::Tls(_)
             | sqlx::Error::WorkerCrashed
             | sqlx::Error::Configuration(_) => StoreError::Unavailable {
-                message: format!("{operation}: cannot reach the database"),
+                message: format!("{operation}: cannot reach the database ({error})"),
                 source: Some(Box::new(error)),
             },
             sqlx::Error::Database(db) => match db.code().as_deref() {

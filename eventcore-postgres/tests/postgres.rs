@@ -587,3 +587,22 @@ async fn the_longest_schema_name_migrates_appends_and_notifies() -> TestResult {
     common::drop_schema(&store).await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_refused_connection_is_reported_at_once_with_its_reason() {
+    // A generous acquire timeout: before the fix, `connect` waited it out and
+    // said only that no connection became available.
+    let started = Instant::now();
+    let result = PostgresConfig::from_url("postgres://postgres@127.0.0.1:1/postgres")
+        .acquire_timeout(Duration::from_secs(10))
+        .connect()
+        .await;
+    let elapsed = started.elapsed();
+    let err = result.expect_err("nothing listens on port 1");
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+    assert!(
+        err.to_string().to_lowercase().contains("refused"),
+        "the error must say why: {err}"
+    );
+    assert!(elapsed < Duration::from_secs(2), "took {elapsed:?}");
+}

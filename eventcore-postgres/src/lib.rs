@@ -46,6 +46,30 @@
 //!
 //! The SQL lives in `migrations/` and is embedded in the crate.
 //!
+//! # Roles and privileges
+//!
+//! Migrations and the running application can use different roles. A DBA
+//! prepares the schema once; the migrating role then owns what
+//! [`PostgresStore::migrate`] creates and grants the runtime role what it
+//! needs (`migrate` creates the schema only when it is missing, so it needs
+//! no privilege on the database itself):
+//!
+//! ```sql
+//! -- as a superuser or the database owner
+//! CREATE SCHEMA eventcore;
+//! GRANT USAGE, CREATE ON SCHEMA eventcore TO app_migrator;
+//! GRANT USAGE ON SCHEMA eventcore TO app_runtime;
+//! -- as app_migrator, after migrate()
+//! GRANT SELECT, INSERT, UPDATE
+//!     ON eventcore.events, eventcore.streams, eventcore.checkpoints, eventcore.leases
+//!     TO app_runtime;
+//! GRANT EXECUTE ON ALL ROUTINES IN SCHEMA eventcore TO app_runtime;
+//! ```
+//!
+//! The runtime role cannot change or delete events (the triggers refuse it
+//! for everyone) nor the schema; `migrate` run as that role fails with a
+//! typed error.
+//!
 //! # Appends
 //!
 //! An append is **one round trip**: one call with the batch flattened into

@@ -72,13 +72,27 @@ pub(crate) async fn run(
         .execute(&mut *tx)
         .await
         .map_err(&map)?;
+    // Create the schema only when it is missing: `CREATE SCHEMA IF NOT
+    // EXISTS` needs CREATE on the database even when the schema exists, so
+    // a role that a DBA gave only USAGE and CREATE on a prepared schema
+    // could not migrate.
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(schema.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(&map)?;
+    if !exists {
+        tx.execute(format!("CREATE SCHEMA {s}").as_str())
+            .await
+            .map_err(&map)?;
+    }
     // A query without arguments goes out as a simple query, so it may hold
     // several statements. (Not `sqlx::raw_sql`: its generic `execute` makes
     // this future not `Send` for every lifetime, and `migrate()` could then
     // not be spawned.)
     let bookkeeping = format!(
-        "CREATE SCHEMA IF NOT EXISTS {s}; \
-         CREATE TABLE IF NOT EXISTS {s}.eventcore_migrations ( \
+        "CREATE TABLE IF NOT EXISTS {s}.eventcore_migrations ( \
              version integer PRIMARY KEY, \
              description text NOT NULL, \
              checksum text NOT NULL, \

@@ -129,3 +129,70 @@ async fn the_same_stream_twice_collapses_into_one() {
             .all(|e| e.stream_id() == &StreamId::from(alice.clone()))
     );
 }
+
+/// A sensor reading: a float field, to show what JSON cannot carry.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize, eventcore::Event)]
+enum SensorEvent {
+    Measured { celsius: f64 },
+}
+
+#[derive(Default)]
+struct Sensor;
+
+impl eventcore::Fold<SensorEvent> for Sensor {
+    fn fold(&mut self, _: &eventcore::RecordedEvent<SensorEvent>) {}
+}
+
+#[derive(Command)]
+#[command(event = SensorEvent)]
+struct Record {
+    #[stream(state = Sensor)]
+    sensor: StreamId,
+    celsius: f64,
+}
+
+impl CommandLogic for Record {
+    type Error = std::convert::Infallible;
+
+    fn handle(&self, _: Self::State, streams: &mut Self::Streams<'_>) -> Result<(), Self::Error> {
+        streams.sensor.emit(SensorEvent::Measured {
+            celsius: self.celsius,
+        });
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn an_event_json_cannot_carry_is_refused_and_nothing_is_written() {
+    let store = MemoryStore::new();
+    let executor = CommandExecutor::new(store.clone());
+    let sensor = StreamId::try_new("sensor-1").unwrap();
+    let refused = executor
+        .execute(Record {
+            sensor: sensor.clone(),
+            celsius: f64::NAN,
+        })
+        .await;
+    assert!(
+        matches!(
+            &refused,
+            Err(CommandError::Serialization(
+                eventcore::SerializationError::NotRepresentable { path, .. }
+            )) if path == "celsius"
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store.stream_version(&sensor).await.unwrap(),
+        StreamVersion::INITIAL
+    );
+    // The executor and the stream still work.
+    let done = executor
+        .execute(Record {
+            sensor: sensor.clone(),
+            celsius: 21.5,
+        })
+        .await
+        .unwrap();
+    assert_eq!(done.events[0].version(), StreamVersion::new(1));
+}

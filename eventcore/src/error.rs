@@ -56,6 +56,17 @@ pub enum SerializationError {
         /// The type name of the decoded value.
         decoded: &'static str,
     },
+    /// An event holds a value its encoding cannot carry (NaN or ±infinity
+    /// in JSON). Nothing is written.
+    #[error("event of type {event_type:?} cannot be encoded: at {path}, {rule}")]
+    NotRepresentable {
+        /// The event's type name.
+        event_type: &'static str,
+        /// Where in the event, e.g. `celsius` or `items[2].price`.
+        path: String,
+        /// What is wrong with the value there.
+        rule: String,
+    },
     /// An event could not be encoded.
     #[error("could not encode event of type {event_type:?}: {source}")]
     Encode {

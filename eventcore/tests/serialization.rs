@@ -97,3 +97,71 @@ fn wrong_shape_payload_names_stream_version_and_type() {
     assert!(message.contains("\"Deposited\""), "{message}");
     assert!(message.contains("ledger-1 version 4"), "{message}");
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+enum Reading {
+    Measured {
+        celsius: f64,
+        calibration: Option<f32>,
+        history: Vec<f64>,
+    },
+}
+
+impl Event for Reading {
+    const EVENT_TYPES: &'static [&'static str] = &["Measured"];
+
+    fn event_type(&self) -> &'static str {
+        "Measured"
+    }
+}
+
+fn measured(celsius: f64, calibration: Option<f32>, history: Vec<f64>) -> Reading {
+    Reading::Measured {
+        celsius,
+        calibration,
+        history,
+    }
+}
+
+#[test]
+fn non_finite_numbers_are_refused_with_the_field_that_holds_them() {
+    // Before: NaN was written as null, the append succeeded, and the event
+    // never decoded again.
+    for (event, path) in [
+        (measured(f64::NAN, None, vec![]), "celsius"),
+        (measured(1.0, Some(f32::INFINITY), vec![]), "calibration"),
+        (
+            measured(1.0, None, vec![2.0, f64::NEG_INFINITY]),
+            "history[1]",
+        ),
+    ] {
+        match JsonSerializer.encode(&event) {
+            Err(SerializationError::NotRepresentable {
+                event_type,
+                path: found,
+                rule,
+            }) => {
+                assert_eq!(event_type, "Measured");
+                assert_eq!(found, path);
+                assert!(rule.contains("cannot be written as JSON"), "{rule}");
+            }
+            other => panic!("{event:?} must be refused, got {other:?}"),
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn finite_floats_decode_to_the_equal_event(
+        celsius in any::<f64>().prop_filter("finite", |f| f.is_finite()),
+        calibration in proptest::option::of(any::<f32>().prop_filter("finite", |f| f.is_finite())),
+        history in proptest::collection::vec(any::<f64>().prop_filter("finite", |f| f.is_finite()), 0..4),
+    ) {
+        let event = measured(celsius, calibration, history);
+        let encoded = JsonSerializer.encode(&event).unwrap();
+        let decoded: Reading = JsonSerializer
+            .decode(&stored(encoded.event_type(), encoded.payload()))
+            .unwrap();
+        prop_assert_eq!(decoded, event);
+    }
+}

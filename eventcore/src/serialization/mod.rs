@@ -1,5 +1,7 @@
 //! Turning typed events into the store's serialized form and back.
 
+mod finite;
+
 use crate::{
     error::SerializationError,
     event::Event,
@@ -41,8 +43,19 @@ pub trait EventSerializer: Send + Sync + 'static {
 pub struct JsonSerializer;
 
 impl EventSerializer for JsonSerializer {
+    /// Encodes `event` as JSON. NaN and ±infinity anywhere in the event
+    /// are refused with [`SerializationError::NotRepresentable`] naming the
+    /// field: `serde_json` would write them as `null`, which never decodes
+    /// back. Everything else decodes to an equal event: JSON keeps every
+    /// other value serde writes, and floats round-trip exactly (the
+    /// workspace builds `serde_json` with `float_roundtrip`).
     fn encode<E: Event>(&self, event: &E) -> Result<SerializedEvent, SerializationError> {
         let event_type = event.event_type();
+        finite::check(event).map_err(|(path, rule)| SerializationError::NotRepresentable {
+            event_type,
+            path,
+            rule,
+        })?;
         let payload = serde_json::to_string(event)
             .map_err(|source| SerializationError::Encode { event_type, source })?;
         Ok(SerializedEvent::from_serde_json(event_type, payload))

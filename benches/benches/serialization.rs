@@ -41,6 +41,11 @@ fn serialization(c: &mut Criterion) {
         group.bench_function(format!("encode/{name}"), |b| {
             b.iter(|| or_exit(JsonSerializer.encode(black_box(&event)), "encode"));
         });
+        // The same event through serde_json alone: the encoder's cost over
+        // it is the finite-number check (and naming the type).
+        group.bench_function(format!("serde_json_to_string/{name}"), |b| {
+            b.iter(|| or_exit(serde_json::to_string(black_box(&event)), "encode"));
+        });
         let encoded = or_exit(JsonSerializer.encode(&event), "encode");
         let stored = StoredEvent::new(
             stream.clone(),

@@ -28,6 +28,11 @@ impl ser::Error for NonFinite {
 /// Finds the first non-finite float in `value`; the error names its path
 /// (for example `amount` or `items[2].price`).
 pub(crate) fn check<T: Serialize + ?Sized>(value: &T) -> Result<(), (String, String)> {
+    // The plain walk is cheap; only a value that fails it is walked again
+    // with the path tracked.
+    if value.serialize(FiniteCheck).is_ok() {
+        return Ok(());
+    }
     serde_path_to_error::serialize(value, FiniteCheck)
         .map_err(|e| (e.path().to_string(), e.inner().to_string()))
 }

@@ -37,20 +37,30 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// Five attempts, 10 ms base delay, at most 1 s between attempts.
+    /// Ten attempts, 5 ms base delay, at most 250 ms between attempts (so
+    /// about a second of waiting at worst, with jitter).
+    ///
+    /// Chosen by measurement (`cargo run --release -p eventcore-benches --bin
+    /// retry_defaults`): eight tasks, each with its own executor, making 32
+    /// transfers each among six accounts on PostgreSQL. With the previous
+    /// default (5 attempts, 10 ms to 1 s) 4 to 8 of the 256 commands per run
+    /// ended in `RetriesExhausted` (30 of 1,280 over five runs); with this
+    /// one, none did (0 of 1,280). Raise the attempts for hotter streams, or
+    /// lower them where a fast failure is worth more than a late success.
     fn default() -> Self {
         Self::new()
     }
 }
 
 impl RetryPolicy {
-    /// Five attempts, 10 ms base delay, at most 1 s between attempts.
+    /// The [default](Self::default): ten attempts, 5 ms base delay, at most
+    /// 250 ms between attempts.
     #[must_use]
     pub const fn new() -> Self {
         Self {
-            max_attempts: 5,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_secs(1),
+            max_attempts: 10,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(250),
         }
     }
 

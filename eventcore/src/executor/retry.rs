@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use rand::Rng;
+use crate::backoff::Backoff;
 
 /// How the executor retries a command after a version conflict.
 ///
@@ -116,22 +116,17 @@ impl RetryPolicy {
     /// (1-based), jitter included.
     #[must_use]
     pub fn delay_before_retry(&self, attempt: u32) -> Duration {
-        let ceiling = self.backoff_ceiling(attempt);
-        let half = ceiling / 2;
-        let spread = ceiling.saturating_sub(half);
-        if spread.is_zero() {
-            return ceiling;
-        }
-        let jitter = rand::rng().random_range(Duration::ZERO..=spread);
-        half + jitter
+        self.backoff().jittered(attempt)
     }
 
     /// `min(base_delay * 2^(attempt-1), max_delay)`.
+    #[cfg(test)]
     fn backoff_ceiling(&self, attempt: u32) -> Duration {
-        let doublings = attempt.saturating_sub(1).min(31);
-        self.base_delay
-            .saturating_mul(1_u32 << doublings)
-            .min(self.max_delay)
+        self.backoff().ceiling(attempt)
+    }
+
+    const fn backoff(&self) -> Backoff {
+        Backoff::new(self.base_delay, self.max_delay)
     }
 }
 
@@ -168,7 +163,15 @@ mod tests {
     #[test]
     fn huge_attempt_numbers_do_not_overflow() {
         let policy = RetryPolicy::new();
-        assert_eq!(policy.backoff_ceiling(u32::MAX), Duration::from_secs(1));
+        assert_eq!(policy.backoff_ceiling(u32::MAX), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn the_defaults_are_the_measured_ones() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.max_attempts(), 10);
+        assert_eq!(policy.backoff_ceiling(1), Duration::from_millis(5));
+        assert_eq!(policy.backoff_ceiling(10), Duration::from_millis(250));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use eventcore::{
     Event, EventId, EventMetadata, GlobalPosition, RecordedEvent, SerializedEvent, StoreError,
     StreamId,
     conformance::faults::{FaultProxy, cancel_at_poll},
-    projection::{ProjectionRunner, RunnerConfig, StoreRetryPolicy},
+    projection::{ProjectionHandle, ProjectionRunner, RunnerConfig, StoreRetryPolicy},
     store::{AppendBatch, EventStore, ExpectedVersion, NewEvent},
 };
 use eventcore_postgres::{PostgresProjection, PostgresStore, Transactional, sqlx};
@@ -205,6 +205,17 @@ impl AppliedLog {
         Ok(Self { table })
     }
 
+    /// An exactly-once runner of this log on `store`.
+    fn start_runner(&self, store: &PostgresStore) -> ProjectionHandle {
+        let projection = Transactional::new(
+            store.clone(),
+            Self {
+                table: self.table.clone(),
+            },
+        );
+        ProjectionRunner::with_checkpointed(store.clone(), projection, runner_config()).start()
+    }
+
     /// (rows, distinct event ids)
     async fn counts(&self, direct: &PostgresStore) -> Result<(i64, i64), sqlx::Error> {
         sqlx::query_as(&format!(
@@ -287,14 +298,7 @@ async fn a_lost_commit_reply_never_applies_a_batch_twice() -> TestResult {
     let store = common::store_via(proxy.local_addr(), direct.schema(), 2).await;
     // The server commits these batches, the runner never hears so.
     proxy.cut_reply_after(b"COMMIT", 5);
-    let projection = Transactional::new(
-        store.clone(),
-        AppliedLog {
-            table: log.table.clone(),
-        },
-    );
-    let handle =
-        ProjectionRunner::with_checkpointed(store.clone(), projection, runner_config()).start();
+    let handle = log.start_runner(&store);
     assert!(
         handle.wait_for_position(last, WAIT).await,
         "{:?}",
@@ -327,14 +331,7 @@ async fn a_crash_looping_transactional_projection_counts_every_event_once() -> T
         if run % 4 == 0 {
             proxy.cut_reply_after(b"COMMIT", 1);
         }
-        let projection = Transactional::new(
-            store.clone(),
-            AppliedLog {
-                table: log.table.clone(),
-            },
-        );
-        let handle =
-            ProjectionRunner::with_checkpointed(store.clone(), projection, runner_config()).start();
+        let handle = log.start_runner(&store);
         for _ in 0..8 {
             let (batch, id) = any_version_batch(&stream, n);
             n += 1;
@@ -353,14 +350,7 @@ async fn a_crash_looping_transactional_projection_counts_every_event_once() -> T
     proxy.clear();
     // The lease of the last killed runner lapses; a fresh runner finishes.
     let head = direct.head_position().await?;
-    let projection = Transactional::new(
-        store.clone(),
-        AppliedLog {
-            table: log.table.clone(),
-        },
-    );
-    let handle =
-        ProjectionRunner::with_checkpointed(store.clone(), projection, runner_config()).start();
+    let handle = log.start_runner(&store);
     assert!(
         handle.wait_for_position(head, WAIT).await,
         "{:?}",

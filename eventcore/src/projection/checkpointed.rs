@@ -185,7 +185,15 @@ where
         .iter()
         .map(|stored| {
             let payload = serializer.decode::<E>(stored)?;
-            Ok(stored.clone().map(|_| payload))
+            // Built field by field: cloning `stored` to `map` it would also
+            // copy the serialized payload and type name, per event.
+            Ok(RecordedEvent::new(
+                stored.stream_id().clone(),
+                stored.version(),
+                stored.position(),
+                stored.metadata().clone(),
+                payload,
+            ))
         })
         .collect()
 }

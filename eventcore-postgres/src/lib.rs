@@ -197,9 +197,13 @@
 //! Connection failures and pool timeouts become
 //! [`StoreError::Unavailable`](eventcore::StoreError), a statement stopped
 //! by `statement_timeout` becomes `StoreError::Timeout`, anything else is
-//! `StoreError::Backend` naming the operation. Metadata that does not decode
-//! is `StoreError::Corrupt` naming the stream and version; nothing is
-//! skipped. Every operation runs in a `tracing` span named
+//! `StoreError::Backend` naming the operation. A row that does not decode
+//! (metadata written by another tool, a stream id older rules allowed) is
+//! `StoreError::Corrupt` naming its position, event id, stream and version;
+//! nothing is skipped. `read_all_lenient`, which projection runners use,
+//! returns such a row in its place as an
+//! [`UndecodableEvent`](eventcore::store::UndecodableEvent), so the
+//! projection's error policy decides. Every operation runs in a `tracing` span named
 //! `eventcore_postgres.<operation>`.
 
 mod config;

@@ -478,41 +478,6 @@ async fn statement_timeout_becomes_a_typed_timeout() -> TestResult {
 }
 
 #[tokio::test]
-async fn undecodable_metadata_is_reported_with_stream_and_version() -> TestResult {
-    let store = common::fresh_store().await?;
-    store
-        .append(AppendBatch::single(
-            id("bad"),
-            ExpectedVersion::NO_STREAM,
-            vec![event("E", &serde_json::json!({}))],
-        ))
-        .await?;
-    // Simulate a row written by a foreign tool (inserts are allowed).
-    sqlx::raw_sql(&format!(
-        "INSERT INTO \"{s}\".events (global_position, transaction_id, stream_id, version, event_id, \
-         event_type, payload, metadata) VALUES (1, '1', 'bad', 2, gen_random_uuid(), 'E', '{{}}', \
-         '{{\"event_id\": 42}}'); UPDATE \"{s}\".streams SET version = 2 WHERE stream_id = 'bad'",
-        s = store.schema()
-    ))
-    .execute(store.pool())
-    .await?;
-    let err = store
-        .read_streams(&[id("bad")])
-        .await
-        .expect_err("bad metadata");
-    let text = err.to_string();
-    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
-    assert!(text.contains("bad") && text.contains("version 2"), "{text}");
-    let err = store
-        .read_all(GlobalPosition::START, &EventFilter::all(), 10)
-        .await
-        .expect_err("bad");
-    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
-    common::drop_schema(&store).await;
-    Ok(())
-}
-
-#[tokio::test]
 async fn payload_postgres_cannot_store_is_a_validation_error_naming_the_event() -> TestResult {
     let store = common::fresh_store().await?;
     let bad = NewEvent::new(SerializedEvent::new("E", "{not json"), EventMetadata::new());

@@ -18,7 +18,7 @@ use eventcore::{
     GlobalPosition, StoreError, StreamId, StreamVersion,
     store::{
         AppendBatch, AppendResult, EventFilter, EventNotifications, EventStore, StoredEvent,
-        StreamsRead,
+        StreamsRead, UndecodableEvent,
     },
 };
 use sqlx::{PgConnection, PgPool};
@@ -189,7 +189,18 @@ impl EventStore for PostgresStore {
         filter: &EventFilter,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        read_all::read_all(&self.shared, after, filter, limit).await
+        let entries = read_all::read_all_lenient(&self.shared, after, filter, limit).await?;
+        Ok(entries.into_iter().collect::<Result<_, _>>()?)
+    }
+
+    #[tracing::instrument(name = "eventcore_postgres.read_all_lenient", skip_all, fields(after = %after, limit))]
+    async fn read_all_lenient(
+        &self,
+        after: GlobalPosition,
+        filter: &EventFilter,
+        limit: usize,
+    ) -> Result<Vec<Result<StoredEvent, UndecodableEvent>>, StoreError> {
+        read_all::read_all_lenient(&self.shared, after, filter, limit).await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.head_position", skip_all)]

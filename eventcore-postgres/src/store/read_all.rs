@@ -3,25 +3,26 @@
 
 use eventcore::{
     GlobalPosition, StoreError,
-    store::{EventFilter, StoredEvent},
+    store::{EventFilter, StoredEvent, UndecodableEvent},
 };
 use sqlx::Row;
 
 use super::{
-    rows::{decode_event, position_param, to_position},
+    rows::{decode_row, position_param, to_position},
     shared::Shared,
     visibility::{Head, VisibilityWait},
 };
 
 /// Up to `limit` events after `after` that match `filter`, never past the
-/// gap-safe bound. While newer events are held back by an older open
+/// gap-safe bound, each row that does not decode in its place as an
+/// [`UndecodableEvent`]. While newer events are held back by an older open
 /// transaction, waits for it (up to the visibility wait) before answering.
-pub(super) async fn read_all(
+pub(super) async fn read_all_lenient(
     shared: &Shared,
     after: GlobalPosition,
     filter: &EventFilter,
     limit: usize,
-) -> Result<Vec<StoredEvent>, StoreError> {
+) -> Result<Vec<Result<StoredEvent, UndecodableEvent>>, StoreError> {
     let types: Option<Vec<&str>> = filter
         .event_types()
         .map(|t| t.iter().map(AsRef::as_ref).collect());
@@ -50,7 +51,7 @@ pub(super) async fn read_all(
         let newest: Option<i64> = first.try_get("newest").map_err(&map)?;
         let mut events = Vec::with_capacity(rows.len());
         for row in &rows {
-            events.extend(decode_event(row, shared.errors, "read_all")?);
+            events.extend(decode_row(row, shared.errors, "read_all")?);
         }
         // Committed events past the safe bound are held back by an
         // older open transaction: give it a moment to finish.

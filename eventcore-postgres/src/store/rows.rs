@@ -1,10 +1,12 @@
 //! Conversions between the port's types and column values.
 
 use eventcore::{
-    EventMetadata, GlobalPosition, SerializedEvent, StoreError, StreamId, StreamVersion,
-    ValidationError, store::StoredEvent,
+    EventId, EventMetadata, GlobalPosition, SerializedEvent, StoreError, StreamId, StreamVersion,
+    ValidationError,
+    store::{StoredEvent, UndecodableEvent},
 };
 use sqlx::{Row, postgres::PgRow};
+use uuid::Uuid;
 
 use crate::error::SqlxErrors;
 
@@ -32,12 +34,28 @@ pub(crate) fn position_param(position: GlobalPosition) -> Result<i64, StoreError
 
 /// Decodes the event columns of a row: `global_position`, `stream_id`,
 /// `version`, `event_type`, `payload` and `metadata` (both as text). `None`
-/// when the row carries no event (a left join found none).
+/// when the row carries no event (a left join found none); a row that does
+/// not decode is [`StoreError::Corrupt`] naming it.
 pub(crate) fn decode_event(
     row: &PgRow,
     errors: SqlxErrors,
     operation: &'static str,
 ) -> Result<Option<StoredEvent>, StoreError> {
+    match decode_row(row, errors, operation)? {
+        Some(decoded) => Ok(Some(decoded?)),
+        None => Ok(None),
+    }
+}
+
+/// Like [`decode_event`], but a row whose values break the library's rules
+/// comes back as an [`UndecodableEvent`] (with the row's `event_id` when the
+/// query selects it) instead of failing; only a failure to read the columns
+/// at all is an error.
+pub(crate) fn decode_row(
+    row: &PgRow,
+    errors: SqlxErrors,
+    operation: &'static str,
+) -> Result<Option<Result<StoredEvent, UndecodableEvent>>, StoreError> {
     let map = errors.on(operation);
     let Some(position) = row
         .try_get::<Option<i64>, _>("global_position")
@@ -50,22 +68,53 @@ pub(crate) fn decode_event(
     let event_type: String = row.try_get("event_type").map_err(&map)?;
     let payload: String = row.try_get("payload").map_err(&map)?;
     let metadata: String = row.try_get("metadata").map_err(&map)?;
-    let stream_id = StreamId::try_new(&stream).map_err(|e| StoreError::Corrupt {
-        detail: format!("event at position {position} has an invalid stream id: {e}"),
-    })?;
-    let version = to_version(&stream_id, version)?;
-    let metadata: EventMetadata =
-        serde_json::from_str(&metadata).map_err(|e| StoreError::Corrupt {
+    let Ok(global) = to_position(position) else {
+        return Err(StoreError::Corrupt {
             detail: format!(
-                "metadata of the event at {stream_id} version {version} (position {position}) \
-                 does not decode: {e}"
+                "an event of stream {stream:?} has the negative global position {position}"
             ),
-        })?;
-    Ok(Some(StoredEvent::new(
+        });
+    };
+    let undecodable = |reason: String| {
+        let row_id = row
+            .try_get::<Option<Uuid>, _>("event_id")
+            .ok()
+            .flatten()
+            .and_then(|id| EventId::try_from_uuid(id).ok());
+        let event = UndecodableEvent::new(global, reason)
+            .with_stream(stream.as_str())
+            .with_event_type(event_type.as_str());
+        match row_id {
+            Some(id) => event.with_event_id(id),
+            None => event,
+        }
+    };
+    let stream_id = match StreamId::try_new(&stream) {
+        Ok(id) => id,
+        Err(e) => {
+            return Ok(Some(Err(undecodable(format!(
+                "its stream id is invalid: {e}"
+            )))));
+        }
+    };
+    let Ok(version) = u64::try_from(version).map(StreamVersion::new) else {
+        return Ok(Some(Err(undecodable(format!(
+            "its version {version} is negative"
+        )))));
+    };
+    let metadata: EventMetadata = match serde_json::from_str(&metadata) {
+        Ok(metadata) => metadata,
+        Err(e) => {
+            return Ok(Some(Err(undecodable(format!(
+                "the metadata of version {version} does not decode: {e}"
+            )))));
+        }
+    };
+    Ok(Some(Ok(StoredEvent::new(
         stream_id,
         version,
-        to_position(position)?,
+        global,
         metadata,
         SerializedEvent::new(event_type, payload),
-    )))
+    ))))
 }

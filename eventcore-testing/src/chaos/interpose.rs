@@ -22,7 +22,7 @@ use eventcore::{
     GlobalPosition, StoreError, StreamId, StreamVersion,
     store::{
         AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
-        ExpectedVersion, Lease, LeaseStore, StoredEvent, StreamsRead,
+        ExpectedVersion, Lease, LeaseStore, StoredEvent, StreamsRead, UndecodableEvent,
     },
 };
 
@@ -42,7 +42,7 @@ pub(crate) enum AppendFault {
 /// let every operation through untouched.
 pub(crate) trait Interpose: Send + Sync {
     /// Runs before every read (`read_streams`, `read_streams_after`,
-    /// `stream_version`, `stream_exists`, `read_all`); an error fails the
+    /// `stream_version`, `stream_exists`, `read_all`, `read_all_lenient`); an error fails the
     /// read without reaching the store.
     fn before_read(
         &self,
@@ -180,6 +180,16 @@ macro_rules! interposed_ports {
             ) -> Result<Vec<StoredEvent>, StoreError> {
                 self.before_read("read_all").await?;
                 self.inner.read_all(after, filter, limit).await
+            }
+
+            async fn read_all_lenient(
+                &self,
+                after: GlobalPosition,
+                filter: &EventFilter,
+                limit: usize,
+            ) -> Result<Vec<Result<StoredEvent, UndecodableEvent>>, StoreError> {
+                self.before_read("read_all_lenient").await?;
+                self.inner.read_all_lenient(after, filter, limit).await
             }
 
             // Position queries and subscriptions pass through: the faults

@@ -110,6 +110,10 @@ macro_rules! __conformance_scenarios {
             failing_event_is_recorded_under_skip_policy,
             failing_event_is_retried_under_retry_policy,
             projection_lag_is_reported,
+            read_all_lenient_agrees_with_read_all,
+            undecodable_row_is_skipped_under_skip_policy,
+            undecodable_row_stops_runner_under_stop_policy,
+            listed_positions_are_skipped_and_recorded,
         }
     };
 }

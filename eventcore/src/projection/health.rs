@@ -1,6 +1,9 @@
 use std::time::Duration;
 
-use crate::types::{GlobalPosition, StreamId, StreamVersion, Timestamp};
+use crate::{
+    store::{StoredEvent, UndecodableEvent},
+    types::{EventId, GlobalPosition, StreamVersion, Timestamp},
+};
 
 /// Where a runner is in its life.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,19 +39,69 @@ pub enum ProjectionStatus {
     Stopped,
 }
 
-/// An event the runner skipped under [`ErrorPolicy::Skip`](super::ErrorPolicy).
+/// An event the runner passed over without applying it. Nothing is skipped
+/// silently: each one is listed in [`ProjectionHealth::skipped`] and logged
+/// at error level (warn for operator-listed ones) with the same fields.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SkippedEvent {
     /// Its global position.
     pub position: GlobalPosition,
-    /// Its stream.
-    pub stream_id: StreamId,
-    /// Its version in that stream.
-    pub version: StreamVersion,
-    /// Its type name.
+    /// Its event id, when the row's id still reads.
+    pub event_id: Option<EventId>,
+    /// Its stream id as stored (for an undecodable row it may break the
+    /// rules of [`StreamId`](crate::StreamId)).
+    pub stream: String,
+    /// Its version in that stream, when the row decoded.
+    pub version: Option<StreamVersion>,
+    /// Its type name as stored.
     pub event_type: String,
-    /// Why it failed.
+    /// Why it was skipped.
+    pub cause: SkipCause,
+    /// The error that led to it (for a listed event: that it was listed).
     pub error: String,
+}
+
+/// Why the runner skipped an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipCause {
+    /// Applying or decoding it failed, and the
+    /// [`ErrorPolicy`](super::ErrorPolicy) skips failing events.
+    Failed,
+    /// The store cannot decode its row (see
+    /// [`UndecodableEvent`](crate::store::UndecodableEvent)), and the error
+    /// policy skips failing events.
+    Undecodable,
+    /// An operator listed its position in
+    /// [`RunnerConfig::skip_positions`](super::RunnerConfig::skip_positions).
+    Listed,
+}
+
+impl SkippedEvent {
+    pub(crate) fn of_event(event: &StoredEvent, cause: SkipCause, error: String) -> Self {
+        Self {
+            position: event.position(),
+            event_id: Some(event.metadata().event_id()),
+            stream: event.stream_id().to_string(),
+            version: Some(event.version()),
+            event_type: event.event_type().to_owned(),
+            cause,
+            error,
+        }
+    }
+
+    pub(crate) fn of_row(row: &UndecodableEvent, cause: SkipCause, error: String) -> Self {
+        Self {
+            position: row.position(),
+            event_id: row.event_id(),
+            stream: row.stream().to_owned(),
+            version: None,
+            event_type: row.event_type().to_owned(),
+            cause,
+            error,
+        }
+    }
 }
 
 /// A runner's health and lag.
@@ -71,8 +124,14 @@ pub struct ProjectionHealth {
     pub lag: u64,
     /// Time since the runner last processed an event, if it ever did.
     pub since_last_event: Option<Duration>,
-    /// Events skipped under the skip policy, oldest first.
+    /// Events passed over without being applied, oldest first: failing or
+    /// undecodable ones the error policy skipped, and listed ones. Cleared
+    /// by a rebuild.
     pub skipped: Vec<SkippedEvent>,
+    /// The positions an operator told the runner to skip
+    /// ([`RunnerConfig::skip_positions`](super::RunnerConfig::skip_positions)),
+    /// in order.
+    pub skip_positions: Vec<GlobalPosition>,
     /// Whether this runner holds the projection's lease right now: it was
     /// granted or renewed, and the time-to-live counted from the request
     /// has not run out. A runner stalled past its lease never claims it.

@@ -20,7 +20,13 @@
 //! # Failures
 //!
 //! A projection failing on an event goes to the [`ErrorPolicy`] (retry,
-//! skip or stop). A failing store (unreachable, slow, a lost reply) is
+//! skip or stop), and so does a stored row the store cannot decode
+//! ([`UndecodableEvent`](crate::store::UndecodableEvent); decoding it again
+//! gives the same answer, so it is skipped or stops the runner without
+//! retries). Every skipped event is logged and listed in
+//! [`ProjectionHealth::skipped`]. History is immutable, so the way past an
+//! event that stops a projection is to list its position in
+//! [`RunnerConfig::skip_positions`] and restart the runner. A failing store (unreachable, slow, a lost reply) is
 //! retried with backoff under the [`StoreRetryPolicy`], on its own budget;
 //! by default transient store errors never stop a runner. Adapters can offer exactly-once by
 //! implementing [`CheckpointedProjection`] so that the read-model update and
@@ -86,7 +92,7 @@ mod set;
 use std::future::Future;
 
 pub use checkpointed::{AtLeastOnce, CheckpointedProjection, apply_failed, decode_events};
-pub use health::{ProjectionHealth, ProjectionStatus, SkippedEvent};
+pub use health::{ProjectionHealth, ProjectionStatus, SkipCause, SkippedEvent};
 pub use policy::{ErrorPolicy, Fallback};
 pub use runner::{ProjectionHandle, ProjectionRunner, RunnerConfig, StoreRetryPolicy};
 pub use set::ProjectionSet;

@@ -10,7 +10,7 @@ use std::{future::Future, time::Duration};
 
 use super::{
     AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore, Lease,
-    LeaseStore, StoredEvent, StreamsRead,
+    LeaseStore, StoredEvent, StreamsRead, UndecodableEvent,
 };
 use crate::{
     error::StoreError,
@@ -64,6 +64,17 @@ macro_rules! forward_ports {
                 limit: usize,
             ) -> impl Future<Output = Result<Vec<StoredEvent>, StoreError>> + Send {
                 (**self).read_all(after, filter, limit)
+            }
+
+            fn read_all_lenient(
+                &self,
+                after: GlobalPosition,
+                filter: &EventFilter,
+                limit: usize,
+            ) -> impl Future<
+                Output = Result<Vec<Result<StoredEvent, UndecodableEvent>>, StoreError>,
+            > + Send {
+                (**self).read_all_lenient(after, filter, limit)
             }
 
             fn head_position(

@@ -12,6 +12,7 @@ mod filter;
 mod forward;
 mod lease;
 mod notify;
+mod undecodable;
 
 use std::future::Future;
 
@@ -23,6 +24,7 @@ pub(crate) use events::SerializedEvent;
 pub use filter::EventFilter;
 pub use lease::{CheckpointStore, Lease, LeaseStore};
 pub use notify::{EventNotifications, NotificationHub};
+pub use undecodable::UndecodableEvent;
 
 use crate::{
     error::StoreError,
@@ -132,6 +134,30 @@ pub trait EventStore: Send + Sync {
         filter: &EventFilter,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<StoredEvent>, StoreError>> + Send;
+
+    /// Like [`read_all`](Self::read_all), but a stored row this store
+    /// cannot decode comes back in its place as an [`UndecodableEvent`]
+    /// instead of failing the whole read. Same positions, filter, limit and
+    /// gap safety: the entries are exactly the rows `read_all` would cover.
+    ///
+    /// This is what the projection runner reads, so that one bad row is
+    /// handled by the projection's error policy instead of stopping it.
+    /// Stores that can hold rows they cannot decode (a database other tools
+    /// write to) override it, and make `read_all` fail with
+    /// [`StoreError::Corrupt`] naming the row; the default, for stores that
+    /// only hold what they were given, wraps `read_all`.
+    fn read_all_lenient(
+        &self,
+        after: GlobalPosition,
+        filter: &EventFilter,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Result<StoredEvent, UndecodableEvent>>, StoreError>> + Send
+    {
+        async move {
+            let events = self.read_all(after, filter, limit).await?;
+            Ok(events.into_iter().map(Ok).collect())
+        }
+    }
 
     /// The position of the newest event [`read_all`](Self::read_all) can
     /// return ([`GlobalPosition::START`] for an empty store).

@@ -11,7 +11,7 @@
 -- table).
 SELECT h.bound, h.newest,
        e.global_position, e.stream_id, e.version, e.event_type,
-       e.payload::text AS payload, e.metadata::text AS metadata
+       e.event_id, e.payload::text AS payload, e.metadata::text AS metadata
 FROM (
     SELECT (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20) AS bound,
            (SELECT max(global_position) FROM __SCHEMA__.events) AS newest

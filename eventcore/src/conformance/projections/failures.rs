@@ -82,7 +82,16 @@ pub async fn failing_event_is_recorded_under_skip_policy<S: ConformanceStore>(
     }
     let skipped = handle.health().skipped;
     ensure_eq!(skipped.len(), 1, "one skipped event recorded");
-    ensure_eq!(skipped[0].version.value(), 3, "the skipped event's version");
+    ensure_eq!(
+        skipped[0].version.map(crate::StreamVersion::value),
+        Some(3),
+        "the skipped event's version"
+    );
+    ensure_eq!(
+        skipped[0].cause,
+        crate::projection::SkipCause::Failed,
+        "why it was skipped"
+    );
     ensure!(
         skipped[0].error.contains("refusing tick 3"),
         "skipped error: {}",

@@ -141,6 +141,8 @@ pub(super) fn config(holder: &str) -> RunnerConfig {
 
 mod failures;
 mod lifecycle;
+mod undecodable;
 
 pub use failures::*;
 pub use lifecycle::*;
+pub use undecodable::*;

@@ -1,12 +1,15 @@
 //! How a runner behaves: batch size, lease, polling, and the two retry
 //! budgets (one for failing events, one for a failing store).
 
-use std::time::Duration;
+use std::{collections::BTreeSet, time::Duration};
 
 use super::super::ErrorPolicy;
 #[cfg(doc)]
 use crate::error::StoreError;
-use crate::{backoff::Backoff, types::EventId};
+use crate::{
+    backoff::Backoff,
+    types::{EventId, GlobalPosition},
+};
 
 /// How a [`ProjectionRunner`](super::ProjectionRunner) behaves.
 ///
@@ -32,6 +35,7 @@ pub struct RunnerConfig {
     pub(super) error_policy: ErrorPolicy,
     pub(super) holder: String,
     pub(super) store_retry: StoreRetryPolicy,
+    pub(super) skip_positions: BTreeSet<GlobalPosition>,
 }
 
 impl Default for RunnerConfig {
@@ -43,6 +47,7 @@ impl Default for RunnerConfig {
             error_policy: ErrorPolicy::default(),
             holder: "runner".to_owned(),
             store_retry: StoreRetryPolicy::default(),
+            skip_positions: BTreeSet::new(),
         }
     }
 }
@@ -99,6 +104,36 @@ impl RunnerConfig {
     #[must_use]
     pub const fn store_retry(mut self, policy: StoreRetryPolicy) -> Self {
         self.store_retry = policy;
+        self
+    }
+
+    /// Events the runner must pass over without applying them, by global
+    /// position: the operator's way past an event that stops a projection
+    /// (one its `apply` always fails on, or a row the store cannot decode)
+    /// without editing history, which is immutable.
+    ///
+    /// Each listed event the runner reaches is recorded in
+    /// [`ProjectionHealth::skipped`](super::super::ProjectionHealth) with
+    /// [`SkipCause::Listed`](super::super::SkipCause) and logged; the list
+    /// itself is shown in
+    /// [`ProjectionHealth::skip_positions`](super::super::ProjectionHealth).
+    /// Positions the projection's filter excludes, or that lie before its
+    /// checkpoint, are never reached and change nothing. Calls add up.
+    ///
+    /// ```
+    /// use eventcore::GlobalPosition;
+    /// use eventcore::projection::{ErrorPolicy, RunnerConfig};
+    ///
+    /// // The runner stopped at position 4_194_305 (its health said why);
+    /// // restart it past that event, keeping the Stop policy for the rest.
+    /// let config = RunnerConfig::default()
+    ///     .error_policy(ErrorPolicy::Stop)
+    ///     .skip_positions([GlobalPosition::new(4_194_305)]);
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn skip_positions(mut self, positions: impl IntoIterator<Item = GlobalPosition>) -> Self {
+        self.skip_positions.extend(positions);
         self
     }
 

@@ -28,7 +28,7 @@ pub(super) struct RunnerState {
 }
 
 impl RunnerState {
-    pub(super) fn new(name: String, holder: String) -> Self {
+    pub(super) fn new(name: String, holder: String, skip_positions: Vec<GlobalPosition>) -> Self {
         Self {
             health: ProjectionHealth {
                 name,
@@ -38,6 +38,7 @@ impl RunnerState {
                 lag: 0,
                 since_last_event: None,
                 skipped: Vec::new(),
+                skip_positions,
                 holds_lease: false,
                 lease_expires_at: None,
                 holder,

@@ -18,7 +18,7 @@ use super::{
 use crate::{
     error::{ProjectionError, StoreError},
     projection::{CheckpointedProjection, ProjectionStatus},
-    store::{EventFilter, EventNotifications, EventStore, LeaseStore, StoredEvent},
+    store::{EventFilter, EventNotifications, EventStore, LeaseStore},
     types::GlobalPosition,
 };
 
@@ -52,7 +52,8 @@ where
     let name = projection.name().to_owned();
     let holder = config.instance_holder();
     let (control_tx, control) = watch::channel(Control::default());
-    let (state, state_rx) = watch::channel(RunnerState::new(name.clone(), holder.clone()));
+    let listed = config.skip_positions.iter().copied().collect();
+    let (state, state_rx) = watch::channel(RunnerState::new(name.clone(), holder.clone(), listed));
     let task = Task {
         lease: LeaseKeeper::new(name.clone(), holder),
         store,
@@ -177,12 +178,12 @@ where
         };
         let batch = self
             .store
-            .read_all(position, filter, self.config.batch_size)
+            .read_all_lenient(position, filter, self.config.batch_size)
             .await?;
         if let Some(head) = head {
             self.refresh_lag(position, head).await?;
         }
-        let Some(last) = batch.last().map(StoredEvent::position) else {
+        let Some(last) = batch.last().map(batch::entry_position) else {
             self.catching_up = false;
             // Everything up to `head` is either processed or filtered out.
             let head = head.unwrap_or(position);
@@ -205,7 +206,7 @@ where
             Some(head) if !full => last.max(head),
             _ => last,
         };
-        self.process(&batch, position, checkpoint).await
+        self.process(batch, position, checkpoint).await
     }
 
     /// Waits out a store failure, or gives up once the budget for its kind

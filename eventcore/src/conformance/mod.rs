@@ -107,6 +107,7 @@ macro_rules! __conformance_scenarios {
             projection_crash_mid_batch_is_at_least_once,
             two_runners_share_one_lease,
             failing_event_stops_runner_under_stop_policy,
+            failing_event_in_a_batch_stops_the_runner_just_before_it,
             failing_event_is_recorded_under_skip_policy,
             failing_event_is_retried_under_retry_policy,
             projection_lag_is_reported,

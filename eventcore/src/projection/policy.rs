@@ -25,7 +25,11 @@ use crate::backoff::Backoff;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorPolicy {
-    /// Stop the runner at the failing event; its checkpoint stays before it.
+    /// Stop the runner at the failing event: the events before it in its
+    /// batch are applied, the checkpoint stays just before it, and the error
+    /// names its position (list it in
+    /// [`RunnerConfig::skip_positions`](super::RunnerConfig::skip_positions)
+    /// to get past it).
     Stop,
     /// Record the failing event as skipped and carry on after it.
     Skip,

@@ -52,6 +52,57 @@ pub async fn failing_event_stops_runner_under_stop_policy<S: ConformanceStore>(
     Ok(())
 }
 
+/// Under `ErrorPolicy::Stop` a failing event in the middle of a batch stops
+/// the runner just before it: the events before it are applied and
+/// checkpointed, and the error names the failing event's own position.
+pub async fn failing_event_in_a_batch_stops_the_runner_just_before_it<S: ConformanceStore>(
+    store: S,
+) -> ScenarioResult {
+    ticks(&store, "tick", 1, 6).await?;
+    let all = store
+        .read_all(GlobalPosition::START, &crate::store::EventFilter::all(), 6)
+        .await?;
+    let positions: Vec<_> = all
+        .iter()
+        .map(crate::store::StoredEvent::position)
+        .collect();
+    let recorder = Recorder::new("batch-stopper").failing(3, u32::MAX);
+    let handle =
+        ProjectionRunner::new(store.clone(), recorder.clone(), config("a").batch_size(6)).start();
+    let failed = async {
+        while !matches!(handle.health().status, ProjectionStatus::Failed { .. }) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    ensure!(
+        tokio::time::timeout(WAIT, failed).await.is_ok(),
+        "the runner did not stop: {:?}",
+        handle.health()
+    );
+    let health = handle.health();
+    let third = positions[2].to_string();
+    ensure!(
+        matches!(&health.status, ProjectionStatus::Failed { error } if error.contains(&third)),
+        "the error names the failing event's position {third}: {:?}",
+        health.status
+    );
+    let saved = store.load_checkpoint("batch-stopper").await?;
+    ensure_eq!(
+        saved,
+        Some(positions[1]),
+        "the checkpoint is just before the failing event"
+    );
+    let mut seen = recorder.seen();
+    seen.sort_unstable();
+    seen.dedup();
+    ensure_eq!(seen, vec![1, 2], "only the events before it applied");
+    ensure!(
+        handle.shutdown().await.is_err(),
+        "shutdown reports the error"
+    );
+    Ok(())
+}
+
 /// Under `ErrorPolicy::Skip` the failing event is recorded as skipped and
 /// everything else is applied.
 pub async fn failing_event_is_recorded_under_skip_policy<S: ConformanceStore>(

@@ -145,16 +145,18 @@ where
         let error = match self.attempt(batch, from, checkpoint).await? {
             Outcome::Applied => return Ok(true),
             Outcome::Interrupted | Outcome::Shutdown => return Ok(false),
-            Outcome::Exhausted(error) if !self.config.error_policy.skips() => {
-                return Err(Failure::Stop(error));
-            }
             Outcome::Exhausted(error) => error,
         };
         if let [event] = batch {
+            if !self.config.error_policy.skips() {
+                return Err(Failure::Stop(error));
+            }
             self.skip_failed(event, from, checkpoint, &error).await?;
             return Ok(self.position == Some(checkpoint));
         }
-        // Find the failing events one at a time; the rest apply.
+        // Find the failing event one at a time: the events before it apply,
+        // and the error (a stop, or a skip) names exactly that event, whose
+        // position is what an operator would list to get past it.
         let mut from = from;
         for (i, event) in batch.iter().enumerate() {
             let to = if i + 1 == batch.len() {
@@ -165,6 +167,9 @@ where
             match self.attempt(std::slice::from_ref(event), from, to).await? {
                 Outcome::Applied => {}
                 Outcome::Interrupted | Outcome::Shutdown => return Ok(false),
+                Outcome::Exhausted(error) if !self.config.error_policy.skips() => {
+                    return Err(Failure::Stop(error));
+                }
                 Outcome::Exhausted(error) => self.skip_failed(event, from, to, &error).await?,
             }
             match self.position {

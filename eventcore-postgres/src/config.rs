@@ -4,7 +4,7 @@ use std::{fmt, str::FromStr, time::Duration};
 
 use eventcore::{StoreError, ValidationError};
 use sqlx::{
-    Connection, PgConnection, PgPool,
+    PgPool,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
@@ -178,36 +178,20 @@ impl PostgresConfig {
     ///
     /// A server that refuses the connection, or a failed login, is reported
     /// at once with its reason (for example "Connection refused"), not after
-    /// the whole acquire timeout as "pool timed out": for a URL, one
-    /// connection is opened directly first.
+    /// the whole acquire timeout as "pool timed out": while the pool holds
+    /// no connection, one is opened directly first.
     pub async fn connect(self) -> Result<PostgresStore, StoreError> {
-        if let Source::Url(url) = &self.source {
-            let options = self.connect_options(url)?;
-            let errors = self.errors();
-            match tokio::time::timeout(self.acquire_timeout, PgConnection::connect_with(&options))
-                .await
-            {
-                Err(_) => {
-                    return Err(StoreError::Unavailable {
-                        message: format!(
-                            "connect: the database did not answer within {:?}",
-                            self.acquire_timeout
-                        ),
-                        source: None,
-                    });
-                }
-                Ok(Err(e)) => return Err(errors.translate("connect", e)),
-                // The pool opens its own connections; this one only proved
-                // that the database answers.
-                Ok(Ok(probe)) => drop(probe.close().await),
-            }
-        }
         let store = self.connect_lazy()?;
         store.ping().await?;
         Ok(store)
     }
 
     /// Builds the store without connecting; the first operation connects.
+    ///
+    /// Any operation that finds the pool without a single connection (the
+    /// first ones, or every one after the server went away) opens one
+    /// directly first, so a refused connection or a failed login fails it
+    /// at once with the reason, as [`connect`](Self::connect) does.
     pub fn connect_lazy(self) -> Result<PostgresStore, StoreError> {
         let pool = match &self.source {
             Source::Pool(pool) => pool.clone(),

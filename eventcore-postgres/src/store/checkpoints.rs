@@ -100,7 +100,7 @@ impl CheckpointStore for PostgresStore {
     async fn load_checkpoint(&self, name: &str) -> Result<Option<GlobalPosition>, StoreError> {
         let position: Option<i64> = sqlx::query_scalar(&self.shared.sql.load_checkpoint)
             .bind(name)
-            .fetch_optional(&self.shared.pool)
+            .fetch_optional(self.shared.pool_for("load_checkpoint").await?)
             .await
             .map_err(self.shared.errors.on("load_checkpoint"))?;
         position.map(to_position).transpose()
@@ -114,7 +114,7 @@ impl CheckpointStore for PostgresStore {
         to: GlobalPosition,
         fence: Option<&Lease>,
     ) -> Result<(), StoreError> {
-        self.save_checkpoint_with(&self.shared.pool, name, from, to, fence)
-            .await
+        let pool = self.shared.pool_for("save_checkpoint").await?;
+        self.save_checkpoint_with(pool, name, from, to, fence).await
     }
 }

@@ -49,7 +49,7 @@ impl LeaseStore for PostgresStore {
             .bind(name)
             .bind(holder)
             .bind(ttl_param(ttl)?)
-            .fetch_optional(&self.shared.pool)
+            .fetch_optional(self.shared.pool_for("try_acquire_lease").await?)
             .await
             .map_err(&map)?;
         let Some(row) = row else { return Ok(None) };
@@ -70,7 +70,7 @@ impl LeaseStore for PostgresStore {
             .bind(lease.holder())
             .bind(token_param(lease)?)
             .bind(ttl_param(ttl)?)
-            .fetch_optional(&self.shared.pool)
+            .fetch_optional(self.shared.pool_for("renew_lease").await?)
             .await
             .map_err(self.shared.errors.on("renew_lease"))?;
         match expires_at {
@@ -93,7 +93,7 @@ impl LeaseStore for PostgresStore {
             .bind(lease.name())
             .bind(lease.holder())
             .bind(token)
-            .execute(&self.shared.pool)
+            .execute(self.shared.pool_for("release_lease").await?)
             .await
             .map_err(self.shared.errors.on("release_lease"))?;
         Ok(())

@@ -83,7 +83,8 @@ impl PostgresStore {
     /// at once (they serialize on an advisory lock).
     #[tracing::instrument(name = "eventcore_postgres.migrate", skip_all, fields(schema = %self.shared.schema))]
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        migrate::run(&self.shared.pool, &self.shared.schema, self.shared.errors).await
+        let pool = self.shared.pool_for("migrate").await?;
+        migrate::run(pool, &self.shared.schema, self.shared.errors).await
     }
 
     /// The pool the store uses, e.g. to run a read model's queries in the
@@ -103,7 +104,7 @@ impl PostgresStore {
     #[tracing::instrument(name = "eventcore_postgres.ping", skip_all)]
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
-            .execute(&self.shared.pool)
+            .execute(self.shared.pool_for("connect").await?)
             .await
             .map(drop)
             .map_err(self.shared.errors.on("connect"))
@@ -114,7 +115,7 @@ impl PostgresStore {
     /// is closed, never returned to the pool mid-transaction.
     #[tracing::instrument(name = "eventcore_postgres.begin", skip_all)]
     pub async fn begin(&self) -> Result<Transaction, StoreError> {
-        Transaction::begin(&self.shared.pool, self.shared.errors).await
+        Transaction::begin(self.shared.pool_for("begin").await?, self.shared.errors).await
     }
 
     /// Appends a batch inside a transaction the caller controls, e.g. to

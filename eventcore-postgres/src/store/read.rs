@@ -62,7 +62,7 @@ async fn read_tails(
     let rows = sqlx::query(&shared.sql.read_streams)
         .bind(&ids)
         .bind(&after)
-        .fetch_all(&shared.pool)
+        .fetch_all(shared.pool_for(operation).await?)
         .await
         .map_err(&map)?;
     let mut out: Vec<StreamEvents> = Vec::with_capacity(streams.len());
@@ -89,7 +89,7 @@ pub(super) async fn stream_version(
 ) -> Result<StreamVersion, StoreError> {
     let version: Option<i64> = sqlx::query_scalar(&shared.sql.stream_version)
         .bind(stream.as_str())
-        .fetch_optional(&shared.pool)
+        .fetch_optional(shared.pool_for("stream_version").await?)
         .await
         .map_err(shared.errors.on("stream_version"))?;
     version.map_or(Ok(StreamVersion::INITIAL), |v| to_version(stream, v))

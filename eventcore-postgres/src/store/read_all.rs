@@ -43,7 +43,8 @@ pub(super) async fn read_all_lenient(
         if let Some(types) = &types {
             query = query.bind(types);
         }
-        let rows = query.fetch_all(&shared.pool).await.map_err(&map)?;
+        let pool = shared.pool_for("read_all").await?;
+        let rows = query.fetch_all(pool).await.map_err(&map)?;
         let Some(first) = rows.first() else {
             return Ok(Vec::new());
         };
@@ -68,9 +69,12 @@ pub(super) async fn read_all_lenient(
 pub(super) async fn head_position(shared: &Shared) -> Result<GlobalPosition, StoreError> {
     let mut waiter = VisibilityWait::new(shared.visibility_wait);
     loop {
-        let head = Head::fetch(&shared.pool, &shared.sql.head_position)
-            .await
-            .map_err(shared.errors.on("head_position"))?;
+        let head = Head::fetch(
+            shared.pool_for("head_position").await?,
+            &shared.sql.head_position,
+        )
+        .await
+        .map_err(shared.errors.on("head_position"))?;
         if head.held_back() && waiter.wait().await {
             continue;
         }
@@ -92,7 +96,7 @@ pub(super) async fn count_events(
         .bind(position_param(after)?)
         .bind(position_param(up_to)?)
         .bind(i64::try_from(cap).unwrap_or(i64::MAX))
-        .fetch_one(&shared.pool)
+        .fetch_one(shared.pool_for("count_events").await?)
         .await
         .map_err(shared.errors.on("count_events"))?;
     Ok(u64::try_from(count).unwrap_or(0))

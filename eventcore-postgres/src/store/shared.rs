@@ -2,11 +2,11 @@
 
 use std::{
     sync::{Arc, OnceLock},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
-use eventcore::store::NotificationHub;
-use sqlx::PgPool;
+use eventcore::{StoreError, store::NotificationHub};
+use sqlx::{Connection, PgConnection, PgPool};
 
 use super::{follow::Follower, statements::Statements};
 use crate::{SchemaName, error::SqlxErrors};
@@ -26,6 +26,8 @@ pub(crate) struct Settings {
 
 #[derive(Debug)]
 pub(crate) struct Shared {
+    /// Reach it through [`pool_for`](Self::pool_for), which explains an
+    /// unreachable server, except where a connection is already known.
     pub pool: PgPool,
     pub sql: Statements,
     pub schema: SchemaName,
@@ -38,6 +40,8 @@ pub(crate) struct Shared {
     poll_interval: Duration,
     runtime: Option<tokio::runtime::Handle>,
     follower: OnceLock<Option<Follower>>,
+    /// When a direct connection last succeeded while the pool was empty.
+    last_probe: tokio::sync::Mutex<Option<Instant>>,
 }
 
 impl Shared {
@@ -54,6 +58,50 @@ impl Shared {
             poll_interval: settings.poll_interval,
             runtime: tokio::runtime::Handle::try_current().ok(),
             follower: OnceLock::new(),
+            last_probe: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The pool, once it is known that the server can be reached.
+    ///
+    /// sqlx's pool retries a refused or failed connection until the acquire
+    /// timeout and then reports only "pool timed out". So while the pool
+    /// holds no connection at all (a lazily built store, or every connection
+    /// lost), one connection is opened directly first: a server that refuses
+    /// it, or a failed login, fails `operation` at once with the reason
+    /// ("Connection refused", "password authentication failed"). A success
+    /// is trusted for one acquire timeout, so concurrent operations on a
+    /// cold pool probe once, not once each.
+    pub(crate) async fn pool_for(&self, operation: &'static str) -> Result<&PgPool, StoreError> {
+        if self.pool.size() > 0 || self.pool.is_closed() {
+            return Ok(&self.pool);
+        }
+        let mut last_probe = self.last_probe.lock().await;
+        let trusted = last_probe.is_some_and(|at| at.elapsed() < self.errors.acquire_timeout);
+        if self.pool.size() > 0 || trusted {
+            return Ok(&self.pool);
+        }
+        self.probe(operation).await?;
+        *last_probe = Some(Instant::now());
+        Ok(&self.pool)
+    }
+
+    /// Opens one connection directly, within the acquire timeout, and closes
+    /// it: the pool opens its own.
+    pub(crate) async fn probe(&self, operation: &'static str) -> Result<(), StoreError> {
+        let options = self.pool.connect_options();
+        let timeout = self.errors.acquire_timeout;
+        match tokio::time::timeout(timeout, PgConnection::connect_with(&options)).await {
+            Err(_) => Err(StoreError::Unavailable {
+                message: format!("{operation}: the database did not answer within {timeout:?}"),
+                source: None,
+            }),
+            Ok(Err(e)) => Err(self.errors.translate(operation, e)),
+            Ok(Ok(connection)) => {
+                // Only the attempt mattered; a failed goodbye changes nothing.
+                drop(connection.close().await);
+                Ok(())
+            }
         }
     }
 

@@ -29,7 +29,8 @@ pub(super) async fn commit(
         return Ok(AppendResult::default());
     }
     let mut conn = shared
-        .pool
+        .pool_for("append")
+        .await?
         .acquire()
         .await
         .map_err(shared.errors.on("append"))?;

@@ -33,8 +33,8 @@ use eventcore::{
     GlobalPosition, StoreError, StreamId, StreamVersion, Timestamp,
     store::{
         AppendBatch, AppendResult, AppendedEvent, CheckpointStore, EventFilter, EventNotifications,
-        EventStore, ExpectedVersion, Lease, LeaseStore, NotificationHub, StoredEvent, StreamEvents,
-        StreamsRead,
+        EventStore, ExpectedVersion, Lease, LeaseStore, NewEvent, NotificationHub, StoredEvent,
+        StreamEvents, StreamsRead,
     },
 };
 use parking_lot::{Mutex, RwLock};
@@ -188,24 +188,34 @@ impl EventStore for MemoryStore {
                 events: Vec::with_capacity(batch.event_count()),
                 stream_versions: Vec::with_capacity(batch.writes().len()),
             };
-            for write in batch.into_writes() {
-                let (stream_id, _, events) = write.into_parts();
+            // Positions follow the batch's emission order.
+            let (writes, order) = batch.into_parts();
+            let mut parts: Vec<(StreamId, std::vec::IntoIter<NewEvent>)> = writes
+                .into_iter()
+                .map(|write| {
+                    let (stream_id, _, events) = write.into_parts();
+                    (stream_id, events.into_iter())
+                })
+                .collect();
+            for write in order {
+                let (stream_id, events) = &mut parts[write];
+                let Some(event) = events.next() else { continue };
+                let index = log.log.len();
                 let indexes = log.streams.entry(stream_id.clone()).or_default();
-                for event in events {
-                    let index = log.log.len();
-                    indexes.push(index);
-                    let version = StreamVersion::new(indexes.len() as u64);
-                    let position = position_of(index);
-                    result.events.push(AppendedEvent {
-                        stream_id: stream_id.clone(),
-                        version,
-                        position,
-                        event_id: event.metadata().event_id(),
-                    });
-                    log.log
-                        .push(event.into_stored(stream_id.clone(), version, position));
-                }
+                indexes.push(index);
                 let version = StreamVersion::new(indexes.len() as u64);
+                let position = position_of(index);
+                result.events.push(AppendedEvent {
+                    stream_id: stream_id.clone(),
+                    version,
+                    position,
+                    event_id: event.metadata().event_id(),
+                });
+                log.log
+                    .push(event.into_stored(stream_id.clone(), version, position));
+            }
+            for (stream_id, _) in parts {
+                let version = version_of(log.streams.get(&stream_id));
                 result.stream_versions.push((stream_id, version));
             }
             (position_of(log.log.len().saturating_sub(1)), result)

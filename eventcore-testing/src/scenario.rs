@@ -147,7 +147,7 @@ pub struct When<C: CommandLogic> {
 }
 
 /// What a scenario's command did: the events it emitted, each with its
-/// stream, or why it failed.
+/// stream, in the order it emitted them across streams, or why it failed.
 pub type Outcome<C> =
     Result<Vec<(StreamId, <C as Command>::Event)>, CommandError<<C as CommandLogic>::Error>>;
 
@@ -155,8 +155,10 @@ impl<C: CommandLogic> When<C>
 where
     C::Error: Debug,
 {
-    /// Asserts that the command emitted exactly `expected`, in order: each
-    /// event with its stream. Only new events count, not the history.
+    /// Asserts that the command emitted exactly `expected`, each event with
+    /// its stream, in the order `handle` emitted them across all streams
+    /// (the order of their global positions), not grouped stream by stream.
+    /// Only new events count, not the history.
     ///
     /// # Panics
     ///
@@ -292,7 +294,28 @@ fn side_by_side<E: Debug + PartialEq>(
         let marker = if *same { ' ' } else { '!' };
         let _ = writeln!(out, "  {marker}{i:>2} {want:<width$} | {got}");
     }
+    if same_events_in_another_order(expected, actual) {
+        out.push_str(
+            "  the same events in another order: events are compared in the order \
+             `handle` emitted them across streams, not grouped by stream\n",
+        );
+    }
     out
+}
+
+/// Whether `actual` holds exactly the events of `expected`, each as often.
+fn same_events_in_another_order<T: PartialEq>(expected: &[T], actual: &[T]) -> bool {
+    if expected.len() != actual.len() {
+        return false;
+    }
+    let mut unmatched: Vec<&T> = actual.iter().collect();
+    expected.iter().all(|want| {
+        unmatched
+            .iter()
+            .position(|got| *got == want)
+            .map(|at| unmatched.swap_remove(at))
+            .is_some()
+    })
 }
 
 /// Drives a future that never truly waits: the memory store answers at

@@ -73,6 +73,7 @@ macro_rules! __conformance_scenarios {
             versions_are_dense_from_one,
             multi_stream_append_versions_each_stream,
             append_result_lists_events_in_batch_order,
+            interleaved_batch_gets_positions_in_its_order,
             global_positions_strictly_increase,
             global_order_agrees_with_stream_order,
             read_all_after_skips_earlier_events,

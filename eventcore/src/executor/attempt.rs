@@ -95,7 +95,8 @@ fn decide<C: CommandLogic>(
 }
 
 /// Appends the emitted events in one batch in which every stream read takes
-/// part at the version it was read at.
+/// part at the version it was read at. The events come back in emission
+/// order, with global positions in that order.
 async fn write<S, Ser, C>(
     execution: &Execution<'_, S, Ser, C>,
     streams: &[ReadStream],
@@ -106,7 +107,12 @@ where
     Ser: EventSerializer,
     C: CommandLogic,
 {
-    let mut per_stream: Vec<Vec<EventOf<C>>> = streams.iter().map(|_| Vec::new()).collect();
+    // Each event is encoded, and gets its metadata (so its UUIDv7 id), in
+    // the order the command emitted it; the batch keeps that order, which
+    // the store gives global positions in.
+    let mut per_stream: Vec<Vec<NewEvent>> = streams.iter().map(|_| Vec::new()).collect();
+    let mut order = Vec::with_capacity(emitted.len());
+    let mut pending: Vec<(EventOf<C>, EventMetadata)> = Vec::with_capacity(emitted.len());
     for (id, event) in emitted {
         let Some(index) = streams.iter().position(|s| s.id == id) else {
             return Err(CommandError::Validation(ValidationError::invalid(
@@ -115,34 +121,33 @@ where
                 "events may only be emitted to streams the command read",
             )));
         };
-        per_stream[index].push(event);
+        let metadata = execution.metadata.clone().build();
+        per_stream[index].push(NewEvent::new(
+            execution.settings.serializer.encode(&event)?,
+            metadata.clone(),
+        ));
+        order.push(index);
+        pending.push((event, metadata));
     }
 
-    let mut writes = Vec::with_capacity(streams.len());
-    let mut pending: Vec<(EventOf<C>, EventMetadata)> = Vec::new();
-    for (stream, stream_events) in streams.iter().zip(per_stream) {
-        if stream_events.is_empty() {
-            writes.push(StreamWrite::check_only(stream.id.clone(), stream.version));
-            continue;
-        }
-        let mut new_events = Vec::with_capacity(stream_events.len());
-        for event in stream_events {
-            let metadata = execution.metadata.clone().build();
-            new_events.push(NewEvent::new(
-                execution.settings.serializer.encode(&event)?,
-                metadata.clone(),
-            ));
-            pending.push((event, metadata));
-        }
-        writes.push(StreamWrite::new(
-            stream.id.clone(),
-            ExpectedVersion::Exact(stream.version),
-            new_events,
-        ));
-    }
+    let writes = streams
+        .iter()
+        .zip(per_stream)
+        .map(|(stream, events)| {
+            if events.is_empty() {
+                StreamWrite::check_only(stream.id.clone(), stream.version)
+            } else {
+                StreamWrite::new(
+                    stream.id.clone(),
+                    ExpectedVersion::Exact(stream.version),
+                    events,
+                )
+            }
+        })
+        .collect();
     let appended = execution
         .store
-        .append(AppendBatch::try_new(writes)?)
+        .append(AppendBatch::try_interleaved(writes, order)?)
         .await?;
     Ok(appended
         .events

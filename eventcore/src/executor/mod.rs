@@ -33,8 +33,9 @@ use crate::{
 #[non_exhaustive]
 pub struct Executed<E> {
     /// The events written, with their stream versions, global positions and
-    /// metadata, in append-batch order (stream by stream, emission order
-    /// within a stream). Empty when the command emitted nothing.
+    /// metadata, in the order the command emitted them across streams; their
+    /// global positions increase in that order. Empty when the command
+    /// emitted nothing.
     pub events: Vec<RecordedEvent<E>>,
     /// How many appends were tried, the successful one included: 1 without
     /// conflicts, never more than the [`RetryPolicy`]'s

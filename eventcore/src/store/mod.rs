@@ -16,7 +16,7 @@ mod undecodable;
 
 use std::future::Future;
 
-pub use batch::{AppendBatch, AppendResult, AppendedEvent, ExpectedVersion, StreamWrite};
+pub use batch::{AppendBatch, AppendResult, AppendedEvent, Emitted, ExpectedVersion, StreamWrite};
 pub use events::{NewEvent, StoredEvent, StreamEvents, StreamsRead};
 // `events::SerializedEvent` is part of the crate's vocabulary: re-exported at
 // the root only.
@@ -102,8 +102,12 @@ pub trait EventStore: Send + Sync {
 
     /// Appends a batch atomically. See [`AppendBatch`].
     ///
-    /// Returns where each event landed. On a conflict nothing is written and
-    /// the error names the stream, the expected and the actual version.
+    /// Returns where each event landed, in the batch's emission order
+    /// ([`AppendBatch::emitted`]): an adapter gives global positions in
+    /// that order, not stream by stream (the conformance scenario
+    /// `interleaved_batch_gets_positions_in_its_order` holds it to this).
+    /// On a conflict nothing is written and the error names the stream, the
+    /// expected and the actual version.
     fn append(
         &self,
         batch: AppendBatch,

@@ -49,7 +49,7 @@ impl<'a> AppendArgs<'a> {
             payloads: Vec::with_capacity(total),
             metadata: Vec::with_capacity(total),
         };
-        for (part, write) in (1_i32..).zip(batch.writes()) {
+        for write in batch.writes() {
             args.streams.push(write.stream_id().as_str());
             args.expected.push(match write.expected() {
                 ExpectedVersion::Exact(v) => i64::try_from(v.value()).map_err(|_| {
@@ -64,20 +64,23 @@ impl<'a> AppendArgs<'a> {
             // Bounded by MAX_EVENTS_PER_APPEND, checked above.
             args.counts
                 .push(i32::try_from(write.events().len()).unwrap_or(i32::MAX));
-            for (offset, event) in (1_i32..).zip(write.events()) {
-                args.event_part.push(part);
-                args.event_offset.push(offset);
-                args.event_ids.push(*event.metadata().event_id().as_uuid());
-                args.event_types.push(event.event().event_type());
-                args.payloads.push(event.event().payload());
-                args.metadata
-                    .push(serde_json::to_string(event.metadata()).map_err(|e| {
-                        StoreError::backend(
-                            "append",
-                            format!("could not encode event metadata: {e}"),
-                        )
-                    })?);
-            }
+        }
+        // The procedure gives positions in the order of these arrays: the
+        // batch's emission order.
+        for emitted in batch.emitted() {
+            let event = emitted.event;
+            // Both bounded by MAX_EVENTS_PER_APPEND, checked above.
+            args.event_part
+                .push(i32::try_from(emitted.write + 1).unwrap_or(i32::MAX));
+            args.event_offset
+                .push(i32::try_from(emitted.offset + 1).unwrap_or(i32::MAX));
+            args.event_ids.push(*event.metadata().event_id().as_uuid());
+            args.event_types.push(event.event().event_type());
+            args.payloads.push(event.event().payload());
+            args.metadata
+                .push(serde_json::to_string(event.metadata()).map_err(|e| {
+                    StoreError::backend("append", format!("could not encode event metadata: {e}"))
+                })?);
         }
         Ok(args)
     }

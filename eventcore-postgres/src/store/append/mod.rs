@@ -82,13 +82,13 @@ where
     }
     let first: Option<i64> = row.try_get("first_position").map_err(&map)?;
     let versions: Vec<i64> = row.try_get("new_versions").map_err(&map)?;
-    build_result(batch, first, &versions)
+    build_result(&batch, first, &versions)
 }
 
 /// The recorded events and versions, from the first position and each
 /// participant's new version.
 fn build_result(
-    batch: AppendBatch,
+    batch: &AppendBatch,
     first: Option<i64>,
     versions: &[i64],
 ) -> Result<AppendResult, StoreError> {
@@ -109,21 +109,31 @@ fn build_result(
         Some(p) => to_position(p)?,
         None => GlobalPosition::START,
     };
-    for (write, &new_version) in batch.into_writes().into_iter().zip(versions) {
-        let (stream_id, _, events) = write.into_parts();
-        let new_version = to_version(&stream_id, new_version)?;
-        let mut version = new_version.value() - events.len() as u64;
-        for event in &events {
-            version += 1;
-            result.events.push(AppendedEvent {
-                stream_id: stream_id.clone(),
-                version: StreamVersion::new(version),
-                position,
-                event_id: event.metadata().event_id(),
-            });
-            position = GlobalPosition::new(position.value() + 1);
-        }
-        result.stream_versions.push((stream_id, new_version));
+    // The first version each stream's events take.
+    let mut next_version = Vec::with_capacity(versions.len());
+    for (write, &new_version) in batch.writes().iter().zip(versions) {
+        let new_version = to_version(write.stream_id(), new_version)?;
+        next_version.push(
+            new_version
+                .value()
+                .saturating_sub(write.events().len() as u64)
+                + 1,
+        );
+        result
+            .stream_versions
+            .push((write.stream_id().clone(), new_version));
+    }
+    // Positions were given in emission order.
+    for emitted in batch.emitted() {
+        let version = &mut next_version[emitted.write];
+        result.events.push(AppendedEvent {
+            stream_id: emitted.stream.stream_id().clone(),
+            version: StreamVersion::new(*version),
+            position,
+            event_id: emitted.event.metadata().event_id(),
+        });
+        *version += 1;
+        position = GlobalPosition::new(position.value() + 1);
     }
     Ok(result)
 }

@@ -63,6 +63,7 @@
 //! GRANT SELECT, INSERT, UPDATE
 //!     ON eventcore.events, eventcore.streams, eventcore.checkpoints, eventcore.leases
 //!     TO app_runtime;
+//! GRANT USAGE, SELECT ON SEQUENCE eventcore.append_epochs TO app_runtime;
 //! GRANT EXECUTE ON ALL ROUTINES IN SCHEMA eventcore TO app_runtime;
 //! ```
 //!

@@ -40,6 +40,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "committed append procedure and checkpoint compare-and-set",
         sql: include_str!("../migrations/0004_committed_append_and_checkpoint_cas.sql"),
     },
+    Migration {
+        version: 5,
+        description: "store-local visibility: positions from epochs, readers wait only for this store's appends",
+        sql: include_str!("../migrations/0005_store_local_visibility.sql"),
+    },
 ];
 
 /// FNV-1a over the template text: detects a migration edited after it was

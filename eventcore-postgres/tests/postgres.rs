@@ -78,7 +78,7 @@ async fn migrations_are_idempotent_and_safe_concurrently() -> TestResult {
     stores[0].migrate().await?;
     assert_eq!(
         count(&stores[0], "SELECT count(*) FROM S.eventcore_migrations").await,
-        4,
+        5,
         "each migration recorded once"
     );
     // And the schema works.

@@ -72,6 +72,7 @@ async fn a_least_privilege_role_migrates_and_a_runtime_role_runs() -> TestResult
         // gives, as the crate docs list them.
         sqlx::raw_sql(&format!(
             "GRANT SELECT, INSERT, UPDATE ON {s}.events, {s}.streams, {s}.checkpoints, {s}.leases TO {runtime}; \
+             GRANT USAGE, SELECT ON SEQUENCE {s}.append_epochs TO {runtime}; \
              GRANT EXECUTE ON ALL ROUTINES IN SCHEMA {s} TO {runtime}"
         ))
         .execute(as_migrator.pool())

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use eventcore::{
     GlobalPosition, StoreError, StreamId, StreamVersion,
     store::{
-        AppendBatch, AppendResult, EventFilter, EventNotifications, EventStore, StoredEvent,
-        StreamsRead, UndecodableEvent,
+        AppendBatch, AppendResult, EventFilter, EventNotifications, EventStore, HeldBack,
+        StoredEvent, StreamsRead, UndecodableEvent,
     },
 };
 use sqlx::{PgConnection, PgPool};
@@ -217,6 +217,11 @@ impl EventStore for PostgresStore {
         cap: u64,
     ) -> Result<u64, StoreError> {
         read_all::count_events(&self.shared, after, up_to, cap).await
+    }
+
+    #[tracing::instrument(name = "eventcore_postgres.held_back", skip_all)]
+    async fn held_back(&self) -> Result<Option<HeldBack>, StoreError> {
+        read_all::held_back(&self.shared).await
     }
 
     fn subscribe(&self) -> EventNotifications {

@@ -3,7 +3,7 @@
 
 use eventcore::{
     GlobalPosition, StoreError,
-    store::{EventFilter, StoredEvent, UndecodableEvent},
+    store::{EventFilter, HeldBack, StoredEvent, UndecodableEvent},
 };
 use sqlx::Row;
 
@@ -15,8 +15,9 @@ use super::{
 
 /// Up to `limit` events after `after` that match `filter`, never past the
 /// gap-safe bound, each row that does not decode in its place as an
-/// [`UndecodableEvent`]. While newer events are held back by an older open
-/// transaction, waits for it (up to the visibility wait) before answering.
+/// [`UndecodableEvent`]. While newer events are held back by an append to
+/// this store still in flight, waits for it (up to the visibility wait)
+/// before answering.
 pub(super) async fn read_all_lenient(
     shared: &Shared,
     after: GlobalPosition,
@@ -36,14 +37,23 @@ pub(super) async fn read_all_lenient(
     let map = shared.errors.on("read_all");
     let mut waiter = VisibilityWait::new(shared.visibility_wait);
     loop {
-        let mut query = sqlx::query(sql).bind(after_param).bind(limit_param);
+        let pool = shared.pool_for("read_all").await?;
+        // Its own statement first: the events are then read with a newer
+        // snapshot (see migration 5).
+        let horizon: i64 = sqlx::query_scalar(&shared.sql.read_horizon)
+            .fetch_one(pool)
+            .await
+            .map_err(&map)?;
+        let mut query = sqlx::query(sql)
+            .bind(after_param)
+            .bind(limit_param)
+            .bind(horizon);
         if let Some(prefix) = prefix {
             query = query.bind(prefix);
         }
         if let Some(types) = &types {
             query = query.bind(types);
         }
-        let pool = shared.pool_for("read_all").await?;
         let rows = query.fetch_all(pool).await.map_err(&map)?;
         let Some(first) = rows.first() else {
             return Ok(Vec::new());
@@ -54,8 +64,8 @@ pub(super) async fn read_all_lenient(
         for row in &rows {
             events.extend(decode_row(row, shared.errors, "read_all")?);
         }
-        // Committed events past the safe bound are held back by an
-        // older open transaction: give it a moment to finish.
+        // Committed events at or past the horizon are held back by an
+        // append to this store still in flight: give it a moment to end.
         let held_back = newest.is_some_and(|n| n >= bound && n > after_param);
         if events.len() < limit && held_back && waiter.wait().await {
             continue;
@@ -64,8 +74,8 @@ pub(super) async fn read_all_lenient(
     }
 }
 
-/// The gap-safe head, after waiting (up to the visibility wait) for older
-/// transactions that hold newer events back.
+/// The gap-safe head, after waiting (up to the visibility wait) for
+/// in-flight appends to this store that hold newer events back.
 pub(super) async fn head_position(shared: &Shared) -> Result<GlobalPosition, StoreError> {
     let mut waiter = VisibilityWait::new(shared.visibility_wait);
     loop {
@@ -100,4 +110,15 @@ pub(super) async fn count_events(
         .await
         .map_err(shared.errors.on("count_events"))?;
     Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// The in-flight append that holds readers back now, if any.
+pub(super) async fn held_back(shared: &Shared) -> Result<Option<HeldBack>, StoreError> {
+    let head = Head::fetch(
+        shared.pool_for("held_back").await?,
+        &shared.sql.head_position,
+    )
+    .await
+    .map_err(shared.errors.on("held_back"))?;
+    Ok(head.held_back_by())
 }

@@ -14,6 +14,7 @@ pub(crate) struct Statements {
     pub stream_versions: String,
     pub stream_version: String,
     pub read_all: ReadAll,
+    pub read_horizon: String,
     pub head_position: String,
     pub count_events: String,
     pub load_checkpoint: String,
@@ -33,6 +34,7 @@ impl Statements {
             stream_versions: sql(include_str!("sql/stream_versions.sql")),
             stream_version: sql(include_str!("sql/stream_version.sql")),
             read_all: ReadAll::new(&sql(include_str!("sql/read_all.sql"))),
+            read_horizon: sql(include_str!("sql/read_horizon.sql")),
             head_position: sql(include_str!("sql/head_position.sql")),
             count_events: sql(include_str!("sql/count_events.sql")),
             load_checkpoint: sql(include_str!("sql/load_checkpoint.sql")),
@@ -45,8 +47,9 @@ impl Statements {
 }
 
 /// `read_all` as one statement per filter shape, so each shape keeps its
-/// own prepared plan. `$1` is the position to read after and `$2` the limit;
-/// a stream-id prefix, then a list of event types, follow when filtered on.
+/// own prepared plan. `$1` is the position to read after, `$2` the limit and
+/// `$3` the horizon; a stream-id prefix, then a list of event types, follow
+/// when filtered on.
 #[derive(Debug)]
 pub(crate) struct ReadAll {
     pub unfiltered: String,
@@ -63,9 +66,9 @@ impl ReadAll {
         let filtered = |filter: &str| template.replace("__FILTER__", filter);
         Self {
             unfiltered: filtered(""),
-            by_type: filtered(&types(3)),
-            by_prefix: filtered(&prefix(3)),
-            by_prefix_and_type: filtered(&format!("{} {}", prefix(3), types(4))),
+            by_type: filtered(&types(4)),
+            by_prefix: filtered(&prefix(4)),
+            by_prefix_and_type: filtered(&format!("{} {}", prefix(4), types(5))),
         }
     }
 

@@ -22,7 +22,7 @@ use eventcore::{
     GlobalPosition, StoreError, StreamId, StreamVersion,
     store::{
         AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
-        ExpectedVersion, Lease, LeaseStore, StoredEvent, StreamsRead, UndecodableEvent,
+        ExpectedVersion, HeldBack, Lease, LeaseStore, StoredEvent, StreamsRead, UndecodableEvent,
     },
 };
 
@@ -210,6 +210,12 @@ macro_rules! interposed_ports {
             ) -> impl Future<Output = Result<u64, StoreError>> + Send
             {
                 self.inner.count_events(after, up_to, cap)
+            }
+
+            fn held_back(
+                &self,
+            ) -> impl Future<Output = Result<Option<HeldBack>, StoreError>> + Send {
+                self.inner.held_back()
             }
 
             fn subscribe(&self) -> EventNotifications {

@@ -9,8 +9,8 @@
 use std::{future::Future, time::Duration};
 
 use super::{
-    AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore, Lease,
-    LeaseStore, StoredEvent, StreamsRead, UndecodableEvent,
+    AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
+    HeldBack, Lease, LeaseStore, StoredEvent, StreamsRead, UndecodableEvent,
 };
 use crate::{
     error::StoreError,
@@ -90,6 +90,12 @@ macro_rules! forward_ports {
                 cap: u64,
             ) -> impl Future<Output = Result<u64, StoreError>> + Send {
                 (**self).count_events(after, up_to, cap)
+            }
+
+            fn held_back(
+                &self,
+            ) -> impl Future<Output = Result<Option<HeldBack>, StoreError>> + Send {
+                (**self).held_back()
             }
 
             fn subscribe(&self) -> EventNotifications {

@@ -10,6 +10,7 @@ mod batch;
 pub(crate) mod events;
 mod filter;
 mod forward;
+mod held_back;
 mod lease;
 mod notify;
 mod undecodable;
@@ -22,6 +23,7 @@ pub use events::{NewEvent, StoredEvent, StreamEvents, StreamsRead};
 // the root only.
 pub(crate) use events::SerializedEvent;
 pub use filter::EventFilter;
+pub use held_back::HeldBack;
 pub use lease::{CheckpointStore, Lease, LeaseStore};
 pub use notify::{EventNotifications, NotificationHub};
 pub use undecodable::UndecodableEvent;
@@ -194,6 +196,19 @@ pub trait EventStore: Send + Sync {
             }
             Ok(count.min(cap))
         }
+    }
+
+    /// The in-flight write that holds readers back right now, if any:
+    /// events have committed at or after [`HeldBack::from`] that
+    /// [`read_all`](Self::read_all) and
+    /// [`head_position`](Self::head_position) do not return until it
+    /// ends. Projection runners ask while they wait, and show the answer in
+    /// their health.
+    ///
+    /// The default reports nothing, for stores that make events visible in
+    /// position order (the memory store).
+    fn held_back(&self) -> impl Future<Output = Result<Option<HeldBack>, StoreError>> + Send {
+        async { Ok(None) }
     }
 
     /// Subscribes to live notifications of new events.

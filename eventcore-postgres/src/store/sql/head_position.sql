@@ -1,7 +1,6 @@
--- `safe`: the newest position below the gap-safe bound (see read_all.sql);
--- `newest`: the newest committed position, maybe not yet safe.
-SELECT coalesce(
-           (SELECT max(e.global_position) FROM __SCHEMA__.events AS e
-            WHERE e.global_position < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20)),
-           0) AS safe,
-       (SELECT max(global_position) FROM __SCHEMA__.events) AS newest
+-- The gap-safe head (`safe`), the newest committed position (`newest`) and
+-- the horizon with the in-flight append that sets it, if any: see
+-- `read_head` in migration 5.
+SELECT h.safe, h.newest, h.horizon, h.holder_pid, h.holder_since,
+       h.holder_application, h.holder_state
+FROM __SCHEMA__.read_head() AS h

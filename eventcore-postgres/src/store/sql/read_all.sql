@@ -1,8 +1,9 @@
--- Events after $1, at most $2, below the gap-safe bound: positions are
--- `xid8 << 20 | n`, and no transaction older than the snapshot's xmin can
--- still commit. `newest` is the newest committed position, visible but
--- maybe not yet safe: when it is past `bound`, an older transaction is
--- still open. The one row of `h` is returned even when no event matches.
+-- Events after $1, at most $2, below the horizon $3 (read just before by
+-- read_horizon.sql, so this statement's snapshot is newer than it: every
+-- event below it has committed or never will). `newest` is the newest
+-- committed position, visible but maybe not yet safe: when it is at or past
+-- the horizon, an in-flight append to this store holds it back. The one
+-- row of `h` is returned even when no event matches.
 --
 -- The filter conditions that follow the bound are written so no index can
 -- serve them: read_all must walk `events_pkey` in position order. An index
@@ -13,7 +14,7 @@ SELECT h.bound, h.newest,
        e.global_position, e.stream_id, e.version, e.event_type,
        e.event_id, e.payload::text AS payload, e.metadata::text AS metadata
 FROM (
-    SELECT (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 20) AS bound,
+    SELECT $3::bigint AS bound,
            (SELECT max(global_position) FROM __SCHEMA__.events) AS newest
 ) AS h
 LEFT JOIN LATERAL (

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use crate::{
-    store::{StoredEvent, UndecodableEvent},
+    store::{HeldBack, StoredEvent, UndecodableEvent},
     types::{EventId, GlobalPosition, StreamVersion, Timestamp},
 };
 
@@ -141,4 +141,11 @@ pub struct ProjectionHealth {
     pub lease_expires_at: Option<Timestamp>,
     /// This runner's identity in the lease table (`name#instance-id`).
     pub holder: String,
+    /// The in-flight write that keeps newer, already committed events from
+    /// the runner while it waits at the head (see
+    /// [`EventStore::held_back`](crate::store::EventStore::held_back)):
+    /// which write, from which position, and since when. Checked at most
+    /// once a second while the runner waits; `None` when nothing holds it
+    /// back.
+    pub held_back: Option<HeldBack>,
 }

@@ -42,6 +42,7 @@ impl RunnerState {
                 holds_lease: false,
                 lease_expires_at: None,
                 holder,
+                held_back: None,
             },
             last_event: None,
             lease_valid_until: None,

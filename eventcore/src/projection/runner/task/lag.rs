@@ -14,8 +14,12 @@ use crate::{
 /// counts; a bigger backlog is reported as this many.
 const LAG_CAP: u64 = 1_000_000;
 
-/// How often the lag is recounted while catching up.
+/// How often the lag is recounted while catching up, and how often a
+/// waiting runner asks what holds it back.
 const LAG_REFRESH: Duration = Duration::from_secs(1);
+
+/// How long a write may hold a runner back before each check logs it.
+const STALL_WARNING: Duration = Duration::from_secs(10);
 
 impl<S, P> Task<S, P>
 where
@@ -50,6 +54,32 @@ where
                 s.health.lag = lag;
             }
         });
+        Ok(())
+    }
+
+    /// Asks the store, at most every [`LAG_REFRESH`], what holds the runner
+    /// back while it waits at the head, and shows it in health; a stall
+    /// that lasts is logged once a second.
+    pub(super) async fn check_held_back(&mut self) -> Result<(), StoreError> {
+        if self
+            .held_back_checked_at
+            .is_some_and(|at| at.elapsed() < LAG_REFRESH)
+        {
+            return Ok(());
+        }
+        self.held_back_checked_at = Some(Instant::now());
+        let held_back = self.store.held_back().await?;
+        if let Some(held) = &held_back
+            && held.held_for().is_some_and(|open| open >= STALL_WARNING)
+        {
+            tracing::warn!(
+                projection = self.projection.name(),
+                from = %held.from,
+                holder = %held.holder,
+                "projection held back by a write still in flight: {held}"
+            );
+        }
+        self.state.send_modify(|s| s.health.held_back = held_back);
         Ok(())
     }
 }

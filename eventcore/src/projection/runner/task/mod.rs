@@ -64,6 +64,7 @@ where
         position: None,
         rebuilds_done: 0,
         lag_counted_at: None,
+        held_back_checked_at: None,
         catching_up: false,
         store_failures: 0,
     };
@@ -89,6 +90,8 @@ struct Task<S, P> {
     position: Option<GlobalPosition>,
     rebuilds_done: u64,
     lag_counted_at: Option<Instant>,
+    /// When the runner last asked the store what holds it back.
+    held_back_checked_at: Option<Instant>,
     /// Whether the last batch was full, i.e. more events are waiting.
     catching_up: bool,
     /// Store failures in a row; any step that completes resets it.
@@ -191,6 +194,7 @@ where
                 self.save_progress(position, head).await?;
             }
             self.set_status(ProjectionStatus::Live);
+            self.check_held_back().await?;
             self.wait_for_events(notifications, head.max(position))
                 .await;
             return Ok(());

@@ -37,12 +37,13 @@ SELECT setval(
 );
 
 -- The key of this store's announcements: the schema's oid, as the
--- advisory-lock functions take it (a signed 32-bit integer).
+-- advisory-lock functions take it (a signed 32-bit integer). Written as one
+-- expression, so that callers inline it and fold it to a constant.
 CREATE FUNCTION __SCHEMA__.append_lock_key() RETURNS integer
-LANGUAGE sql STABLE AS $$
-    SELECT (CASE WHEN n.oid::bigint >= 2147483648 THEN n.oid::bigint - 4294967296
-                 ELSE n.oid::bigint END)::integer
-    FROM pg_catalog.pg_namespace AS n WHERE n.oid = '__SCHEMA__'::regnamespace
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT (CASE WHEN '__SCHEMA__'::regnamespace::oid::bigint >= 2147483648
+                 THEN '__SCHEMA__'::regnamespace::oid::bigint - 4294967296
+                 ELSE '__SCHEMA__'::regnamespace::oid::bigint END)::integer
 $$;
 
 -- The append procedure of migration 4, with positions from epochs. Its
@@ -174,15 +175,18 @@ BEGIN
         -- Announce this transaction once, before its first epoch (see the
         -- top of this file). The lowest epoch it can take is the sequence's
         -- next value, read before nextval below.
+        -- (Expressions, not queries: PL/pgSQL evaluates them without the
+        -- executor, and folds the constant parts once per session.)
         announced := 'eventcore.announced_' || '__SCHEMA__'::regnamespace::oid::text;
         IF coalesce(current_setting(announced, true), '') = '' THEN
-            SELECT s.last_value + CASE WHEN s.is_called THEN 1 ELSE 0 END INTO lowest
-            FROM __SCHEMA__.append_epochs AS s;
-            lowest := lowest & 4294967295;
-            PERFORM pg_advisory_xact_lock_shared(
+            -- NULL only before the first nextval; this migration's setval
+            -- is one, so 1 (below any epoch) is merely a safe fallback.
+            lowest := (coalesce(pg_sequence_last_value('__SCHEMA__.append_epochs'), 0) + 1)
+                      & 4294967295;
+            ignored := pg_advisory_xact_lock_shared(
                 __SCHEMA__.append_lock_key(),
                 (CASE WHEN lowest >= 2147483648 THEN lowest - 4294967296 ELSE lowest END)::integer
-            );
+            )::text;
             ignored := set_config(announced, 'yes', true);
         END IF;
         base := nextval('__SCHEMA__.append_epochs') << 20;

@@ -159,14 +159,16 @@ impl PostgresConfig {
     }
 
     /// How long `read_all` and `head_position` wait, at most, when
-    /// committed events are held back by an older transaction that is still
-    /// open (default 250 ms).
+    /// committed events are held back by an older append to this store that
+    /// is still in flight (default 250 ms).
     ///
     /// Events become readable in position order only once every older
-    /// transaction has ended (see "Gap-safe `read_all`" in the crate docs).
-    /// Waiting briefly lets a caller read its own just-committed append even
-    /// while other writers are busy; after the wait the answer is still
-    /// correct, just without the held-back events. Zero never waits.
+    /// append to this store has ended (see "Gap-safe `read_all`" in the
+    /// crate docs). Waiting briefly, re-checking after 1 ms and then less
+    /// and less often (at most every 50 ms), lets a caller read events
+    /// committed just behind an append that is about to end; after the wait
+    /// the answer is still correct, just without the held-back events. Zero
+    /// never waits.
     pub const fn visibility_wait(mut self, wait: Duration) -> Self {
         self.visibility_wait = wait;
         self

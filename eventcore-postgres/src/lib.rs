@@ -104,30 +104,58 @@
 //!
 //! # Gap-safe `read_all`
 //!
-//! A global position taken from a sequence is handed out before its
-//! transaction commits, so a reader can see position 7 while position 5 is
-//! still in flight, and skip 5 forever. Filtering on "written by a
-//! transaction older than the snapshot's xmin" is not enough on its own when
-//! positions come from a sequence: a transaction can get its id before
-//! another one and its position after it.
+//! A global position is handed out before its transaction commits, so a
+//! reader can see position 7 while position 5 is still in flight, and skip
+//! 5 forever. A reader must therefore stop before the oldest position an
+//! append still in flight may fill, and it must wait *only* for those: a
+//! transaction elsewhere on the server (another database or schema, a
+//! batch job, a forgotten session) must never hold this store's readers
+//! back.
 //!
-//! This store therefore derives positions from the transaction id itself:
-//! `global_position = pg_current_xact_id() << 20 | n`, where `n` counts the
-//! transaction's events. Position order is then transaction-id order, and
-//! every transaction with an id below the snapshot's xmin has finished. So
-//! `read_all` and `head_position` return only positions below
-//! `pg_snapshot_xmin(pg_current_snapshot()) << 20`: a set that can no longer
-//! grow. The bound is one range condition on the primary key.
+//! How this store does it (migration 5):
+//!
+//! - An append takes an **epoch** from the store's sequence
+//!   `append_epochs` and writes `global_position = epoch << 20 | n`, where
+//!   `n` counts the append's events (so one append holds at most
+//!   [`MAX_EVENTS_PER_APPEND`] events).
+//! - Before its first epoch in a transaction, the appending transaction
+//!   **announces** itself: a shared transaction-level advisory lock keyed by
+//!   the schema's oid and the lowest epoch it can still take. The lock lives
+//!   until the transaction ends, and PostgreSQL makes a commit visible
+//!   before it releases the locks. This holds for [`PostgresStore::append_in`]
+//!   too, whatever the caller's transaction did before.
+//! - A reader (`read_horizon`) reads the sequence, then this store's
+//!   announcements in `pg_locks`, then the events with a newer snapshot. The
+//!   **horizon** is the lowest announced epoch, or the next epoch when
+//!   nothing is in flight; `read_all` and `head_position` return only
+//!   positions below it. An epoch taken before the first reading belongs to
+//!   a transaction that was announced before it, so it is either still in
+//!   `pg_locks` or has ended; one taken later is above the horizon.
+//!
+//! So readers wait only for appends to this store, only until they commit
+//! or roll back, and an append made through a store is readable by that
+//! store as soon as it returns, unless an older append is still in flight.
+//! While one is, [`EventStore::held_back`](eventcore::store::EventStore::held_back)
+//! and [`ProjectionHealth::held_back`](eventcore::projection::ProjectionHealth)
+//! name it (backend pid, application, state, and when its transaction
+//! began), so an operator can find it.
+//!
+//! Why this design: positions from the transaction id with a bound at the
+//! cluster-wide snapshot xmin (the first version) stall on every open
+//! transaction of the server. A per-store commit gate (an exclusive lock
+//! held until commit) serializes every append, and every `append_in`
+//! transaction for its whole length. A high-water mark with a stale timeout
+//! (as Marten does) gives up on gap safety after the timeout. Announcing
+//! with advisory locks costs each appending transaction one lock and one
+//! sequence read, and each read one scan of `pg_locks`. The measured cost
+//! is in `benches/README.md`.
 //!
 //! Consequences: positions are large and sparse (gaps are allowed by the
-//! port); one append holds at most [`MAX_EVENTS_PER_APPEND`] events; and an
-//! event becomes readable only once every older transaction of the
-//! *cluster* has ended, so a long-running writing transaction anywhere on
-//! the server delays (never breaks) projections. Positions depend on the
-//! cluster's transaction counter: after a logical dump and restore into a
-//! *new* cluster, run `SELECT pg_current_xact_id()` until it passes
-//! `max(transaction_id)` of the restored events before writing (physical
-//! replicas and `pg_upgrade` keep the counter).
+//! port). Upgrading from the first version moves the sequence far above the
+//! old positions, so a reader of the old version still running during a
+//! rolling upgrade stalls instead of skipping. A logical dump and restore
+//! keeps the sequence. Advisory locks whose first key is the schema's oid
+//! belong to the store: do not take such locks in application code.
 //!
 //! # Live notifications
 //!
@@ -165,13 +193,13 @@
 //! B-tree indexes serves well: every hot query is an index range scan. Past
 //! that, partition `events` by **range of `global_position`**:
 //!
-//! - Positions grow with time (they follow transaction ids), so each
+//! - Positions grow with time (they follow the epoch sequence), so each
 //!   partition is a slice of history; `read_all` touches one or two
 //!   partitions and old ones can be detached, archived or moved to cheaper
 //!   storage without rewriting anything.
 //! - Create the table as `PARTITION BY RANGE (global_position)` and keep a
-//!   partition or two ahead of `pg_current_xact_id() << 20` (a size of
-//!   `2^20 * transactions` per partition, e.g. 10 million transactions),
+//!   partition or two ahead of `last_value << 20` of `append_epochs` (a
+//!   size of `2^20 * appends` per partition, e.g. 10 million appends),
 //!   created by a scheduled job or `pg_partman`.
 //! - The `(stream_id, version)` uniqueness then cannot be a global unique
 //!   index (PostgreSQL requires the partition key in it). It is enforced by
@@ -189,7 +217,7 @@
 //! [`PostgresConfig`] starts from a connection URL or an existing pool and
 //! sets the pool size, the acquire and statement timeouts, the schema,
 //! whether appends `NOTIFY` and subscribers `LISTEN`, the polling interval
-//! and how long readers wait for older transactions. An unreachable
+//! and how long readers wait for in-flight appends. An unreachable
 //! database fails with [`StoreError::Unavailable`](eventcore::StoreError)
 //! within the acquire timeout.
 //!

@@ -1,6 +1,5 @@
-//! Gap safety of `read_all`, in its own test binary: the held-open
-//! transaction holds back the xmin of the whole cluster, which would slow
-//! unrelated tests running next to it.
+//! Gap safety of `read_all`: an append to this store held open holds its
+//! readers back until it commits (see also `visibility.rs`).
 
 #[cfg(test)]
 mod common;

@@ -44,10 +44,21 @@ async fn a_held_back_append_is_announced_once_readable_not_a_poll_interval_later
     assert!(woke.is_some_and(|p| p >= first), "{woke:?} vs {first}");
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    // An older transaction (with an xid) holds the next append back.
+    // An older append to this store, still in flight, holds the next one
+    // back.
     let mut blocker = writer.begin().await?;
-    sqlx::query("SELECT pg_current_xact_id()")
-        .execute(&mut *blocker)
+    writer
+        .append_in(
+            &mut blocker,
+            AppendBatch::single(
+                id("blocker"),
+                ExpectedVersion::NO_STREAM,
+                vec![NewEvent::new(
+                    SerializedEvent::new("E", "{}"),
+                    EventMetadata::new(),
+                )],
+            ),
+        )
         .await?;
     let second = writer.append(append(2)).await?.events[0].position;
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -545,3 +545,27 @@ async fn a_rolled_back_append_in_releases_readers_at_once() -> TestResult {
     common::drop_schema(&store).await;
     Ok(())
 }
+
+/// Positions from epochs start above every position the first version
+/// (`transaction id << 20 | n`) gave or could give for a long time, so
+/// upgraded stores keep their order and a reader of the first version still
+/// running during an upgrade waits instead of skipping.
+#[tokio::test]
+async fn epoch_positions_sort_after_every_transaction_id_position() -> TestResult {
+    let store = common::fresh_store().await?;
+    let xid: i64 = sqlx::query_scalar("SELECT pg_current_xact_id()::text::bigint")
+        .fetch_one(store.pool())
+        .await?;
+    let first = append_tick(&store, "first", 1).await?;
+    let second = append_tick(&store, "second", 2).await?;
+    assert!(
+        first.value() >> 20 > u64::try_from(xid)? + (1 << 31),
+        "{first} vs xid {xid}"
+    );
+    assert!(second > first);
+    // One epoch per append, 2^20 positions each.
+    assert_eq!((second.value() >> 20) - (first.value() >> 20), 1);
+    assert_eq!(first.value() & ((1 << 20) - 1), 0);
+    common::drop_schema(&store).await;
+    Ok(())
+}

@@ -3,7 +3,7 @@
 //! It wakes on a `NOTIFY` from any process, on an append made through this
 //! process, or on a timer (the polling fallback), and then announces the
 //! gap-safe head, never a position a reader cannot see yet. While a
-//! notified position is not yet readable (an older transaction is still
+//! notified position is not yet readable (an older append to this store is still
 //! open) it re-checks with a short backoff.
 
 use std::{

@@ -84,6 +84,7 @@ macro_rules! __conformance_scenarios {
             read_all_combines_prefix_and_type_filters,
             read_all_pages_through_everything_exactly_once,
             head_position_tracks_newest_event,
+            an_append_is_readable_as_soon_as_it_returns,
             // notifications
             notification_wakes_a_waiter,
             failed_append_sends_no_notification,

@@ -455,3 +455,50 @@ pub async fn head_position_tracks_newest_event<S: ConformanceStore>(store: S) ->
     ensure_eq!(store.head_position().await?, newest, "head after appends");
     Ok(())
 }
+
+/// Read-your-writes: as soon as an append returns, with nothing else in
+/// flight, its events are readable through `head_position` and `read_all`,
+/// and the store reports nothing holding readers back.
+pub async fn an_append_is_readable_as_soon_as_it_returns<S: ConformanceStore>(
+    store: S,
+) -> ScenarioResult {
+    ensure_eq!(
+        store.held_back().await?,
+        None,
+        "held back on an empty store"
+    );
+    let (a, b) = (stream("ryw-a")?, stream("ryw-b")?);
+    for round in 0..5_u64 {
+        let before = store.head_position().await?;
+        let written = append_writes(
+            &store,
+            vec![
+                StreamWrite::new(a.clone(), StreamVersion::new(round), events("E", 1)),
+                StreamWrite::new(b.clone(), StreamVersion::new(2 * round), events("E", 2)),
+            ],
+        )
+        .await?;
+        let newest = written.events.last().ok_or("no events reported")?.position;
+        ensure_eq!(
+            store.head_position().await?,
+            newest,
+            "head right after the append"
+        );
+        let read = store.read_all(before, &EventFilter::all(), 10).await?;
+        ensure_eq!(
+            read.iter().map(StoredEvent::position).collect::<Vec<_>>(),
+            written
+                .events
+                .iter()
+                .map(|e| e.position)
+                .collect::<Vec<_>>(),
+            "read_all right after the append"
+        );
+        ensure_eq!(
+            store.held_back().await?,
+            None,
+            "held back with nothing in flight"
+        );
+    }
+    Ok(())
+}

@@ -43,6 +43,9 @@
 //! - `append_events(...)`, the server-side procedure behind every append
 //!   (committing its own work, or inside the caller's transaction), and
 //!   `save_checkpoint(...)`, a checkpoint compare-and-set.
+//! - `append_epochs`, the sequence positions come from, and
+//!   `read_horizon()` / `read_head()`, which tell readers how far they may
+//!   read (see "Gap-safe `read_all`" below).
 //!
 //! The SQL lives in `migrations/` and is embedded in the crate.
 //!

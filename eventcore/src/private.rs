@@ -19,3 +19,43 @@ pub fn discovered<C: Command>(access: &StreamAccess<C::Event>) -> StreamHandles<
 }
 
 pub use std::vec::Vec;
+
+/// Shows a field of a generated struct in its `Debug` output: with its own
+/// `Debug` when its type has one, as `..` otherwise. Generated code calls
+/// `(&DebugField(&field)).debug_field()` with both traits in scope; method
+/// lookup takes [`ViaDebug`] when it applies and falls back to
+/// [`ViaOpaque`] one autoref later.
+pub struct DebugField<'a, T>(pub &'a T);
+
+/// The field's own `Debug`.
+pub trait ViaDebug {
+    /// The field, to format.
+    fn debug_field(&self) -> &dyn core::fmt::Debug;
+}
+
+impl<T: core::fmt::Debug> ViaDebug for DebugField<'_, T> {
+    fn debug_field(&self) -> &dyn core::fmt::Debug {
+        self.0
+    }
+}
+
+/// `..` for a field without `Debug`.
+pub trait ViaOpaque {
+    /// A placeholder, to format.
+    fn debug_field(&self) -> &dyn core::fmt::Debug;
+}
+
+impl<T> ViaOpaque for &DebugField<'_, T> {
+    fn debug_field(&self) -> &dyn core::fmt::Debug {
+        &Opaque
+    }
+}
+
+/// Formats as `..`.
+struct Opaque;
+
+impl core::fmt::Debug for Opaque {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("..")
+    }
+}

@@ -91,6 +91,21 @@ pub fn parse<'a>(
         }
     };
 
+    for misplaced in input.attrs.iter().filter(|a| a.path().is_ident("stream")) {
+        errors.push(darling::Error::from(syn::Error::new_spanned(
+            misplaced.path(),
+            "#[stream] goes on a field that names a stream, not on the struct; options for the whole command go in #[command(..)]",
+        )));
+    }
+    for field in &fields.named {
+        for misplaced in field.attrs.iter().filter(|a| a.path().is_ident("command")) {
+            errors.push(darling::Error::from(syn::Error::new_spanned(
+                misplaced.path(),
+                "#[command(..)] goes on the struct, not on a field; mark a field that names a stream with #[stream] or #[stream(state = T)]",
+            )));
+        }
+    }
+
     let attr = errors.handle(CommandAttr::from_derive_input(input));
     let attr_ok = attr.is_some();
     let attr = attr.unwrap_or_default();

@@ -2,11 +2,14 @@
 //! `::eventcore::__private::*` (or the `crate = ..` override) and `::core`,
 //! carries `#[automatically_derived]`, and never unwraps.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{Generics, Lifetime, Type, spanned::Spanned};
+use syn::{Generics, Lifetime, Type, ext::IdentExt, spanned::Spanned};
 
-use super::{ast::Command, valid};
+use super::{
+    ast::{Command, StreamField},
+    valid,
+};
 use crate::internals::bounds;
 
 /// Everything `#[derive(Command)]` generates.
@@ -49,13 +52,13 @@ impl<'a> Context<'a> {
         let generics = with_stream_field_bounds(input, &private);
         let (_, ty_generics, _) = generics.split_for_impl();
         let command_ty = quote!(#ident #ty_generics);
-        let lifetime = Lifetime::new("'streams", Span::call_site());
+        let lifetime = bounds::fresh_lifetime(&generics, "streams");
         let streams_generics = bounds::with_leading_lifetime(&generics, &lifetime);
         Self {
             input,
             event,
             private,
-            name: ident.to_string(),
+            name: ident.unraw().to_string(),
             streams_ident: format_ident!("{}Streams", ident),
             state_ident: format_ident!("{}State", ident),
             generics,
@@ -107,7 +110,7 @@ fn streams_struct(cx: &Context<'_>) -> TokenStream {
     let handle_fields = cx.input.streams.iter().map(|field| {
         let field_ident = field.ident;
         let ty = field.ty;
-        let doc = format!(" Handle for the `{field_ident}` stream(s).");
+        let doc = format!(" Handle for the `{}` stream(s).", field_ident.unraw());
         let field_ty = quote_spanned!(ty.span()=> <#ty as #private::StreamField>::Handles<#lifetime, #command_ty>);
         quote! {
             #[doc = #doc]
@@ -131,13 +134,108 @@ fn streams_struct(cx: &Context<'_>) -> TokenStream {
     );
     let vis = cx.input.vis;
     let ident = &cx.streams_ident;
-    let (decl_generics, _, where_clause) = cx.streams_generics.split_for_impl();
+    // The declaration keeps the command's defaults (`<Id = StreamId>`), so
+    // users can name the struct as they name the command.
+    let decl_generics = &cx.streams_generics;
+    let (_, _, where_clause) = cx.streams_generics.split_for_impl();
+    let debug = streams_debug(cx);
     quote! {
         #[doc = #doc]
         #vis struct #ident #decl_generics #where_clause {
             #(#handle_fields)*
             #discovered_field
             #streams_phantom
+        }
+
+        #debug
+    }
+}
+
+/// `impl Debug` for the handles struct.
+///
+/// The generated structs always implement `Debug`: a field whose type has
+/// `Debug` shows with it, any other as `..` (see `__private::DebugField`).
+/// Only field types that name a generic parameter get a `Debug` bound: a
+/// bound on a concrete type is checked where it is written, so a state type
+/// without `Debug` would fail the derive.
+fn streams_debug(cx: &Context<'_>) -> TokenStream {
+    let Context {
+        private,
+        lifetime,
+        command_ty,
+        ..
+    } = cx;
+    let mut generics = cx.streams_generics.clone();
+    let mut fields = Vec::new();
+    for field in &cx.input.streams {
+        let ty = field.ty;
+        let ident = field.ident;
+        let name = ident.unraw().to_string();
+        if bounds::mentions_generic(ty, cx.input.generics) {
+            generics
+                .make_where_clause()
+                .predicates
+                .push(syn::parse_quote!(
+                    <#ty as #private::StreamField>::Handles<#lifetime, #command_ty>: ::core::fmt::Debug
+                ));
+        }
+        fields.push(debug_field(private, &name, ident));
+    }
+    if cx.has_discovered() {
+        let field = format_ident!("{}", valid::DISCOVERED_FIELD);
+        fields.push(debug_field(private, valid::DISCOVERED_FIELD, &field));
+    }
+    struct_debug(private, &cx.streams_ident, &generics, &fields)
+}
+
+/// `impl Debug` for the state struct (see [`streams_debug`]).
+fn state_debug(cx: &Context<'_>, stateful: &[(&StreamField<'_>, &Type)]) -> TokenStream {
+    let private = &cx.private;
+    let mut debug_generics = cx.generics.clone();
+    let debug_fields: Vec<TokenStream> = stateful
+        .iter()
+        .map(|(field, state)| {
+            let ty = field.ty;
+            let ident = field.ident;
+            let name = ident.unraw().to_string();
+            if bounds::mentions_generic(ty, cx.input.generics)
+                || bounds::mentions_generic(state, cx.input.generics)
+            {
+                debug_generics
+                    .make_where_clause()
+                    .predicates
+                    .push(syn::parse_quote!(
+                        <#ty as #private::StreamField>::State<#state>: ::core::fmt::Debug
+                    ));
+            }
+            debug_field(private, &name, ident)
+        })
+        .collect();
+    struct_debug(private, &cx.state_ident, &debug_generics, &debug_fields)
+}
+
+/// `.field(name, ..)` for one field of a generated struct's `Debug`.
+fn debug_field(private: &TokenStream, name: &str, field: &Ident) -> TokenStream {
+    quote!(.field(#name, (&#private::DebugField(&self.#field)).debug_field()))
+}
+
+/// `impl Debug for ident` with `fields`, under `generics`.
+fn struct_debug(
+    private: &TokenStream,
+    ident: &Ident,
+    generics: &Generics,
+    fields: &[TokenStream],
+) -> TokenStream {
+    let name = ident.unraw().to_string();
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::core::fmt::Debug for #ident #ty_generics #where_clause {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                #[allow(unused_imports)]
+                use #private::{ViaDebug as _, ViaOpaque as _};
+                f.debug_struct(#name) #(#fields)* .finish()
+            }
         }
     }
 }
@@ -238,7 +336,10 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
     let state_fields = stateful.iter().map(|(field, state)| {
         let field_ident = field.ident;
         let ty = field.ty;
-        let doc = format!(" State folded from the `{field_ident}` stream(s).");
+        let doc = format!(
+            " State folded from the `{}` stream(s).",
+            field_ident.unraw()
+        );
         let field_ty = quote_spanned!(ty.span()=> <#ty as #private::StreamField>::State<#state>);
         quote! {
             #[doc = #doc]
@@ -280,14 +381,18 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
         }
     });
     let vis = cx.input.vis;
+    let decl_generics = &cx.generics;
     let (impl_generics, ty_generics, where_clause) = cx.generics.split_for_impl();
     let (_, _, impl_where_clause) = fold_generics.split_for_impl();
+    let debug = state_debug(cx, &stateful);
     Some(quote! {
         #[doc = #doc]
-        #vis struct #state_ident #impl_generics #where_clause {
+        #vis struct #state_ident #decl_generics #where_clause {
             #(#state_fields)*
             #state_phantom
         }
+
+        #debug
 
         #[automatically_derived]
         impl #impl_generics #private::CommandState for #command_ty #impl_where_clause {

@@ -4,7 +4,7 @@
 
 use darling::{FromDeriveInput, FromMeta, FromVariant};
 use proc_macro2::Span;
-use syn::{Data, DeriveInput, Generics, Ident, Path};
+use syn::{Data, DeriveInput, Generics, Ident, Path, ext::IdentExt};
 
 use crate::internals::attr::CratePath;
 
@@ -92,7 +92,7 @@ pub fn parse<'a>(
                 .handle(VariantAttr::from_variant(variant))
                 .and_then(|a| a.rename);
             let (name, name_span) = rename.map_or_else(
-                || (variant.ident.to_string(), variant.ident.span()),
+                || (variant.ident.unraw().to_string(), variant.ident.span()),
                 |r| (r.name, r.span),
             );
             EventVariant {

@@ -5,10 +5,24 @@ use std::collections::HashMap;
 
 use super::ast::EventEnum;
 
-/// Cross-variant rules of `#[derive(Event)]`: type names are unique.
+/// The most characters an event type name may have (as for stream ids).
+const MAX_NAME_CHARS: usize = 255;
+
+/// Rules of `#[derive(Event)]`: each type name is one a store can keep and
+/// a reader can tell apart, and type names are unique.
 pub fn check(input: &EventEnum<'_>, errors: &mut darling::error::Accumulator) {
     let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
     for variant in &input.variants {
+        if let Some(rule) = broken_name_rule(&variant.name) {
+            errors.push(darling::Error::from(syn::Error::new(
+                variant.name_span,
+                format!(
+                    "event type name {:?} {rule}; write a name such as `rename = \"AccountOpened\"`",
+                    variant.name
+                ),
+            )));
+            continue;
+        }
         if let Some(first) = seen.insert(&variant.name, variant.ident) {
             errors.push(darling::Error::from(syn::Error::new(
                 variant.name_span,
@@ -18,5 +32,45 @@ pub fn check(input: &EventEnum<'_>, errors: &mut darling::error::Accumulator) {
                 ),
             )));
         }
+    }
+}
+
+/// The rule `name` breaks, if any.
+fn broken_name_rule(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("is empty: an event type needs a name".to_owned());
+    }
+    let chars = name.chars().count();
+    if chars > MAX_NAME_CHARS {
+        return Some(format!(
+            "has {chars} characters; event type names have at most {MAX_NAME_CHARS}"
+        ));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Some(format!(
+            "contains the control character {c:?}; event type names are printable text"
+        ));
+    }
+    if name.trim() != name {
+        return Some(
+            "starts or ends with whitespace, which no one reading a log can see".to_owned(),
+        );
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_NAME_CHARS, broken_name_rule};
+
+    #[test]
+    fn type_names_are_non_empty_printable_trimmed_and_at_most_255_characters() {
+        assert_eq!(broken_name_rule("AccountOpened"), None);
+        assert_eq!(broken_name_rule(&"é".repeat(MAX_NAME_CHARS)), None);
+        let too_long = broken_name_rule(&"a".repeat(MAX_NAME_CHARS + 1));
+        assert!(too_long.is_some_and(|rule| rule.contains("256 characters")));
+        assert!(broken_name_rule("").is_some_and(|rule| rule.contains("empty")));
+        assert!(broken_name_rule("a\u{0}b").is_some_and(|rule| rule.contains("control")));
+        assert!(broken_name_rule("Opened ").is_some_and(|rule| rule.contains("whitespace")));
     }
 }

@@ -15,6 +15,30 @@ pub fn add_spanned(generics: &mut Generics, ty: &Type, bound: TokenStream) {
         .push(syn::parse_quote!(#ty: #bound));
 }
 
+/// A lifetime named `'base`, or `'base_1`, `'base_2`, … : the first that no
+/// parameter of `generics` already uses, so that generated code never
+/// captures or shadows a user's lifetime.
+pub fn fresh_lifetime(generics: &Generics, base: &str) -> Lifetime {
+    let taken = |name: &str| {
+        generics
+            .lifetimes()
+            .any(|param| param.lifetime.ident == name)
+    };
+    // One more candidate than there are lifetimes is always enough.
+    let candidates = generics.lifetimes().count() + 1;
+    let name = (0..=candidates)
+        .map(|n| {
+            if n == 0 {
+                base.to_owned()
+            } else {
+                format!("{base}_{n}")
+            }
+        })
+        .find(|name| !taken(name))
+        .unwrap_or_else(|| format!("{base}_{candidates}"));
+    Lifetime::new(&format!("'{name}"), Span::call_site())
+}
+
 /// `generics` with `lifetime` as the first parameter.
 pub fn with_leading_lifetime(generics: &Generics, lifetime: &Lifetime) -> Generics {
     let mut generics = generics.clone();
@@ -41,4 +65,29 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
             tree
         })
         .collect()
+}
+
+/// Whether `ty` names a parameter of `generics` (a type, const or lifetime
+/// parameter), so that a bound on it is checked where it is used rather
+/// than where it is written.
+pub fn mentions_generic(ty: &Type, generics: &Generics) -> bool {
+    fn walk(tokens: TokenStream, generics: &Generics) -> bool {
+        let mut previous_was_quote = false;
+        tokens.into_iter().any(|tree| {
+            let found = match &tree {
+                TokenTree::Group(group) => walk(group.stream(), generics),
+                TokenTree::Ident(ident) if previous_was_quote => generics
+                    .lifetimes()
+                    .any(|param| param.lifetime.ident == *ident),
+                TokenTree::Ident(ident) => {
+                    generics.type_params().any(|param| param.ident == *ident)
+                        || generics.const_params().any(|param| param.ident == *ident)
+                }
+                _ => false,
+            };
+            previous_was_quote = matches!(&tree, TokenTree::Punct(p) if p.as_char() == '\'');
+            found
+        })
+    }
+    walk(quote::ToTokens::to_token_stream(ty), generics)
 }

@@ -23,6 +23,36 @@ where
     pub discovered: ::eventcore::__private::StreamHandles<'streams, Checkout>,
 }
 #[automatically_derived]
+impl<'streams> ::core::fmt::Debug for CheckoutStreams<'streams>
+where
+    CartId: ::eventcore::__private::StreamField,
+    Option<CouponId>: ::eventcore::__private::StreamField,
+    Vec<StreamId>: ::eventcore::__private::StreamField,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        #[allow(unused_imports)]
+        use ::eventcore::__private::{ViaDebug as _, ViaOpaque as _};
+        f.debug_struct("CheckoutStreams")
+            .field(
+                "cart",
+                (&::eventcore::__private::DebugField(&self.cart)).debug_field(),
+            )
+            .field(
+                "coupon",
+                (&::eventcore::__private::DebugField(&self.coupon)).debug_field(),
+            )
+            .field(
+                "warehouses",
+                (&::eventcore::__private::DebugField(&self.warehouses)).debug_field(),
+            )
+            .field(
+                "discovered",
+                (&::eventcore::__private::DebugField(&self.discovered)).debug_field(),
+            )
+            .finish()
+    }
+}
+#[automatically_derived]
 impl ::eventcore::__private::Command for Checkout
 where
     CartId: ::eventcore::__private::StreamField,

@@ -15,6 +15,32 @@ where
     >,
 }
 #[automatically_derived]
+impl<'streams, Id: Clone + Send + Sync> ::core::fmt::Debug for PostStreams<'streams, Id>
+where
+    Id: Into<StreamId>,
+    Id: ::eventcore::__private::StreamField,
+    StreamId: ::eventcore::__private::StreamField,
+    <Id as ::eventcore::__private::StreamField>::Handles<
+        'streams,
+        Post<Id>,
+    >: ::core::fmt::Debug,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        #[allow(unused_imports)]
+        use ::eventcore::__private::{ViaDebug as _, ViaOpaque as _};
+        f.debug_struct("PostStreams")
+            .field(
+                "ledger",
+                (&::eventcore::__private::DebugField(&self.ledger)).debug_field(),
+            )
+            .field(
+                "audit",
+                (&::eventcore::__private::DebugField(&self.audit)).debug_field(),
+            )
+            .finish()
+    }
+}
+#[automatically_derived]
 impl<Id: Clone + Send + Sync> ::eventcore::__private::Command for Post<Id>
 where
     Id: Into<StreamId>,
@@ -55,6 +81,25 @@ where
     pub ledger: <Id as ::eventcore::__private::StreamField>::State<Ledger>,
     #[doc(hidden)]
     pub __command: ::core::marker::PhantomData<fn() -> Post<Id>>,
+}
+#[automatically_derived]
+impl<Id: Clone + Send + Sync> ::core::fmt::Debug for PostState<Id>
+where
+    Id: Into<StreamId>,
+    Id: ::eventcore::__private::StreamField,
+    StreamId: ::eventcore::__private::StreamField,
+    <Id as ::eventcore::__private::StreamField>::State<Ledger>: ::core::fmt::Debug,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        #[allow(unused_imports)]
+        use ::eventcore::__private::{ViaDebug as _, ViaOpaque as _};
+        f.debug_struct("PostState")
+            .field(
+                "ledger",
+                (&::eventcore::__private::DebugField(&self.ledger)).debug_field(),
+            )
+            .finish()
+    }
 }
 #[automatically_derived]
 impl<Id: Clone + Send + Sync> ::eventcore::__private::CommandState for Post<Id>

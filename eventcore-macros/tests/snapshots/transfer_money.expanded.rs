@@ -17,6 +17,24 @@ where
     >,
 }
 #[automatically_derived]
+impl<'streams> ::core::fmt::Debug for TransferMoneyStreams<'streams>
+where
+    AccountId: ::eventcore::__private::StreamField,
+    AccountId: ::eventcore::__private::StreamField,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        #[allow(unused_imports)]
+        use ::eventcore::__private::{ViaDebug as _, ViaOpaque as _};
+        f.debug_struct("TransferMoneyStreams")
+            .field(
+                "from",
+                (&::eventcore::__private::DebugField(&self.from)).debug_field(),
+            )
+            .field("to", (&::eventcore::__private::DebugField(&self.to)).debug_field())
+            .finish()
+    }
+}
+#[automatically_derived]
 impl ::eventcore::__private::Command for TransferMoney
 where
     AccountId: ::eventcore::__private::StreamField,
@@ -55,6 +73,24 @@ where
     pub from: <AccountId as ::eventcore::__private::StreamField>::State<Account>,
     /// State folded from the `to` stream(s).
     pub to: <AccountId as ::eventcore::__private::StreamField>::State<Account>,
+}
+#[automatically_derived]
+impl ::core::fmt::Debug for TransferMoneyState
+where
+    AccountId: ::eventcore::__private::StreamField,
+    AccountId: ::eventcore::__private::StreamField,
+{
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        #[allow(unused_imports)]
+        use ::eventcore::__private::{ViaDebug as _, ViaOpaque as _};
+        f.debug_struct("TransferMoneyState")
+            .field(
+                "from",
+                (&::eventcore::__private::DebugField(&self.from)).debug_field(),
+            )
+            .field("to", (&::eventcore::__private::DebugField(&self.to)).debug_field())
+            .finish()
+    }
 }
 #[automatically_derived]
 impl ::eventcore::__private::CommandState for TransferMoney

@@ -59,3 +59,18 @@ impl core::fmt::Debug for Opaque {
         f.write_str("..")
     }
 }
+
+/// The event type `#[derive(Command)]` writes when `#[command(event = ..)]`
+/// is missing, next to the error that says so: the rest of the expansion
+/// then type-checks, so the user sees that one error and not a cascade
+/// about missing items. Uninhabited: no value of it exists.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub enum MissingEventOption {}
+
+impl Event for MissingEventOption {
+    const EVENT_TYPES: &'static [&'static str] = &[];
+
+    fn event_type(&self) -> &'static str {
+        match *self {}
+    }
+}

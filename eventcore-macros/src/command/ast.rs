@@ -47,6 +47,8 @@ pub struct Command<'a> {
     /// skipped to avoid follow-on errors.
     pub attr_ok: bool,
     pub streams: Vec<StreamField<'a>>,
+    /// `#[stream]` fields reported as wrong and left out of `streams`.
+    pub rejected_streams: usize,
 }
 
 /// A `#[stream]` field.
@@ -111,6 +113,7 @@ pub fn parse<'a>(
     let attr = attr.unwrap_or_default();
 
     let mut streams = Vec::new();
+    let mut rejected_streams = 0;
     for field in &fields.named {
         let stream_attrs: Vec<&Attribute> = field
             .attrs
@@ -134,6 +137,16 @@ pub fn parse<'a>(
         let Some(ident) = field.ident.as_ref() else {
             continue;
         };
+        if let Type::Reference(reference) = &field.ty {
+            // Caught here: with a lifetime in scope, rustc would accept the
+            // field and report the mistake only where the command is used.
+            errors.push(darling::Error::from(syn::Error::new_spanned(
+                reference.and_token,
+                "a #[stream] field owns its stream id: write the id type itself (`StreamId` or your id newtype), not a reference to it; the executor keeps the command across retries",
+            )));
+            rejected_streams += 1;
+            continue;
+        }
         streams.push(StreamField {
             ident,
             ty: &field.ty,
@@ -150,5 +163,6 @@ pub fn parse<'a>(
         krate: attr.krate.0,
         attr_ok,
         streams,
+        rejected_streams,
     })
 }

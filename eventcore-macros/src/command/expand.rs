@@ -14,12 +14,12 @@ use crate::internals::bounds;
 
 /// Everything `#[derive(Command)]` generates.
 pub fn items(input: &Command<'_>) -> TokenStream {
-    // Without an event type no trait impl can be written; the missing
-    // option has been reported.
-    let Some(event) = &input.event else {
-        return TokenStream::new();
-    };
     let krate = &input.krate;
+    // Without an event type (reported), the expansion uses a placeholder so
+    // that the user's code that names the generated items still type-checks
+    // and only the real error shows.
+    let placeholder: Type = syn::parse_quote!(#krate::__private::MissingEventOption);
+    let event = input.event.as_ref().unwrap_or(&placeholder);
     let cx = Context::new(input, event, quote!(#krate::__private));
     let streams_struct = streams_struct(&cx);
     let command_impl = command_impl(&cx);
@@ -365,11 +365,16 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
         .then(|| quote!(__command: ::core::marker::PhantomData,));
     // `T: Fold<Event>` bounds, spanned at each state type: the generated
     // assertion for `state = T`, reported once, at the attribute.
+    // Without the event option (reported) nothing is folded: the states'
+    // `Fold` impls cannot be checked against an event type there is none of.
+    let has_event = cx.input.event.is_some();
     let mut fold_generics = cx.generics.clone();
-    for (_, state) in &stateful {
-        bounds::add_spanned(&mut fold_generics, state, quote!(#private::Fold<#event>));
+    if has_event {
+        for (_, state) in &stateful {
+            bounds::add_spanned(&mut fold_generics, state, quote!(#private::Fold<#event>));
+        }
     }
-    let folds = stateful.iter().map(|(field, state)| {
+    let folds = stateful.iter().filter(|_| has_event).map(|(field, state)| {
         let field_ident = field.ident;
         let ty = field.ty;
         quote_spanned! {state.span()=>

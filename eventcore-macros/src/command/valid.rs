@@ -9,7 +9,7 @@ pub const DISCOVERED_FIELD: &str = "discovered";
 
 /// Cross-field rules of `#[derive(Command)]`.
 pub fn check(input: &Command<'_>, errors: &mut darling::error::Accumulator) {
-    if input.streams.is_empty() {
+    if input.streams.is_empty() && input.rejected_streams == 0 {
         errors.push(
             darling::Error::custom(format!(
                 "`{}` has no #[stream] field; mark each field that names a stream this command reads with #[stream]",

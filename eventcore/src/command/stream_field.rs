@@ -33,6 +33,10 @@ pub trait IntoStreamId {
     fn to_stream_id(&self) -> StreamId;
 }
 
+// `do_not_recommend` on this and the `StreamField` impls: a field type that
+// is not an id is then reported through the traits' own messages ("`u64`
+// is not a stream id"), not as the bound deep inside (`StreamId: From<u64>`).
+#[diagnostic::do_not_recommend]
 impl<T: Clone + Into<StreamId>> IntoStreamId for T {
     fn to_stream_id(&self) -> StreamId {
         self.clone().into()
@@ -82,7 +86,8 @@ impl StreamDeclarations {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a stream id",
     label = "this `#[stream]` field does not hold stream ids",
-    note = "a `#[stream]` field holds a `StreamId`, a `Clone` type with `impl From<T> for StreamId`, an `Option` of one, or a collection (`Vec`, `HashSet`, …) of them"
+    note = "a `#[stream]` field holds a `StreamId`, a `Clone` type with `impl From<T> for StreamId`, an `Option` of one, or a collection (`Vec`, `HashSet`, …) of them",
+    note = "for text, parse it once with `StreamId::try_new` and keep the `StreamId`, or wrap it in a newtype with `impl From<YourId> for StreamId`"
 )]
 pub trait StreamField {
     /// The handles of this field in the handles struct.
@@ -107,6 +112,7 @@ pub trait StreamField {
     fn fold<S: Fold<E>, E>(&self, state: &mut Self::State<S>, event: &RecordedEvent<E>);
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: IntoStreamId> StreamField for T {
     type Handles<'a, C: Command> = StreamHandle<'a, C>;
     type State<S> = S;
@@ -130,6 +136,7 @@ impl<T: IntoStreamId> StreamField for T {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<T: IntoStreamId> StreamField for Option<T> {
     type Handles<'a, C: Command> = Option<StreamHandle<'a, C>>;
     type State<S> = Option<S>;
@@ -163,6 +170,7 @@ impl<T: IntoStreamId> StreamField for Option<T> {
 /// Implements [`StreamField`] for a collection of ids via its `iter()`.
 macro_rules! collection_stream_field {
     ($( [$($generics:tt)*] $ty:ty ),* $(,)?) => {$(
+        #[diagnostic::do_not_recommend]
         impl<$($generics)*> StreamField for $ty {
             type Handles<'a, C: Command> = StreamHandles<'a, C>;
             type State<S> = StreamStates<S>;

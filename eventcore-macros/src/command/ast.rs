@@ -6,20 +6,25 @@
 //! returned, so that the expansion can be emitted next to the errors and the
 //! user sees only the real mistakes.
 
-use darling::{FromDeriveInput, FromField, util::Flag};
+use darling::{FromDeriveInput, FromField};
 use proc_macro2::Span;
 use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Path, Type, Visibility};
 
-use crate::internals::attr::CratePath;
+use crate::internals::attr::{CratePath, NameOption, TypeOption, WordFlag};
 
 /// `#[command(..)]` on the struct.
 #[derive(FromDeriveInput, Default)]
 #[darling(attributes(command), default)]
 pub struct CommandAttr {
     /// The command's event type.
-    pub event: Option<Type>,
+    pub event: Option<TypeOption<true>>,
     /// The command implements `StreamResolver`.
-    pub resolver: Flag,
+    pub resolver: WordFlag,
+    /// The name of the generated state struct, instead of `<Command>State`.
+    pub state_name: Option<NameOption>,
+    /// The name of the generated handles struct, instead of
+    /// `<Command>Streams`.
+    pub streams_name: Option<NameOption>,
     /// Path to the `eventcore` crate.
     #[darling(rename = "crate")]
     pub krate: CratePath,
@@ -30,7 +35,7 @@ pub struct CommandAttr {
 #[darling(attributes(stream), default)]
 pub struct StreamAttr {
     /// The type the field's streams fold into.
-    pub state: Option<Type>,
+    pub state: Option<TypeOption<false>>,
 }
 
 /// A parsed `#[derive(Command)]` input.
@@ -42,6 +47,10 @@ pub struct Command<'a> {
     pub event: Option<Type>,
     /// The span of `resolver`, when present.
     pub resolver: Option<Span>,
+    /// `state_name = ..`, when given.
+    pub state_name: Option<Ident>,
+    /// `streams_name = ..`, when given.
+    pub streams_name: Option<Ident>,
     pub krate: Path,
     /// Whether `#[command(..)]` parsed; if not, checks that depend on it are
     /// skipped to avoid follow-on errors.
@@ -150,7 +159,7 @@ pub fn parse<'a>(
         streams.push(StreamField {
             ident,
             ty: &field.ty,
-            state: parsed.state,
+            state: parsed.state.map(|state| state.0),
         });
     }
 
@@ -158,8 +167,10 @@ pub fn parse<'a>(
         ident: &input.ident,
         vis: &input.vis,
         generics: &input.generics,
-        event: attr.event,
-        resolver: attr.resolver.is_present().then(|| attr.resolver.span()),
+        event: attr.event.map(|event| event.0),
+        resolver: attr.resolver.span(),
+        state_name: attr.state_name.map(|name| name.0),
+        streams_name: attr.streams_name.map(|name| name.0),
         krate: attr.krate.0,
         attr_ok,
         streams,

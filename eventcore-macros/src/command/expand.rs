@@ -59,8 +59,14 @@ impl<'a> Context<'a> {
             event,
             private,
             name: ident.unraw().to_string(),
-            streams_ident: format_ident!("{}Streams", ident),
-            state_ident: format_ident!("{}State", ident),
+            streams_ident: input
+                .streams_name
+                .clone()
+                .unwrap_or_else(|| format_ident!("{}Streams", ident.unraw())),
+            state_ident: input
+                .state_name
+                .clone()
+                .unwrap_or_else(|| format_ident!("{}State", ident.unraw())),
             generics,
             streams_generics,
             lifetime,

@@ -1,7 +1,7 @@
 //! Derive macros for EventCore: `#[derive(Command)]` and `#[derive(Event)]`.
 //!
-//! Use them through the `eventcore` crate, which re-exports them and
-//! documents them. Each derive has its own module (`command`, `event`) with
+//! Use them through the `eventcore` crate, which re-exports them; each
+//! derive documents its options below. Each derive has its own module (`command`, `event`) with
 //! one file per phase: `ast` parses the input and its attributes, `valid`
 //! checks rules that span fields, and `expand` writes the generated code.
 //! Both run on `proc_macro2` tokens through the same pipeline in
@@ -16,16 +16,154 @@ mod snapshots;
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
-/// Implements `eventcore::Command` (and `CommandState` when fields say
-/// `#[stream(state = T)]`), and generates the handles and state structs.
-/// Documented in `eventcore`.
+/// Derives `eventcore::Command` for a struct whose `#[stream]` fields name
+/// the streams the command reads and writes, and `CommandState` when those
+/// fields say what their streams fold into.
+///
+/// For a struct `Transfer` it generates:
+///
+/// - `impl Command for Transfer`: the stream list (every `#[stream]` field,
+///   in order, duplicates removed), `NAME` (`"Transfer"`), the event type,
+///   and the handles struct;
+/// - `TransferStreams<'_>`: one handle per `#[stream]` field, the only way
+///   `handle` can write ([`StreamHandle`] for an id, `Option<StreamHandle>`
+///   for an `Option`, [`StreamHandles`] for a collection);
+/// - when any field says `state = T`: `TransferState`, with one `T` per such
+///   field, and `impl CommandState` whose `apply` routes each event to the
+///   state of its own stream. Without any `state`, implement
+///   `CommandState` by hand.
+///
+/// Both generated structs implement `Debug` (a field whose type has none
+/// shows as `..`) and keep the command's generics, defaults included.
+///
+/// # `#[stream]` fields
+///
+/// A field marked `#[stream]` holds a stream id (`StreamId`, or a `Clone`
+/// newtype with `impl From<YourId> for StreamId`), an `Option` of one, or a
+/// collection of them (`Vec`, `VecDeque`, arrays, boxed slices, `HashSet`,
+/// `BTreeSet`). It owns its ids: a reference (`&'a StreamId`) is refused.
+///
+/// | option | form | meaning |
+/// |---|---|---|
+/// | `state` | `#[stream(state = Account)]` | the field's streams fold into `Account`, which must be `Fold<Event> + Default` |
+///
+/// # `#[command(..)]` on the struct
+///
+/// | option | form | meaning |
+/// |---|---|---|
+/// | `event` | `event = BankEvent` | **required**: the event type, an enum deriving `Event` |
+/// | `resolver` | `resolver` | the command also discovers streams at run time: implement `StreamResolver`; the handles struct gets a `discovered` field |
+/// | `state_name` | `state_name = MyState` | names the state struct (default `<Command>State`), when that name is taken |
+/// | `streams_name` | `streams_name = MyStreams` | names the handles struct (default `<Command>Streams`) |
+/// | `crate` | `crate = my_app::eventcore` | where generated code finds `eventcore`, when it is re-exported under another path |
+///
+/// Every mistake is reported at the token that has it, with what to write
+/// instead; the rest of the expansion is still emitted, so no follow-on
+/// errors about missing items appear.
+///
+/// # Example
+///
+/// ```
+/// use eventcore::{Command, CommandLogic, Event, Fold, RecordedEvent, StreamId, require};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+/// enum BankEvent {
+///     Deposited { amount: u64 },
+///     Withdrawn { amount: u64 },
+/// }
+///
+/// #[derive(Debug, Default)]
+/// struct Balance(u64);
+///
+/// impl Fold<BankEvent> for Balance {
+///     fn fold(&mut self, event: &RecordedEvent<BankEvent>) {
+///         match event.payload() {
+///             BankEvent::Deposited { amount } => self.0 += amount,
+///             BankEvent::Withdrawn { amount } => self.0 -= amount,
+///         }
+///     }
+/// }
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("insufficient funds")]
+/// struct Insufficient;
+///
+/// #[derive(Command)]
+/// #[command(event = BankEvent)]
+/// struct Transfer {
+///     #[stream(state = Balance)]
+///     from: StreamId,
+///     #[stream]
+///     to: StreamId,
+///     amount: u64,
+/// }
+///
+/// impl CommandLogic for Transfer {
+///     type Error = Insufficient;
+///
+///     fn handle(&self, state: TransferState, streams: &mut TransferStreams<'_>) -> Result<(), Insufficient> {
+///         require!(state.from.0 >= self.amount, Insufficient);
+///         streams.from.emit(BankEvent::Withdrawn { amount: self.amount });
+///         streams.to.emit(BankEvent::Deposited { amount: self.amount });
+///         Ok(())
+///     }
+/// }
+///
+/// assert_eq!(<Transfer as Command>::NAME, "Transfer");
+/// let from = StreamId::try_new("account-1")?;
+/// let to = StreamId::try_new("account-2")?;
+/// let transfer = Transfer { from: from.clone(), to: to.clone(), amount: 5 };
+/// assert_eq!(transfer.declared_streams(), [from, to]);
+/// # Ok::<(), eventcore::ValidationError>(())
+/// ```
+///
+/// [`StreamHandle`]: https://docs.rs/eventcore/latest/eventcore/struct.StreamHandle.html
+/// [`StreamHandles`]: https://docs.rs/eventcore/latest/eventcore/struct.StreamHandles.html
 #[proc_macro_derive(Command, attributes(command, stream))]
 pub fn derive_command(input: TokenStream) -> TokenStream {
     command::derive(&parse_macro_input!(input as DeriveInput)).into()
 }
 
-/// Implements `eventcore::Event` for an enum, naming each event type after
-/// its variant. Documented in `eventcore`.
+/// Derives `eventcore::Event` for an enum: each variant is one event type,
+/// named after the variant (as serde names it: `r#type` is `"type"`).
+///
+/// The enum must also be `Serialize + Deserialize + Clone + Debug` (derive
+/// them). Type names are what the store keeps and what projections filter
+/// on, so once events are stored, rename a variant with `rename` rather than
+/// changing its stored name.
+///
+/// # `#[event(..)]` on a variant
+///
+/// | option | form | meaning |
+/// |---|---|---|
+/// | `rename` | `#[event(rename = "AccountOpened")]` | the stored type name instead of the variant's name: non-empty, at most 255 characters, no control characters, no leading or trailing whitespace |
+///
+/// # `#[event(..)]` on the enum
+///
+/// | option | form | meaning |
+/// |---|---|---|
+/// | `crate` | `#[event(crate = my_app::eventcore)]` | where generated code finds `eventcore`, when it is re-exported under another path |
+///
+/// Type names must be unique within the enum; a duplicate is reported at
+/// the second one.
+///
+/// # Example
+///
+/// ```
+/// use eventcore::Event;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Clone, Debug, Serialize, Deserialize, Event)]
+/// enum AccountEvent {
+///     Opened { owner: String },
+///     #[event(rename = "MoneyDeposited")]
+///     Deposited { amount: u64 },
+/// }
+///
+/// assert_eq!(AccountEvent::EVENT_TYPES, ["Opened", "MoneyDeposited"]);
+/// assert_eq!(AccountEvent::Deposited { amount: 1 }.event_type(), "MoneyDeposited");
+/// ```
 #[proc_macro_derive(Event, attributes(event))]
 pub fn derive_event(input: TokenStream) -> TokenStream {
     event::derive(&parse_macro_input!(input as DeriveInput)).into()

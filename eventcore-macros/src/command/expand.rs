@@ -3,7 +3,7 @@
 //! carries `#[automatically_derived]`, and never unwraps.
 
 use proc_macro2::{Ident, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{Generics, Lifetime, Type, ext::IdentExt, spanned::Spanned};
 
 use super::{
@@ -117,7 +117,16 @@ fn streams_struct(cx: &Context<'_>) -> TokenStream {
         let field_ident = field.ident;
         let ty = field.ty;
         let doc = format!(" Handle for the `{}` stream(s).", field_ident.unraw());
-        let field_ty = quote_spanned!(ty.span()=> <#ty as #private::StreamField>::Handles<#lifetime, #command_ty>);
+        let field_ty = match FieldKind::of(ty, cx.input.generics) {
+            FieldKind::Id => quote!(#private::StreamHandle<#lifetime, #command_ty>),
+            FieldKind::Optional => {
+                quote!(::core::option::Option<#private::StreamHandle<#lifetime, #command_ty>>)
+            }
+            FieldKind::Collection => quote!(#private::StreamHandles<#lifetime, #command_ty>),
+            FieldKind::Other => {
+                quote_spanned!(ty.span()=> <#ty as #private::StreamField>::Handles<#lifetime, #command_ty>)
+            }
+        };
         quote! {
             #[doc = #doc]
             pub #field_ident: #field_ty,
@@ -320,6 +329,19 @@ fn command_impl(cx: &Context<'_>) -> TokenStream {
     }
 }
 
+/// The type of a state struct's field for a `#[stream]` field of type `ty`.
+fn state_field_ty(cx: &Context<'_>, ty: &Type, state: &Type) -> TokenStream {
+    let private = &cx.private;
+    match FieldKind::of(ty, cx.input.generics) {
+        FieldKind::Id => quote!(#state),
+        FieldKind::Optional => quote!(::core::option::Option<#state>),
+        FieldKind::Collection => quote!(#private::StreamStates<#state>),
+        FieldKind::Other => {
+            quote_spanned!(ty.span()=> <#ty as #private::StreamField>::State<#state>)
+        }
+    }
+}
+
 /// The generated state struct and `impl CommandState`, when any field says
 /// `state = ..`.
 fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
@@ -346,7 +368,7 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
             " State folded from the `{}` stream(s).",
             field_ident.unraw()
         );
-        let field_ty = quote_spanned!(ty.span()=> <#ty as #private::StreamField>::State<#state>);
+        let field_ty = state_field_ty(cx, ty, state);
         quote! {
             #[doc = #doc]
             pub #field_ident: #field_ty,
@@ -376,8 +398,13 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
     let has_event = cx.input.event.is_some();
     let mut fold_generics = cx.generics.clone();
     if has_event {
+        let mut bounded: Vec<String> = Vec::new();
         for (_, state) in &stateful {
-            bounds::add_spanned(&mut fold_generics, state, quote!(#private::Fold<#event>));
+            let key = state.to_token_stream().to_string();
+            if !bounded.contains(&key) {
+                bounded.push(key);
+                bounds::add_spanned(&mut fold_generics, state, quote!(#private::Fold<#event>));
+            }
         }
     }
     let folds = stateful.iter().filter(|_| has_event).map(|(field, state)| {
@@ -434,8 +461,83 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
 /// are no follow-on errors. Generic field types need the bound anyway.
 fn with_stream_field_bounds(input: &Command<'_>, private: &TokenStream) -> Generics {
     let mut generics = input.generics.clone();
+    // Once per distinct field type: two fields of one type share a bound.
+    let mut bounded: Vec<String> = Vec::new();
     for field in &input.streams {
+        let key = field.ty.to_token_stream().to_string();
+        if bounded.contains(&key) {
+            continue;
+        }
+        bounded.push(key);
         bounds::add_spanned(&mut generics, field.ty, quote!(#private::StreamField));
     }
     generics
+}
+
+/// What a `#[stream]` field holds, when its type says so plainly, so that
+/// the generated structs spell their field types as a person would
+/// (`StreamHandle<'streams, Transfer>`) rather than through `StreamField`.
+enum FieldKind {
+    /// `StreamId`.
+    Id,
+    /// `Option<..>`.
+    Optional,
+    /// `Vec`, `VecDeque`, `HashSet`, `BTreeSet`, an array or a boxed slice.
+    Collection,
+    /// Anything else (a newtype id, an alias, a type naming a generic
+    /// parameter): spelled through `StreamField`, which is always right.
+    Other,
+}
+
+impl FieldKind {
+    /// The kind of `ty`, when it is certain: the ids inside must be plain
+    /// `StreamId`s, because for any other type the derive cannot tell an id
+    /// from a type that only looks like one, and a wrong guess would add a
+    /// confusing follow-on error to the real one.
+    fn of(ty: &Type, generics: &Generics) -> Self {
+        // Under a bound on a generic type, only the bound is known.
+        if bounds::mentions_generic(ty, generics) {
+            return Self::Other;
+        }
+        match ty {
+            Type::Array(array) if is_stream_id(&array.elem) => Self::Collection,
+            Type::Path(path) if path.qself.is_none() => {
+                let Some(last) = path.path.segments.last() else {
+                    return Self::Other;
+                };
+                let argument = match &last.arguments {
+                    syn::PathArguments::None => None,
+                    syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
+                        match args.args.first() {
+                            Some(syn::GenericArgument::Type(inner)) => Some(inner),
+                            _ => return Self::Other,
+                        }
+                    }
+                    _ => return Self::Other,
+                };
+                match (last.ident.to_string().as_str(), argument) {
+                    ("StreamId", None) => Self::Id,
+                    ("Option", Some(inner)) if is_stream_id(inner) => Self::Optional,
+                    ("Vec" | "VecDeque" | "HashSet" | "BTreeSet", Some(inner))
+                        if is_stream_id(inner) =>
+                    {
+                        Self::Collection
+                    }
+                    ("Box", Some(Type::Slice(slice))) if is_stream_id(&slice.elem) => {
+                        Self::Collection
+                    }
+                    _ => Self::Other,
+                }
+            }
+            _ => Self::Other,
+        }
+    }
+}
+
+/// Whether `ty` is spelled `StreamId` (or a path ending in it).
+fn is_stream_id(ty: &Type) -> bool {
+    matches!(ty, Type::Path(path) if path.qself.is_none()
+    && path.path.segments.last().is_some_and(|last| {
+        last.ident == "StreamId" && matches!(last.arguments, syn::PathArguments::None)
+    }))
 }

@@ -16,9 +16,7 @@ where
         CouponId,
     > as ::eventcore::__private::StreamField>::Handles<'streams, Checkout>,
     /// Handle for the `warehouses` stream(s).
-    pub warehouses: <Vec<
-        StreamId,
-    > as ::eventcore::__private::StreamField>::Handles<'streams, Checkout>,
+    pub warehouses: ::eventcore::__private::StreamHandles<'streams, Checkout>,
     /// Handles for the streams the command's `StreamResolver` discovered.
     pub discovered: ::eventcore::__private::StreamHandles<'streams, Checkout>,
 }

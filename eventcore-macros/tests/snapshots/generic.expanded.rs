@@ -9,10 +9,7 @@ where
     /// Handle for the `ledger` stream(s).
     pub ledger: <Id as ::eventcore::__private::StreamField>::Handles<'streams, Post<Id>>,
     /// Handle for the `audit` stream(s).
-    pub audit: <StreamId as ::eventcore::__private::StreamField>::Handles<
-        'streams,
-        Post<Id>,
-    >,
+    pub audit: ::eventcore::__private::StreamHandle<'streams, Post<Id>>,
 }
 #[automatically_derived]
 impl<'streams, Id: Clone + Send + Sync> ::core::fmt::Debug for PostStreams<'streams, Id>

@@ -3,7 +3,6 @@
 pub struct TransferMoneyStreams<'streams>
 where
     AccountId: ::eventcore::__private::StreamField,
-    AccountId: ::eventcore::__private::StreamField,
 {
     /// Handle for the `from` stream(s).
     pub from: <AccountId as ::eventcore::__private::StreamField>::Handles<
@@ -19,7 +18,6 @@ where
 #[automatically_derived]
 impl<'streams> ::core::fmt::Debug for TransferMoneyStreams<'streams>
 where
-    AccountId: ::eventcore::__private::StreamField,
     AccountId: ::eventcore::__private::StreamField,
 {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -37,7 +35,6 @@ where
 #[automatically_derived]
 impl ::eventcore::__private::Command for TransferMoney
 where
-    AccountId: ::eventcore::__private::StreamField,
     AccountId: ::eventcore::__private::StreamField,
 {
     type Event = BankEvent;
@@ -67,7 +64,6 @@ where
 pub struct TransferMoneyState
 where
     AccountId: ::eventcore::__private::StreamField,
-    AccountId: ::eventcore::__private::StreamField,
 {
     /// State folded from the `from` stream(s).
     pub from: <AccountId as ::eventcore::__private::StreamField>::State<Account>,
@@ -77,7 +73,6 @@ where
 #[automatically_derived]
 impl ::core::fmt::Debug for TransferMoneyState
 where
-    AccountId: ::eventcore::__private::StreamField,
     AccountId: ::eventcore::__private::StreamField,
 {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -96,8 +91,6 @@ where
 impl ::eventcore::__private::CommandState for TransferMoney
 where
     AccountId: ::eventcore::__private::StreamField,
-    AccountId: ::eventcore::__private::StreamField,
-    Account: ::eventcore::__private::Fold<BankEvent>,
     Account: ::eventcore::__private::Fold<BankEvent>,
 {
     type State = TransferMoneyState;

@@ -74,3 +74,6 @@ impl Event for MissingEventOption {
         match *self {}
     }
 }
+
+/// Serde's traits, for the bounds `#[derive(Event)]` writes on a generic enum.
+pub use serde::{Serialize, de::DeserializeOwned};

@@ -11,7 +11,26 @@ use super::ast::EventEnum;
 pub fn items(input: &EventEnum<'_>) -> TokenStream {
     let krate = &input.krate;
     let ident = input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    // A generic enum is an event for the type arguments that allow it: the
+    // bound is checked where the enum is used, not here (with none of its
+    // parameters known, every supertrait would fail at once).
+    let mut generics = input.generics.clone();
+    if !generics.params.is_empty() {
+        let (_, ty_generics, _) = input.generics.split_for_impl();
+        generics
+            .make_where_clause()
+            .predicates
+            .push(syn::parse_quote!(
+                #ident #ty_generics: #krate::__private::Serialize
+                    + #krate::__private::DeserializeOwned
+                    + ::core::clone::Clone
+                    + ::core::fmt::Debug
+                    + ::core::marker::Send
+                    + ::core::marker::Sync
+                    + 'static
+            ));
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let names = input.variants.iter().map(|v| &v.name);
     let arms = input.variants.iter().map(|variant| {
         let variant_ident = variant.ident;

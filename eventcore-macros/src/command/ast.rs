@@ -8,7 +8,7 @@
 
 use darling::{FromDeriveInput, FromField};
 use proc_macro2::Span;
-use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Path, Type, Visibility};
+use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Type, Visibility};
 
 use crate::internals::attr::{CratePath, NameOption, TypeOption, WordFlag};
 
@@ -51,7 +51,7 @@ pub struct Command<'a> {
     pub state_name: Option<Ident>,
     /// `streams_name = ..`, when given.
     pub streams_name: Option<Ident>,
-    pub krate: Path,
+    pub krate: CratePath,
     /// Whether `#[command(..)]` parsed; if not, checks that depend on it are
     /// skipped to avoid follow-on errors.
     pub attr_ok: bool,
@@ -171,7 +171,7 @@ pub fn parse<'a>(
         resolver: attr.resolver.span(),
         state_name: attr.state_name.map(|name| name.0),
         streams_name: attr.streams_name.map(|name| name.0),
-        krate: attr.krate.0,
+        krate: attr.krate,
         attr_ok,
         streams,
         rejected_streams,

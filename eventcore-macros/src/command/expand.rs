@@ -14,7 +14,7 @@ use crate::internals::bounds;
 
 /// Everything `#[derive(Command)]` generates.
 pub fn items(input: &Command<'_>) -> TokenStream {
-    let krate = &input.krate;
+    let krate = &input.krate.path;
     // Without an event type (reported), the expansion uses a placeholder so
     // that the user's code that names the generated items still type-checks
     // and only the real error shows.
@@ -49,7 +49,7 @@ struct Context<'a> {
 impl<'a> Context<'a> {
     fn new(input: &'a Command<'a>, event: &'a Type, private: TokenStream) -> Self {
         let ident = input.ident;
-        let generics = with_stream_field_bounds(input, &private);
+        let generics = with_stream_field_bounds(input);
         let (_, ty_generics, _) = generics.split_for_impl();
         let command_ty = quote!(#ident #ty_generics);
         let lifetime = bounds::fresh_lifetime(&generics, "streams");
@@ -329,6 +329,26 @@ fn command_impl(cx: &Context<'_>) -> TokenStream {
     }
 }
 
+/// The command's generics plus `State: Fold<Event>` for each distinct state
+/// type, spanned at it: the generated assertion for `state = T`, reported
+/// once, at the attribute. None without an event type (reported).
+fn with_fold_bounds(cx: &Context<'_>, stateful: &[(&StreamField<'_>, &Type)]) -> Generics {
+    let event = cx.event;
+    let mut generics = cx.generics.clone();
+    if cx.input.event.is_none() {
+        return generics;
+    }
+    let mut bounded: Vec<String> = Vec::new();
+    for (_, state) in stateful {
+        let key = state.to_token_stream().to_string();
+        if !bounded.contains(&key) {
+            bounded.push(key);
+            bounds::add_spanned(&mut generics, state, &cx.input.krate, &quote!(Fold<#event>));
+        }
+    }
+    generics
+}
+
 /// The type of a state struct's field for a `#[stream]` field of type `ty`.
 fn state_field_ty(cx: &Context<'_>, ty: &Type, state: &Type) -> TokenStream {
     let private = &cx.private;
@@ -348,7 +368,6 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
     let Context {
         private,
         command_ty,
-        event,
         state_ident,
         ..
     } = cx;
@@ -396,17 +415,7 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
     // Without the event option (reported) nothing is folded: the states'
     // `Fold` impls cannot be checked against an event type there is none of.
     let has_event = cx.input.event.is_some();
-    let mut fold_generics = cx.generics.clone();
-    if has_event {
-        let mut bounded: Vec<String> = Vec::new();
-        for (_, state) in &stateful {
-            let key = state.to_token_stream().to_string();
-            if !bounded.contains(&key) {
-                bounded.push(key);
-                bounds::add_spanned(&mut fold_generics, state, quote!(#private::Fold<#event>));
-            }
-        }
-    }
+    let fold_generics = with_fold_bounds(cx, &stateful);
     let folds = stateful.iter().filter(|_| has_event).map(|(field, state)| {
         let field_ident = field.ident;
         let ty = field.ty;
@@ -459,7 +468,7 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
 /// a field type that is not a stream id is reported by rustc at the field,
 /// once, and the rest of the expansion type-checks under the bound, so there
 /// are no follow-on errors. Generic field types need the bound anyway.
-fn with_stream_field_bounds(input: &Command<'_>, private: &TokenStream) -> Generics {
+fn with_stream_field_bounds(input: &Command<'_>) -> Generics {
     let mut generics = input.generics.clone();
     // Once per distinct field type: two fields of one type share a bound.
     let mut bounded: Vec<String> = Vec::new();
@@ -469,7 +478,7 @@ fn with_stream_field_bounds(input: &Command<'_>, private: &TokenStream) -> Gener
             continue;
         }
         bounded.push(key);
-        bounds::add_spanned(&mut generics, field.ty, quote!(#private::StreamField));
+        bounds::add_spanned(&mut generics, field.ty, &input.krate, &quote!(StreamField));
     }
     generics
 }

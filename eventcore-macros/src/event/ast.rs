@@ -4,7 +4,7 @@
 
 use darling::{FromDeriveInput, FromMeta, FromVariant};
 use proc_macro2::Span;
-use syn::{Data, DeriveInput, Generics, Ident, Path, ext::IdentExt};
+use syn::{Data, DeriveInput, Generics, Ident, ext::IdentExt};
 
 use crate::internals::attr::CratePath;
 
@@ -56,7 +56,7 @@ impl FromMeta for RenameTo {
 pub struct EventEnum<'a> {
     pub ident: &'a Ident,
     pub generics: &'a Generics,
-    pub krate: Path,
+    pub krate: CratePath,
     pub variants: Vec<EventVariant<'a>>,
 }
 
@@ -105,7 +105,7 @@ pub fn parse<'a>(
     Some(EventEnum {
         ident: &input.ident,
         generics: &input.generics,
-        krate: attr.krate.0,
+        krate: attr.krate,
         variants,
     })
 }

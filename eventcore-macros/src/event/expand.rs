@@ -9,7 +9,7 @@ use super::ast::EventEnum;
 
 /// Everything `#[derive(Event)]` generates: `impl Event`.
 pub fn items(input: &EventEnum<'_>) -> TokenStream {
-    let krate = &input.krate;
+    let krate = &input.krate.path;
     let ident = input.ident;
     // A generic enum is an event for the type arguments that allow it: the
     // bound is checked where the enum is used, not here (with none of its

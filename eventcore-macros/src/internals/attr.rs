@@ -26,11 +26,18 @@ fn with_value<T: FromMeta>(
 
 /// The value of `crate = ..`: the path generated code uses for the
 /// `eventcore` crate. `::eventcore` unless the user re-exports it elsewhere.
-pub struct CratePath(pub Path);
+pub struct CratePath {
+    pub path: Path,
+    /// Whether the user wrote it (its tokens then carry the user's spans).
+    pub given: bool,
+}
 
 impl Default for CratePath {
     fn default() -> Self {
-        Self(syn::parse_quote!(::eventcore))
+        Self {
+            path: syn::parse_quote!(::eventcore),
+            given: false,
+        }
     }
 }
 
@@ -42,7 +49,7 @@ impl FromMeta for CratePath {
             "the path to the `eventcore` crate where it is re-exported",
             "`crate = my_app::eventcore`",
         )
-        .map(Self)
+        .map(|path| Self { path, given: true })
     }
 }
 

@@ -1,18 +1,42 @@
 //! Generics and where-clause helpers for the generated items.
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::quote;
+
+use super::attr::CratePath;
 use syn::{GenericParam, Generics, Lifetime, LifetimeParam, Type, spanned::Spanned};
 
-/// Adds `ty: bound` to the where-clause of `generics`, with `bound` spanned
-/// at `ty`. Such a bound is a generated assertion: when `ty` does not meet
-/// it, rustc reports it once, at the user's type, and the code under the
-/// bound type-checks without follow-on errors.
-pub fn add_spanned(generics: &mut Generics, ty: &Type, bound: TokenStream) {
-    let bound = respan(bound, ty.span());
+/// Adds `ty: krate::__private::bound` to the where-clause of `generics`.
+///
+/// For a type that names no generic parameter the bound is a generated
+/// assertion, spanned at `ty`: when `ty` does not meet it, rustc reports it
+/// once, at the user's type, and the code under the bound type-checks
+/// without follow-on errors. A `crate = ..` path the user wrote keeps its
+/// own spans, so a wrong one is reported once, at the attribute.
+///
+/// A type that names a generic parameter is checked where the command is
+/// used instead, and its predicate keeps the derive's span: spanned at the
+/// field, rustc would suggest adding bounds there (`account: T + Send`),
+/// which is not Rust.
+pub fn add_spanned(generics: &mut Generics, ty: &Type, krate: &CratePath, bound: &TokenStream) {
+    let path = &krate.path;
+    let predicate = if mentions_generic(ty, generics) {
+        let ty = respan(quote!(#ty), Span::call_site());
+        quote!(#ty: #path::__private::#bound)
+    } else {
+        let at = ty.span();
+        let path = if krate.given {
+            quote!(#path)
+        } else {
+            respan(quote!(#path), at)
+        };
+        let rest = respan(quote!(::__private::#bound), at);
+        quote!(#ty: #path #rest)
+    };
     generics
         .make_where_clause()
         .predicates
-        .push(syn::parse_quote!(#ty: #bound));
+        .push(syn::parse_quote!(#predicate));
 }
 
 /// A lifetime named `'base`, or `'base_1`, `'base_2`, … : the first that no

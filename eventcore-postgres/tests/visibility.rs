@@ -552,10 +552,13 @@ async fn a_rolled_back_append_in_releases_readers_at_once() -> TestResult {
 /// running during an upgrade waits instead of skipping.
 #[tokio::test]
 async fn epoch_positions_sort_after_every_transaction_id_position() -> TestResult {
-    let store = common::fresh_store().await?;
+    // Taken before the store is migrated: other sessions move the cluster's
+    // transaction counter on meanwhile, but never back.
+    let mut conn = PgConnection::connect(&common::database_url()).await?;
     let xid: i64 = sqlx::query_scalar("SELECT pg_current_xact_id()::text::bigint")
-        .fetch_one(store.pool())
+        .fetch_one(&mut conn)
         .await?;
+    let store = common::fresh_store().await?;
     let first = append_tick(&store, "first", 1).await?;
     let second = append_tick(&store, "second", 2).await?;
     assert!(

@@ -60,6 +60,7 @@ macro_rules! __conformance_scenarios {
             stream_ids_round_trip_unicode,
             empty_batch_is_a_no_op,
             payloads_every_store_cannot_keep_are_refused_alike,
+            metadata_every_store_cannot_keep_is_refused_alike,
             // conflicts
             append_to_missing_stream_expecting_events_conflicts,
             creating_an_existing_stream_conflicts,

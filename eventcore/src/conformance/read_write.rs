@@ -243,6 +243,75 @@ pub async fn stream_ids_round_trip_unicode<S: ConformanceStore>(store: S) -> Sce
     Ok(())
 }
 
+/// Custom metadata that not every store can keep (a NUL character in a key
+/// or a string) is refused by every store alike, naming the event and where
+/// in the metadata it is, and nothing of the batch is written.
+pub async fn metadata_every_store_cannot_keep_is_refused_alike<S: ConformanceStore>(
+    store: S,
+) -> ScenarioResult {
+    let id = stream("metadata-rules")?;
+    for (metadata, found) in [
+        (
+            EventMetadata::builder().custom("note", "a\u{0}b").build(),
+            "`note`",
+        ),
+        (
+            EventMetadata::builder()
+                .custom("tags", serde_json::json!(["fine", "bad\u{0}"]))
+                .build(),
+            "`tags[1]`",
+        ),
+        (
+            EventMetadata::builder().custom("k\u{0}ey", 1).build(),
+            "`k\u{0}ey`",
+        ),
+    ] {
+        let good = event("Fine", 1);
+        let bad = NewEvent::new(SerializedEvent::new("Bad", "{}"), metadata);
+        let batch = AppendBatch::single(id.clone(), ExpectedVersion::NO_STREAM, vec![good, bad]);
+        match store.append(batch).await {
+            Err(StoreError::Validation(e)) => {
+                let message = e.to_string();
+                ensure!(
+                    message.contains("event 2 of metadata-rules (Bad)")
+                        && message.contains("NUL")
+                        && message.contains(found),
+                    "the error must name the event, the rule and {found}: {message}"
+                );
+            }
+            other => {
+                return Err(format!("metadata with {found} must be refused, got {other:?}").into());
+            }
+        }
+        ensure_eq!(
+            store.stream_version(&id).await?,
+            StreamVersion::INITIAL,
+            "nothing of a refused batch is written"
+        );
+    }
+    let kept = EventMetadata::builder()
+        .custom("note", "fine \\u0000 text")
+        .build();
+    store
+        .append(AppendBatch::single(
+            id.clone(),
+            ExpectedVersion::NO_STREAM,
+            vec![NewEvent::new(SerializedEvent::new("Kept", "{}"), kept)],
+        ))
+        .await?;
+    let read = store.read_streams(std::slice::from_ref(&id)).await?;
+    let last = read
+        .stream(&id)
+        .and_then(|s| s.events().last())
+        .ok_or("not read back")?;
+    ensure_eq!(
+        last.metadata().custom().get("note"),
+        Some(&Value::from("fine \\u0000 text")),
+        "an escaped-looking but harmless string is kept"
+    );
+    Ok(())
+}
+
 /// Every store refuses the same payloads, with the same typed error naming
 /// the event, and writes nothing of the batch: text that is not JSON, the
 /// `\u0000` escape, and unpaired surrogate escapes. Valid but unusual JSON

@@ -295,21 +295,34 @@ impl AppendBatch {
     /// assert!(err.to_string().contains("event 1 of account-1 (Opened)"), "{err}");
     /// # Ok::<(), eventcore::ValidationError>(())
     /// ```
+    ///
+    /// Custom metadata is held to the same rule: no string in it (key or
+    /// value) may contain the NUL character, which PostgreSQL cannot store.
     pub fn check_payloads(&self) -> Result<(), ValidationError> {
         for write in &self.writes {
             for (index, event) in write.events().iter().enumerate() {
-                event.event().check_payload().map_err(|rule| {
-                    ValidationError::invalid(
-                        "event payload",
-                        format!(
-                            "event {} of {} ({})",
-                            index + 1,
-                            write.stream_id(),
-                            event.event().event_type()
-                        ),
-                        rule,
+                let which = || {
+                    format!(
+                        "event {} of {} ({})",
+                        index + 1,
+                        write.stream_id(),
+                        event.event().event_type()
                     )
-                })?;
+                };
+                event
+                    .event()
+                    .check_payload()
+                    .map_err(|rule| ValidationError::invalid("event payload", which(), rule))?;
+                if let Some(path) = nul_in_custom(event.metadata().custom()) {
+                    return Err(ValidationError::invalid(
+                        "event metadata",
+                        which(),
+                        format!(
+                            "custom metadata must not contain the NUL character (U+0000), which \
+                             not every store can keep; found in `{path}`"
+                        ),
+                    ));
+                }
             }
         }
         Ok(())
@@ -320,6 +333,42 @@ impl AppendBatch {
     pub fn event_count(&self) -> usize {
         self.writes.iter().map(|w| w.events.len()).sum()
     }
+}
+
+/// The path of the first key or string in `custom` that holds a NUL
+/// character (`note`, `tags[1]`, `nested.key`), if any.
+fn nul_in_custom(custom: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    fn walk(value: &serde_json::Value, path: &str) -> Option<String> {
+        match value {
+            serde_json::Value::String(text) => text.contains('\0').then(|| path.to_owned()),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| walk(item, &format!("{path}[{i}]"))),
+            serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
+                let path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if key.contains('\0') {
+                    return Some(path);
+                }
+                walk(item, &path)
+            }),
+            _ => None,
+        }
+    }
+    if custom.is_empty() {
+        return None;
+    }
+    custom.iter().find_map(|(key, value)| {
+        if key.contains('\0') {
+            Some(key.clone())
+        } else {
+            walk(value, key)
+        }
+    })
 }
 
 /// Where one appended event landed.

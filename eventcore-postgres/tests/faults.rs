@@ -14,6 +14,8 @@
 
 mod common;
 
+use common::Tick;
+
 use common::TestResult;
 
 use std::{
@@ -22,15 +24,13 @@ use std::{
 };
 
 use eventcore::{
-    Event, EventId, EventMetadata, GlobalPosition, RecordedEvent, SerializedEvent, StoreError,
-    StreamId,
+    EventId, EventMetadata, GlobalPosition, RecordedEvent, SerializedEvent, StoreError, StreamId,
     conformance::faults::{FaultProxy, cancel_at_poll},
     projection::{ProjectionHandle, ProjectionRunner, RunnerConfig, StoreRetryPolicy},
     store::{AppendBatch, EventStore, ExpectedVersion, NewEvent},
 };
 use eventcore_postgres::{PostgresProjection, PostgresStore, Transactional, sqlx};
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use serde::{Deserialize, Serialize};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -174,19 +174,6 @@ async fn cancelled_operations_never_leave_an_acknowledged_append_invisible() -> 
     );
     common::drop_schema(&direct).await;
     Ok(())
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Tick {
-    n: u64,
-}
-
-impl Event for Tick {
-    const EVENT_TYPES: &'static [&'static str] = &["Tick"];
-
-    fn event_type(&self) -> &'static str {
-        "Tick"
-    }
 }
 
 /// Inserts one row per applied event: duplicates show up as repeated ids.

@@ -6,6 +6,8 @@
 #[cfg(test)]
 mod common;
 
+use common::Tick;
+
 use std::{
     sync::{Arc, Mutex},
     time::Duration,
@@ -13,14 +15,13 @@ use std::{
 
 use common::{TestResult, event, id};
 use eventcore::{
-    Event, GlobalPosition, RecordedEvent, StoreError,
+    GlobalPosition, RecordedEvent, StoreError,
     projection::{
         ErrorPolicy, Projection, ProjectionRunner, ProjectionStatus, RunnerConfig, SkipCause,
     },
     store::{AppendBatch, EventFilter, EventStore, ExpectedVersion},
 };
 use eventcore_postgres::{PostgresStore, sqlx};
-use serde::{Deserialize, Serialize};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -113,19 +114,6 @@ async fn a_row_whose_stream_id_breaks_todays_rules_is_returned_in_its_place() ->
     assert!(entries[1].is_ok(), "{entries:?}");
     common::drop_schema(&store).await;
     Ok(())
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Tick {
-    n: i64,
-}
-
-impl Event for Tick {
-    const EVENT_TYPES: &'static [&'static str] = &["Tick"];
-
-    fn event_type(&self) -> &'static str {
-        "Tick"
-    }
 }
 
 /// Records every tick it applies.

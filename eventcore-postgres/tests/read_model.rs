@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::Tick;
+
 use std::{
     sync::{
         Arc,
@@ -14,28 +16,14 @@ use std::{
 };
 
 use eventcore::{
-    Event, EventMetadata, GlobalPosition, RecordedEvent, SerializedEvent, StreamId,
+    EventMetadata, GlobalPosition, RecordedEvent, SerializedEvent, StreamId,
     projection::{ErrorPolicy, ProjectionRunner, ProjectionStatus, RunnerConfig},
     store::{AppendBatch, CheckpointStore, EventFilter, EventStore, ExpectedVersion, NewEvent},
 };
 use eventcore_postgres::{PostgresProjection, PostgresStore, Transactional, sqlx};
-use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Tick {
-    n: i64,
-}
-
-impl Event for Tick {
-    const EVENT_TYPES: &'static [&'static str] = &["Tick"];
-
-    fn event_type(&self) -> &'static str {
-        "Tick"
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 enum TickError {

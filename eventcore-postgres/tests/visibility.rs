@@ -7,6 +7,8 @@
 #[cfg(test)]
 mod common;
 
+use common::Tick;
+
 use std::{
     collections::HashSet,
     sync::{
@@ -18,7 +20,7 @@ use std::{
 
 use common::{TestResult, event, id};
 use eventcore::{
-    Event, EventId, GlobalPosition, RecordedEvent, StoreError,
+    EventId, GlobalPosition, RecordedEvent, StoreError,
     projection::{Projection, ProjectionRunner, RunnerConfig},
     store::{AppendBatch, EventFilter, EventStore, ExpectedVersion, StoredEvent},
 };
@@ -27,7 +29,6 @@ use eventcore_postgres::{
     sqlx::{self, Connection, PgConnection},
 };
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
 /// The database that stands for "another database on the same server".
 const FOREIGN_DATABASE: &str = "eventcore_foreign";
@@ -87,19 +88,6 @@ async fn hold_open(conn: &mut PgConnection, sql: &str) -> Result<(), sqlx::Error
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Tick {
-    n: i64,
-}
-
-impl Event for Tick {
-    const EVENT_TYPES: &'static [&'static str] = &["Tick"];
-
-    fn event_type(&self) -> &'static str {
-        "Tick"
-    }
 }
 
 /// Counts the ticks it applies.

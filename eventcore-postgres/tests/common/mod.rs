@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use eventcore::{EventMetadata, SerializedEvent, StoreError, StreamId, store::NewEvent};
+use eventcore::{Event, EventMetadata, SerializedEvent, StoreError, StreamId, store::NewEvent};
 use eventcore_postgres::{PostgresConfig, PostgresStore, SchemaName, sqlx};
+use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
 pub fn database_url() -> String {
@@ -156,4 +157,19 @@ pub async fn store_via(
         .connect()
         .await
         .expect("store through the proxy connects")
+}
+
+/// The event the projection tests append (type `Tick`, payload `{"n": n}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tick {
+    /// Which tick.
+    pub n: i64,
+}
+
+impl Event for Tick {
+    const EVENT_TYPES: &'static [&'static str] = &["Tick"];
+
+    fn event_type(&self) -> &'static str {
+        "Tick"
+    }
 }

@@ -1,12 +1,12 @@
 use serde_json::{Value, json};
 
 use super::support::{
-    ConformanceStore, ScenarioResult, append_to, append_writes, ensure, ensure_eq, event, events,
+    ConformanceStore, ScenarioResult, append_to, append_writes, ensure, ensure_eq, events,
     payload_n, stream,
 };
 use crate::{
-    GlobalPosition, StoreError, StreamVersion,
-    store::{AppendBatch, EventFilter, ExpectedVersion, NewEvent, SerializedEvent, StreamWrite},
+    GlobalPosition, StreamVersion,
+    store::{AppendBatch, EventFilter, NewEvent, SerializedEvent, StreamWrite},
     types::{CausationId, CorrelationId, EventId, EventMetadata, Timestamp, UserId},
 };
 
@@ -240,135 +240,6 @@ pub async fn stream_ids_round_trip_unicode<S: ConformanceStore>(store: S) -> Sce
         .await?;
     let ids: Vec<_> = all.iter().map(|e| e.stream_id().clone()).collect();
     ensure_eq!(ids, vec![odd, long], "ids through read_all");
-    Ok(())
-}
-
-/// Custom metadata that not every store can keep (a NUL character in a key
-/// or a string) is refused by every store alike, naming the event and where
-/// in the metadata it is, and nothing of the batch is written.
-pub async fn metadata_every_store_cannot_keep_is_refused_alike<S: ConformanceStore>(
-    store: S,
-) -> ScenarioResult {
-    let id = stream("metadata-rules")?;
-    for (metadata, found) in [
-        (
-            EventMetadata::builder().custom("note", "a\u{0}b").build(),
-            "`note`",
-        ),
-        (
-            EventMetadata::builder()
-                .custom("tags", serde_json::json!(["fine", "bad\u{0}"]))
-                .build(),
-            "`tags[1]`",
-        ),
-        (
-            EventMetadata::builder().custom("k\u{0}ey", 1).build(),
-            "`k\u{0}ey`",
-        ),
-    ] {
-        let good = event("Fine", 1);
-        let bad = NewEvent::new(SerializedEvent::new("Bad", "{}"), metadata);
-        let batch = AppendBatch::single(id.clone(), ExpectedVersion::NO_STREAM, vec![good, bad]);
-        match store.append(batch).await {
-            Err(StoreError::Validation(e)) => {
-                let message = e.to_string();
-                ensure!(
-                    message.contains("event 2 of metadata-rules (Bad)")
-                        && message.contains("NUL")
-                        && message.contains(found),
-                    "the error must name the event, the rule and {found}: {message}"
-                );
-            }
-            other => {
-                return Err(format!("metadata with {found} must be refused, got {other:?}").into());
-            }
-        }
-        ensure_eq!(
-            store.stream_version(&id).await?,
-            StreamVersion::INITIAL,
-            "nothing of a refused batch is written"
-        );
-    }
-    let kept = EventMetadata::builder()
-        .custom("note", "fine \\u0000 text")
-        .build();
-    store
-        .append(AppendBatch::single(
-            id.clone(),
-            ExpectedVersion::NO_STREAM,
-            vec![NewEvent::new(SerializedEvent::new("Kept", "{}"), kept)],
-        ))
-        .await?;
-    let read = store.read_streams(std::slice::from_ref(&id)).await?;
-    let last = read
-        .stream(&id)
-        .and_then(|s| s.events().last())
-        .ok_or("not read back")?;
-    ensure_eq!(
-        last.metadata().custom().get("note"),
-        Some(&Value::from("fine \\u0000 text")),
-        "an escaped-looking but harmless string is kept"
-    );
-    Ok(())
-}
-
-/// Every store refuses the same payloads, with the same typed error naming
-/// the event, and writes nothing of the batch: text that is not JSON, the
-/// `\u0000` escape, and unpaired surrogate escapes. Valid but unusual JSON
-/// (a literal backslash before `u0000`, a surrogate pair) is kept as is.
-pub async fn payloads_every_store_cannot_keep_are_refused_alike<S: ConformanceStore>(
-    store: S,
-) -> ScenarioResult {
-    let id = stream("payload-rules")?;
-    for (payload, rule) in [
-        ("{not json", "must be valid JSON"),
-        (r#"{"a":"\u0000"}"#, "\\u0000"),
-        (r#"{"a":"\ud800"}"#, "unpaired"),
-        (r#"{"a":"\udc00x"}"#, "unpaired"),
-        (r#"{"a":"\ud83d\u0041"}"#, "unpaired"),
-    ] {
-        let good = event("Fine", 1);
-        let bad = NewEvent::new(SerializedEvent::new("Bad", payload), EventMetadata::new());
-        let batch = AppendBatch::single(id.clone(), ExpectedVersion::NO_STREAM, vec![good, bad]);
-        match store.append(batch).await {
-            Err(StoreError::Validation(e)) => {
-                let message = e.to_string();
-                ensure!(
-                    message.contains("event 2 of payload-rules (Bad)") && message.contains(rule),
-                    "payload {payload}: the error must name the event and the rule {rule:?}: {message}"
-                );
-            }
-            other => {
-                return Err(
-                    format!("payload {payload} must be refused as invalid, got {other:?}").into(),
-                );
-            }
-        }
-        ensure_eq!(
-            store.stream_version(&id).await?,
-            StreamVersion::INITIAL,
-            "nothing of a refused batch is written ({payload})"
-        );
-    }
-    for payload in [r#"{"a":"\\u0000"}"#, r#"{"a":"\ud83d\ude00"}"#] {
-        let kept = NewEvent::new(SerializedEvent::new("Kept", payload), EventMetadata::new());
-        let version = store.stream_version(&id).await?;
-        store
-            .append(AppendBatch::single(
-                id.clone(),
-                ExpectedVersion::Exact(version),
-                vec![kept],
-            ))
-            .await?;
-        let read = store.read_streams(std::slice::from_ref(&id)).await?;
-        let last = read
-            .stream(&id)
-            .and_then(|s| s.events().last())
-            .ok_or("not read back")?;
-        let value: Value = serde_json::from_str(last.json())?;
-        let expected: Value = serde_json::from_str(payload)?;
-        ensure_eq!(value, expected, "payload {payload} kept");
-    }
     Ok(())
 }
 

@@ -1,87 +1,7 @@
 use std::collections::HashSet;
 
-use super::NewEvent;
-use crate::{
-    error::ValidationError,
-    types::{EventId, GlobalPosition, StreamId, StreamVersion},
-};
-
-/// The version a writer expects a stream to be at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ExpectedVersion {
-    /// The stream must be at exactly this version (0: must not exist yet).
-    Exact(StreamVersion),
-    /// No check: append at whatever version the stream has. Commands never
-    /// use this; it exists for imports and tooling.
-    Any,
-}
-
-impl ExpectedVersion {
-    /// The stream must not exist yet.
-    pub const NO_STREAM: Self = Self::Exact(StreamVersion::INITIAL);
-}
-
-impl From<StreamVersion> for ExpectedVersion {
-    fn from(value: StreamVersion) -> Self {
-        Self::Exact(value)
-    }
-}
-
-/// One stream's part in an append: its expected version and the events to
-/// add (none for a read-only participant).
-#[derive(Clone, Debug, PartialEq)]
-pub struct StreamWrite {
-    stream_id: StreamId,
-    expected: ExpectedVersion,
-    events: Vec<NewEvent>,
-}
-
-impl StreamWrite {
-    /// Events to append to `stream_id`, which must be at `expected`.
-    #[must_use]
-    pub fn new(
-        stream_id: StreamId,
-        expected: impl Into<ExpectedVersion>,
-        events: Vec<NewEvent>,
-    ) -> Self {
-        Self {
-            stream_id,
-            expected: expected.into(),
-            events,
-        }
-    }
-
-    /// A read-only participant: nothing is written, but the append fails if
-    /// the stream is no longer at `expected`.
-    #[must_use]
-    pub fn check_only(stream_id: StreamId, expected: StreamVersion) -> Self {
-        Self::new(stream_id, expected, Vec::new())
-    }
-
-    /// The stream.
-    #[must_use]
-    pub const fn stream_id(&self) -> &StreamId {
-        &self.stream_id
-    }
-
-    /// The expected version.
-    #[must_use]
-    pub const fn expected(&self) -> ExpectedVersion {
-        self.expected
-    }
-
-    /// The events to write.
-    #[must_use]
-    pub fn events(&self) -> &[NewEvent] {
-        &self.events
-    }
-
-    /// Splits into parts.
-    #[must_use]
-    pub fn into_parts(self) -> (StreamId, ExpectedVersion, Vec<NewEvent>) {
-        (self.stream_id, self.expected, self.events)
-    }
-}
+use super::{ExpectedVersion, NewEvent, StreamWrite};
+use crate::{error::ValidationError, types::StreamId};
 
 /// An atomic write across streams: either every event is committed and every
 /// expected version held, or nothing is written.
@@ -153,7 +73,7 @@ impl AppendBatch {
         let order = writes
             .iter()
             .enumerate()
-            .flat_map(|(index, write)| std::iter::repeat_n(index, write.events.len()))
+            .flat_map(|(index, write)| std::iter::repeat_n(index, write.events().len()))
             .collect();
         Ok(Self { writes, order })
     }
@@ -210,13 +130,13 @@ impl AppendBatch {
             *count += 1;
         }
         for (write, count) in batch.writes.iter().zip(counts) {
-            if count != write.events.len() {
+            if count != write.events().len() {
                 return Err(ValidationError::invalid(
                     "AppendBatch order",
-                    format!("{count} event(s) of {}", write.stream_id),
+                    format!("{count} event(s) of {}", write.stream_id()),
                     format!(
                         "must name each stream once per event it writes ({})",
-                        write.events.len()
+                        write.events().len()
                     ),
                 ));
             }
@@ -256,7 +176,7 @@ impl AppendBatch {
                 write,
                 stream,
                 offset,
-                event: &stream.events[offset],
+                event: &stream.events()[offset],
             }
         })
     }
@@ -313,7 +233,7 @@ impl AppendBatch {
                     .event()
                     .check_payload()
                     .map_err(|rule| ValidationError::invalid("event payload", which(), rule))?;
-                if let Some(path) = nul_in_custom(event.metadata().custom()) {
+                if let Some(path) = event.metadata().nul_in_custom() {
                     return Err(ValidationError::invalid(
                         "event metadata",
                         which(),
@@ -331,75 +251,14 @@ impl AppendBatch {
     /// The number of events the batch writes.
     #[must_use]
     pub fn event_count(&self) -> usize {
-        self.writes.iter().map(|w| w.events.len()).sum()
+        self.writes.iter().map(|w| w.events().len()).sum()
     }
-}
-
-/// The path of the first key or string in `custom` that holds a NUL
-/// character (`note`, `tags[1]`, `nested.key`), if any.
-fn nul_in_custom(custom: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
-    fn walk(value: &serde_json::Value, path: &str) -> Option<String> {
-        match value {
-            serde_json::Value::String(text) => text.contains('\0').then(|| path.to_owned()),
-            serde_json::Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .find_map(|(i, item)| walk(item, &format!("{path}[{i}]"))),
-            serde_json::Value::Object(map) => map.iter().find_map(|(key, item)| {
-                let path = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                if key.contains('\0') {
-                    return Some(path);
-                }
-                walk(item, &path)
-            }),
-            _ => None,
-        }
-    }
-    if custom.is_empty() {
-        return None;
-    }
-    custom.iter().find_map(|(key, value)| {
-        if key.contains('\0') {
-            Some(key.clone())
-        } else {
-            walk(value, key)
-        }
-    })
-}
-
-/// Where one appended event landed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AppendedEvent {
-    /// Its stream.
-    pub stream_id: StreamId,
-    /// Its version in that stream.
-    pub version: StreamVersion,
-    /// Its global position.
-    pub position: GlobalPosition,
-    /// Its id, from its metadata.
-    pub event_id: EventId,
-}
-
-/// What an append committed: each event in the batch's emission order, and
-/// the new version of every stream in the batch.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AppendResult {
-    /// The events in the batch's emission order
-    /// ([`AppendBatch::emitted`]), which is also the order of their global
-    /// positions.
-    pub events: Vec<AppendedEvent>,
-    /// Every participating stream with its version after the append.
-    pub stream_versions: Vec<(StreamId, StreamVersion)>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EventMetadata, SerializedEvent};
+    use crate::{EventMetadata, SerializedEvent, StreamVersion};
 
     fn event(name: &'static str) -> NewEvent {
         NewEvent::new(SerializedEvent::new(name, "{}"), EventMetadata::new())

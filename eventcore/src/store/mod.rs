@@ -6,6 +6,7 @@
 //! types. Typed encoding happens in an
 //! [`EventSerializer`](crate::EventSerializer).
 
+mod appended;
 mod batch;
 pub(crate) mod events;
 mod filter;
@@ -14,11 +15,14 @@ mod held_back;
 mod lease;
 mod notify;
 mod undecodable;
+mod write;
 
 use std::future::Future;
 
-pub use batch::{AppendBatch, AppendResult, AppendedEvent, Emitted, ExpectedVersion, StreamWrite};
+pub use appended::{AppendResult, AppendedEvent};
+pub use batch::{AppendBatch, Emitted};
 pub use events::{NewEvent, StoredEvent, StreamEvents, StreamsRead};
+pub use write::{ExpectedVersion, StreamWrite};
 // `events::SerializedEvent` is part of the crate's vocabulary: re-exported at
 // the root only.
 pub(crate) use events::SerializedEvent;

@@ -95,6 +95,13 @@ impl EventMetadata {
         &self.custom
     }
 
+    /// Where in the custom metadata a key or string holds the NUL
+    /// character, which not every store can keep (see
+    /// [`AppendBatch::check_payloads`](crate::store::AppendBatch::check_payloads)).
+    pub(crate) fn nul_in_custom(&self) -> Option<String> {
+        nul_in(&self.custom)
+    }
+
     /// A builder that starts from this metadata's correlation, causation,
     /// actor and custom fields, with a fresh event id and timestamp.
     ///
@@ -269,4 +276,40 @@ impl EventMetadataBuilder {
             custom: self.custom,
         }
     }
+}
+
+/// The path of the first key or string in `custom` that holds a NUL
+/// character (`note`, `tags[1]`, `nested.key`), if any.
+fn nul_in(custom: &Map<String, Value>) -> Option<String> {
+    fn walk(value: &Value, path: &str) -> Option<String> {
+        match value {
+            Value::String(text) => text.contains('\0').then(|| path.to_owned()),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| walk(item, &format!("{path}[{i}]"))),
+            Value::Object(map) => map.iter().find_map(|(key, item)| {
+                let path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if key.contains('\0') {
+                    return Some(path);
+                }
+                walk(item, &path)
+            }),
+            _ => None,
+        }
+    }
+    if custom.is_empty() {
+        return None;
+    }
+    custom.iter().find_map(|(key, value)| {
+        if key.contains('\0') {
+            Some(key.clone())
+        } else {
+            walk(value, key)
+        }
+    })
 }

@@ -51,12 +51,22 @@ pub async fn other_process(schema: &SchemaName) -> PostgresStore {
         .expect("second store connects")
 }
 
+/// Drops the store's schema. The store's own follower may still be reading
+/// it (the sequence, then the events), so the drop can be chosen as a
+/// deadlock victim: it is tried again then.
 pub async fn drop_schema(store: &PostgresStore) {
     let sql = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", store.schema());
-    sqlx::raw_sql(&sql)
-        .execute(store.pool())
-        .await
-        .expect("schema dropped");
+    for attempt in 1.. {
+        match sqlx::raw_sql(&sql).execute(store.pool()).await {
+            Ok(_) => return,
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("40P01") && attempt < 5 =>
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("schema not dropped: {e}"),
+        }
+    }
 }
 
 /// Drops schemas left behind by earlier test processes that have exited

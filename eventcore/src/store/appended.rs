@@ -18,8 +18,8 @@ pub struct AppendedEvent {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AppendResult {
     /// The events in the batch's emission order
-    /// ([`AppendBatch::emitted`]), which is also the order of their global
-    /// positions.
+    /// ([`AppendBatch::emitted`](super::AppendBatch::emitted)), which is
+    /// also the order of their global positions.
     pub events: Vec<AppendedEvent>,
     /// Every participating stream with its version after the append.
     pub stream_versions: Vec<(StreamId, StreamVersion)>,

@@ -36,6 +36,13 @@ use syn::{DeriveInput, parse_macro_input};
 /// Both generated structs implement `Debug` (a field whose type has none
 /// shows as `..`) and keep the command's generics, defaults included.
 ///
+/// Every field of the command, `#[stream]` or not, must be `Send + Sync`
+/// (`eventcore::CommandField`), since the executor shares the command
+/// between tasks and keeps it across retries. A field of a concrete type
+/// that is not (an `Rc`, a `RefCell`) is reported at the field; a field of
+/// a generic type needs no bound on the struct: the derive bounds it where
+/// the command is used.
+///
 /// # `#[stream]` fields
 ///
 /// A field marked `#[stream]` holds a stream id (`StreamId`, or a `Clone`

@@ -185,8 +185,8 @@ mod types;
 pub mod conformance;
 
 pub use command::{
-    Command, CommandLogic, CommandState, Fold, IntoStreamId, StreamField, StreamHandle,
-    StreamHandles, StreamResolver, StreamStates,
+    Command, CommandField, CommandLogic, CommandState, Fold, IntoStreamId, StreamField,
+    StreamHandle, StreamHandles, StreamResolver, StreamStates,
 };
 pub use error::{
     BoxError, CommandError, ProjectionError, SerializationError, StoreError, ValidationError,

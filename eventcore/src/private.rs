@@ -6,8 +6,8 @@ pub use tokio;
 
 pub use crate::{
     command::{
-        Command, CommandState, Fold, StreamAccess, StreamDeclarations, StreamField, StreamHandle,
-        StreamHandles, StreamResolver, StreamStates,
+        Command, CommandField, CommandState, Fold, StreamAccess, StreamDeclarations, StreamField,
+        StreamHandle, StreamHandles, StreamResolver, StreamStates,
     },
     event::Event,
     types::{RecordedEvent, StreamId},

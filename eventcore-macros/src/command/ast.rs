@@ -56,6 +56,8 @@ pub struct Command<'a> {
     /// skipped to avoid follow-on errors.
     pub attr_ok: bool,
     pub streams: Vec<StreamField<'a>>,
+    /// The type of every field, `#[stream]` or not.
+    pub field_types: Vec<&'a Type>,
     /// `#[stream]` fields reported as wrong and left out of `streams`.
     pub rejected_streams: usize,
 }
@@ -174,6 +176,7 @@ pub fn parse<'a>(
         krate: attr.krate,
         attr_ok,
         streams,
+        field_types: fields.named.iter().map(|field| &field.ty).collect(),
         rejected_streams,
     })
 }

@@ -6,7 +6,7 @@ use darling::{FromDeriveInput, FromMeta, FromVariant};
 use proc_macro2::Span;
 use syn::{Data, DeriveInput, Generics, Ident, ext::IdentExt};
 
-use crate::internals::attr::CratePath;
+use crate::internals::attr::{CratePath, with_value};
 
 /// `#[event(..)]` on the enum.
 #[derive(FromDeriveInput, Default)]
@@ -41,14 +41,17 @@ impl Default for RenameTo {
 }
 
 impl FromMeta for RenameTo {
-    fn from_value(value: &syn::Lit) -> darling::Result<Self> {
-        match value {
-            syn::Lit::Str(text) => Ok(Self {
-                name: text.value(),
-                span: text.span(),
-            }),
-            other => Err(darling::Error::unexpected_lit_type(other)),
-        }
+    fn from_meta(item: &syn::Meta) -> darling::Result<Self> {
+        let text: syn::LitStr = with_value(
+            item,
+            "rename",
+            "the stored event type name, as a string",
+            "`#[event(rename = \"AccountOpened\")]`",
+        )?;
+        Ok(Self {
+            name: text.value(),
+            span: text.span(),
+        })
     }
 }
 

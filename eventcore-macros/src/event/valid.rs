@@ -17,8 +17,8 @@ pub fn check(input: &EventEnum<'_>, errors: &mut darling::error::Accumulator) {
             errors.push(darling::Error::from(syn::Error::new(
                 variant.name_span,
                 format!(
-                    "event type name {:?} {rule}; write a name such as `rename = \"AccountOpened\"`",
-                    variant.name
+                    "event type name {} {rule}; write a name such as `rename = \"AccountOpened\"`",
+                    shown(&variant.name)
                 ),
             )));
             continue;
@@ -32,6 +32,18 @@ pub fn check(input: &EventEnum<'_>, errors: &mut darling::error::Accumulator) {
                 ),
             )));
         }
+    }
+}
+
+/// `name` quoted for a message: a long one cut short, so that the rule it
+/// breaks stays in sight.
+fn shown(name: &str) -> String {
+    const SHOWN_CHARS: usize = 40;
+    if name.chars().count() <= SHOWN_CHARS {
+        format!("{name:?}")
+    } else {
+        let start: String = name.chars().take(SHOWN_CHARS).collect();
+        format!("{start:?}…")
     }
 }
 

@@ -9,7 +9,7 @@ use syn::{Meta, Path, Type, spanned::Spanned};
 /// Parses `option = value` with `T`'s own parser, but reports a bare
 /// `option` or a value of the wrong kind as: "`option` takes …: write
 /// `example`".
-fn with_value<T: FromMeta>(
+pub fn with_value<T: FromMeta>(
     item: &Meta,
     option: &str,
     takes: &str,

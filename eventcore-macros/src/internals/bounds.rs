@@ -1,28 +1,42 @@
 //! Generics and where-clause helpers for the generated items.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
-use quote::quote;
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned};
 
 use super::attr::CratePath;
 use syn::{GenericParam, Generics, Lifetime, LifetimeParam, Type, spanned::Spanned};
 
-/// Adds `ty: krate::__private::bound` to the where-clause of `generics`.
+/// Adds `ty: krate::__private::bound` to the where-clause of `generics`,
+/// and returns the assertion that checks it, for a predicate that names no
+/// generic parameter.
 ///
-/// For a type that names no generic parameter the bound is a generated
-/// assertion, spanned at `ty`: when `ty` does not meet it, rustc reports it
-/// once, at the user's type, and the code under the bound type-checks
-/// without follow-on errors. A `crate = ..` path the user wrote keeps its
-/// own spans, so a wrong one is reported once, at the attribute.
+/// A predicate that names no generic parameter is written under a binder
+/// (`for<'__eventcore> ty: bound`), which rustc does not check where it is
+/// written: a plain one would be reported as a "trivially false" bound
+/// with a pointer to rustc's issue #48214 instead of the trait's own
+/// message. The code under the bound type-checks without follow-on errors,
+/// and the returned statement (`let _ = <ty as bound>::method;`, spanned at
+/// `ty`) reports a type that does not meet it once, at the user's type,
+/// with the trait's `on_unimplemented` message. A `crate = ..` path the
+/// user wrote keeps its own spans, so a wrong one is reported at the
+/// attribute.
 ///
-/// A type that names a generic parameter is checked where the command is
-/// used instead, and its predicate keeps the derive's span: spanned at the
-/// field, rustc would suggest adding bounds there (`account: T + Send`),
-/// which is not Rust.
-pub fn add_spanned(generics: &mut Generics, ty: &Type, krate: &CratePath, bound: &TokenStream) {
+/// A predicate that names a generic parameter is checked where the command
+/// is used instead, and keeps the derive's span: spanned at the field,
+/// rustc would suggest adding bounds there (`account: T + Send`), which is
+/// not Rust.
+pub fn add_spanned(
+    generics: &mut Generics,
+    ty: &Type,
+    krate: &CratePath,
+    bound: &TokenStream,
+    check: Check,
+) -> Option<TokenStream> {
     let path = &krate.path;
-    let predicate = if mentions_generic(ty, generics) {
+    let generic = mentions_generic(ty, generics) || mentions_generic_in(bound.clone(), generics);
+    let (predicate, assertion) = if generic {
         let ty = respan(quote!(#ty), Span::call_site());
-        quote!(#ty: #path::__private::#bound)
+        (quote!(#ty: #path::__private::#bound), None)
     } else {
         let at = ty.span();
         let path = if krate.given {
@@ -31,12 +45,52 @@ pub fn add_spanned(generics: &mut Generics, ty: &Type, krate: &CratePath, bound:
             respan(quote!(#path), at)
         };
         let rest = respan(quote!(::__private::#bound), at);
-        quote!(#ty: #path #rest)
+        let binder = Lifetime::new("'__eventcore", Span::call_site());
+        let assertion = match check {
+            Check::Method(method) => {
+                let method = Ident::new(method, at);
+                quote_spanned!(at=> let _ = <#ty as #path #rest>::#method;)
+            }
+            Check::DynCast => quote_spanned! {at=>
+                {
+                    fn check(field: &'static #ty) -> &'static dyn #path #rest {
+                        field
+                    }
+                    let _ = check;
+                }
+            },
+        };
+        (quote!(for<#binder> #ty: #path #rest), Some(assertion))
     };
     generics
         .make_where_clause()
         .predicates
         .push(syn::parse_quote!(#predicate));
+    assertion
+}
+
+/// How [`add_spanned`] checks a predicate that names no generic parameter.
+/// Both report the trait's own message, once, at the type.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Names the trait's method (`<T as Trait>::method`), which checks the
+    /// trait and not its supertraits one by one.
+    Method(&'static str),
+    /// Casts `&T` to `&dyn Trait`: for a marker trait with supertraits,
+    /// whose failure naming a method would report once per supertrait.
+    DynCast,
+}
+
+/// The assertions returned by [`add_spanned`], as one item: an anonymous
+/// constant, checked at compile time and absent at run time.
+pub fn assertion_item(assertions: &[TokenStream]) -> Option<TokenStream> {
+    (!assertions.is_empty()).then(|| {
+        quote! {
+            const _: () = {
+                #(#assertions)*
+            };
+        }
+    })
 }
 
 /// A lifetime named `'base`, or `'base_1`, `'base_2`, … : the first that no
@@ -95,6 +149,11 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
 /// parameter), so that a bound on it is checked where it is used rather
 /// than where it is written.
 pub fn mentions_generic(ty: &Type, generics: &Generics) -> bool {
+    mentions_generic_in(quote::ToTokens::to_token_stream(ty), generics)
+}
+
+/// Whether `tokens` name a parameter of `generics`.
+fn mentions_generic_in(tokens: TokenStream, generics: &Generics) -> bool {
     fn walk(tokens: TokenStream, generics: &Generics) -> bool {
         let mut previous_was_quote = false;
         tokens.into_iter().any(|tree| {
@@ -113,5 +172,5 @@ pub fn mentions_generic(ty: &Type, generics: &Generics) -> bool {
             found
         })
     }
-    walk(quote::ToTokens::to_token_stream(ty), generics)
+    walk(tokens, generics)
 }

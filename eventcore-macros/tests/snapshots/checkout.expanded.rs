@@ -2,9 +2,12 @@
 /// Write access to the streams of [`Checkout`]: one handle per `#[stream]` field. Only the executor creates it.
 pub struct CheckoutStreams<'streams>
 where
-    CartId: ::eventcore::__private::StreamField,
-    Option<CouponId>: ::eventcore::__private::StreamField,
-    Vec<StreamId>: ::eventcore::__private::StreamField,
+    for<'__eventcore> CartId: ::eventcore::__private::CommandField,
+    for<'__eventcore> Option<CouponId>: ::eventcore::__private::CommandField,
+    for<'__eventcore> Vec<StreamId>: ::eventcore::__private::CommandField,
+    for<'__eventcore> CartId: ::eventcore::__private::StreamField,
+    for<'__eventcore> Option<CouponId>: ::eventcore::__private::StreamField,
+    for<'__eventcore> Vec<StreamId>: ::eventcore::__private::StreamField,
 {
     /// Handle for the `cart` stream(s).
     pub cart: <CartId as ::eventcore::__private::StreamField>::Handles<
@@ -23,9 +26,12 @@ where
 #[automatically_derived]
 impl<'streams> ::core::fmt::Debug for CheckoutStreams<'streams>
 where
-    CartId: ::eventcore::__private::StreamField,
-    Option<CouponId>: ::eventcore::__private::StreamField,
-    Vec<StreamId>: ::eventcore::__private::StreamField,
+    for<'__eventcore> CartId: ::eventcore::__private::CommandField,
+    for<'__eventcore> Option<CouponId>: ::eventcore::__private::CommandField,
+    for<'__eventcore> Vec<StreamId>: ::eventcore::__private::CommandField,
+    for<'__eventcore> CartId: ::eventcore::__private::StreamField,
+    for<'__eventcore> Option<CouponId>: ::eventcore::__private::StreamField,
+    for<'__eventcore> Vec<StreamId>: ::eventcore::__private::StreamField,
 {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         #[allow(unused_imports)]
@@ -53,9 +59,12 @@ where
 #[automatically_derived]
 impl ::eventcore::__private::Command for Checkout
 where
-    CartId: ::eventcore::__private::StreamField,
-    Option<CouponId>: ::eventcore::__private::StreamField,
-    Vec<StreamId>: ::eventcore::__private::StreamField,
+    for<'__eventcore> CartId: ::eventcore::__private::CommandField,
+    for<'__eventcore> Option<CouponId>: ::eventcore::__private::CommandField,
+    for<'__eventcore> Vec<StreamId>: ::eventcore::__private::CommandField,
+    for<'__eventcore> CartId: ::eventcore::__private::StreamField,
+    for<'__eventcore> Option<CouponId>: ::eventcore::__private::StreamField,
+    for<'__eventcore> Vec<StreamId>: ::eventcore::__private::StreamField,
 {
     type Event = ShopEvent;
     type Streams<'streams> = CheckoutStreams<'streams>;
@@ -102,3 +111,32 @@ where
         <Self as ::eventcore::__private::StreamResolver>::resolve(self, state)
     }
 }
+const _: () = {
+    {
+        fn check(
+            field: &'static CartId,
+        ) -> &'static dyn ::eventcore::__private::CommandField {
+            field
+        }
+        let _ = check;
+    }
+    {
+        fn check(
+            field: &'static Option<CouponId>,
+        ) -> &'static dyn ::eventcore::__private::CommandField {
+            field
+        }
+        let _ = check;
+    }
+    {
+        fn check(
+            field: &'static Vec<StreamId>,
+        ) -> &'static dyn ::eventcore::__private::CommandField {
+            field
+        }
+        let _ = check;
+    }
+    let _ = <CartId as ::eventcore::__private::StreamField>::declare;
+    let _ = <Option<CouponId> as ::eventcore::__private::StreamField>::declare;
+    let _ = <Vec<StreamId> as ::eventcore::__private::StreamField>::declare;
+};

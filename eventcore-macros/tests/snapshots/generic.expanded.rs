@@ -3,8 +3,10 @@
 struct PostStreams<'streams, Id: Clone + Send + Sync>
 where
     Id: Into<StreamId>,
+    Id: ::eventcore::__private::CommandField,
+    for<'__eventcore> StreamId: ::eventcore::__private::CommandField,
     Id: ::eventcore::__private::StreamField,
-    StreamId: ::eventcore::__private::StreamField,
+    for<'__eventcore> StreamId: ::eventcore::__private::StreamField,
 {
     /// Handle for the `ledger` stream(s).
     pub ledger: <Id as ::eventcore::__private::StreamField>::Handles<'streams, Post<Id>>,
@@ -15,8 +17,10 @@ where
 impl<'streams, Id: Clone + Send + Sync> ::core::fmt::Debug for PostStreams<'streams, Id>
 where
     Id: Into<StreamId>,
+    Id: ::eventcore::__private::CommandField,
+    for<'__eventcore> StreamId: ::eventcore::__private::CommandField,
     Id: ::eventcore::__private::StreamField,
-    StreamId: ::eventcore::__private::StreamField,
+    for<'__eventcore> StreamId: ::eventcore::__private::StreamField,
     <Id as ::eventcore::__private::StreamField>::Handles<
         'streams,
         Post<Id>,
@@ -41,8 +45,10 @@ where
 impl<Id: Clone + Send + Sync> ::eventcore::__private::Command for Post<Id>
 where
     Id: Into<StreamId>,
+    Id: ::eventcore::__private::CommandField,
+    for<'__eventcore> StreamId: ::eventcore::__private::CommandField,
     Id: ::eventcore::__private::StreamField,
-    StreamId: ::eventcore::__private::StreamField,
+    for<'__eventcore> StreamId: ::eventcore::__private::StreamField,
 {
     type Event = LedgerEvent;
     type Streams<'streams> = PostStreams<'streams, Id>;
@@ -71,8 +77,10 @@ where
 struct PostState<Id: Clone + Send + Sync>
 where
     Id: Into<StreamId>,
+    Id: ::eventcore::__private::CommandField,
+    for<'__eventcore> StreamId: ::eventcore::__private::CommandField,
     Id: ::eventcore::__private::StreamField,
-    StreamId: ::eventcore::__private::StreamField,
+    for<'__eventcore> StreamId: ::eventcore::__private::StreamField,
 {
     /// State folded from the `ledger` stream(s).
     pub ledger: <Id as ::eventcore::__private::StreamField>::State<Ledger>,
@@ -83,8 +91,10 @@ where
 impl<Id: Clone + Send + Sync> ::core::fmt::Debug for PostState<Id>
 where
     Id: Into<StreamId>,
+    Id: ::eventcore::__private::CommandField,
+    for<'__eventcore> StreamId: ::eventcore::__private::CommandField,
     Id: ::eventcore::__private::StreamField,
-    StreamId: ::eventcore::__private::StreamField,
+    for<'__eventcore> StreamId: ::eventcore::__private::StreamField,
     <Id as ::eventcore::__private::StreamField>::State<Ledger>: ::core::fmt::Debug,
 {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
@@ -102,9 +112,11 @@ where
 impl<Id: Clone + Send + Sync> ::eventcore::__private::CommandState for Post<Id>
 where
     Id: Into<StreamId>,
+    Id: ::eventcore::__private::CommandField,
+    for<'__eventcore> StreamId: ::eventcore::__private::CommandField,
     Id: ::eventcore::__private::StreamField,
-    StreamId: ::eventcore::__private::StreamField,
-    Ledger: ::eventcore::__private::Fold<LedgerEvent>,
+    for<'__eventcore> StreamId: ::eventcore::__private::StreamField,
+    for<'__eventcore> Ledger: ::eventcore::__private::Fold<LedgerEvent>,
 {
     type State = PostState<Id>;
     fn initial_state(&self) -> PostState<Id> {
@@ -128,3 +140,15 @@ where
         >(&self.ledger, &mut state.ledger, event);
     }
 }
+const _: () = {
+    {
+        fn check(
+            field: &'static StreamId,
+        ) -> &'static dyn ::eventcore::__private::CommandField {
+            field
+        }
+        let _ = check;
+    }
+    let _ = <StreamId as ::eventcore::__private::StreamField>::declare;
+    let _ = <Ledger as ::eventcore::__private::Fold<LedgerEvent>>::fold;
+};

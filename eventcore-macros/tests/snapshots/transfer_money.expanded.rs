@@ -2,7 +2,9 @@
 /// Write access to the streams of [`TransferMoney`]: one handle per `#[stream]` field. Only the executor creates it.
 pub struct TransferMoneyStreams<'streams>
 where
-    AccountId: ::eventcore::__private::StreamField,
+    for<'__eventcore> AccountId: ::eventcore::__private::CommandField,
+    for<'__eventcore> u64: ::eventcore::__private::CommandField,
+    for<'__eventcore> AccountId: ::eventcore::__private::StreamField,
 {
     /// Handle for the `from` stream(s).
     pub from: <AccountId as ::eventcore::__private::StreamField>::Handles<
@@ -18,7 +20,9 @@ where
 #[automatically_derived]
 impl<'streams> ::core::fmt::Debug for TransferMoneyStreams<'streams>
 where
-    AccountId: ::eventcore::__private::StreamField,
+    for<'__eventcore> AccountId: ::eventcore::__private::CommandField,
+    for<'__eventcore> u64: ::eventcore::__private::CommandField,
+    for<'__eventcore> AccountId: ::eventcore::__private::StreamField,
 {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         #[allow(unused_imports)]
@@ -35,7 +39,9 @@ where
 #[automatically_derived]
 impl ::eventcore::__private::Command for TransferMoney
 where
-    AccountId: ::eventcore::__private::StreamField,
+    for<'__eventcore> AccountId: ::eventcore::__private::CommandField,
+    for<'__eventcore> u64: ::eventcore::__private::CommandField,
+    for<'__eventcore> AccountId: ::eventcore::__private::StreamField,
 {
     type Event = BankEvent;
     type Streams<'streams> = TransferMoneyStreams<'streams>;
@@ -63,7 +69,9 @@ where
 /// State of [`TransferMoney`], folded from its streams by the generated `CommandState::apply`.
 pub struct TransferMoneyState
 where
-    AccountId: ::eventcore::__private::StreamField,
+    for<'__eventcore> AccountId: ::eventcore::__private::CommandField,
+    for<'__eventcore> u64: ::eventcore::__private::CommandField,
+    for<'__eventcore> AccountId: ::eventcore::__private::StreamField,
 {
     /// State folded from the `from` stream(s).
     pub from: <AccountId as ::eventcore::__private::StreamField>::State<Account>,
@@ -73,7 +81,9 @@ where
 #[automatically_derived]
 impl ::core::fmt::Debug for TransferMoneyState
 where
-    AccountId: ::eventcore::__private::StreamField,
+    for<'__eventcore> AccountId: ::eventcore::__private::CommandField,
+    for<'__eventcore> u64: ::eventcore::__private::CommandField,
+    for<'__eventcore> AccountId: ::eventcore::__private::StreamField,
 {
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         #[allow(unused_imports)]
@@ -90,8 +100,10 @@ where
 #[automatically_derived]
 impl ::eventcore::__private::CommandState for TransferMoney
 where
-    AccountId: ::eventcore::__private::StreamField,
-    Account: ::eventcore::__private::Fold<BankEvent>,
+    for<'__eventcore> AccountId: ::eventcore::__private::CommandField,
+    for<'__eventcore> u64: ::eventcore::__private::CommandField,
+    for<'__eventcore> AccountId: ::eventcore::__private::StreamField,
+    for<'__eventcore> Account: ::eventcore::__private::Fold<BankEvent>,
 {
     type State = TransferMoneyState;
     fn initial_state(&self) -> TransferMoneyState {
@@ -121,3 +133,23 @@ where
         >(&self.to, &mut state.to, event);
     }
 }
+const _: () = {
+    {
+        fn check(
+            field: &'static AccountId,
+        ) -> &'static dyn ::eventcore::__private::CommandField {
+            field
+        }
+        let _ = check;
+    }
+    {
+        fn check(
+            field: &'static u64,
+        ) -> &'static dyn ::eventcore::__private::CommandField {
+            field
+        }
+        let _ = check;
+    }
+    let _ = <AccountId as ::eventcore::__private::StreamField>::declare;
+    let _ = <Account as ::eventcore::__private::Fold<BankEvent>>::fold;
+};

@@ -16,11 +16,13 @@
 //! The crate documentation explains why writes are safe at compile time and
 //! has a complete example.
 
+mod field;
 mod fold;
 pub(crate) mod handle;
 mod macros;
 mod stream_field;
 
+pub use field::CommandField;
 pub use fold::{Fold, StreamStates};
 pub use handle::{StreamAccess, StreamHandle, StreamHandles};
 pub use stream_field::{IntoStreamId, StreamDeclarations, StreamField};

@@ -23,12 +23,15 @@ pub(super) struct Context<'a> {
     pub(super) lifetime: Lifetime,
     pub(super) command_ty: TokenStream,
     pub(super) has_generics: bool,
+    /// The checks of the `#[stream]` field types that name no generic
+    /// parameter.
+    pub(super) field_assertions: Vec<TokenStream>,
 }
 
 impl<'a> Context<'a> {
     pub(super) fn new(input: &'a Command<'a>, event: &'a Type, private: TokenStream) -> Self {
         let ident = input.ident;
-        let generics = with_stream_field_bounds(input);
+        let (generics, field_assertions) = with_stream_field_bounds(input);
         let (_, ty_generics, _) = generics.split_for_impl();
         let command_ty = quote!(#ident #ty_generics);
         let lifetime = bounds::fresh_lifetime(&generics, "streams");
@@ -51,6 +54,7 @@ impl<'a> Context<'a> {
             lifetime,
             command_ty,
             has_generics: !input.generics.params.is_empty(),
+            field_assertions,
         }
     }
 

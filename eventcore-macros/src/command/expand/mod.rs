@@ -7,6 +7,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::{Type, ext::IdentExt, spanned::Spanned};
 
 use super::{ast::Command, valid};
+use crate::internals::bounds;
 
 mod assertions;
 mod context;
@@ -31,11 +32,19 @@ pub fn items(input: &Command<'_>) -> TokenStream {
     let cx = Context::new(input, event, quote!(#krate::__private));
     let streams_struct = streams_struct(&cx);
     let command_impl = command_impl(&cx);
-    let state_items = state_items(&cx);
+    let (state_items, fold_assertions) = state_items(&cx).unzip();
+    let assertions: Vec<TokenStream> = cx
+        .field_assertions
+        .iter()
+        .cloned()
+        .chain(fold_assertions.into_iter().flatten())
+        .collect();
+    let assertions = bounds::assertion_item(&assertions);
     quote! {
         #streams_struct
         #command_impl
         #state_items
+        #assertions
     }
 }
 
@@ -188,8 +197,8 @@ fn state_field_ty(cx: &Context<'_>, ty: &Type, state: &Type) -> TokenStream {
 }
 
 /// The generated state struct and `impl CommandState`, when any field says
-/// `state = ..`.
-fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
+/// `state = ..`, with the assertions of the state types.
+fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
     let Context {
         private,
         command_ty,
@@ -240,7 +249,8 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
     // Without the event option (reported) nothing is folded: the states'
     // `Fold` impls cannot be checked against an event type there is none of.
     let has_event = cx.input.event.is_some();
-    let fold_generics = with_fold_bounds(cx.input, &cx.generics, cx.event, &stateful);
+    let (fold_generics, fold_assertions) =
+        with_fold_bounds(cx.input, &cx.generics, cx.event, &stateful);
     let folds = stateful.iter().filter(|_| has_event).map(|(field, state)| {
         let field_ident = field.ident;
         let ty = field.ty;
@@ -257,7 +267,7 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
     let (impl_generics, ty_generics, where_clause) = cx.generics.split_for_impl();
     let (_, _, impl_where_clause) = fold_generics.split_for_impl();
     let debug = state_debug(cx, &stateful);
-    Some(quote! {
+    let items = quote! {
         #[doc = #doc]
         #vis struct #state_ident #decl_generics #where_clause {
             #(#state_fields)*
@@ -285,5 +295,6 @@ fn state_items(cx: &Context<'_>) -> Option<TokenStream> {
                 #(#folds)*
             }
         }
-    })
+    };
+    Some((items, fold_assertions))
 }

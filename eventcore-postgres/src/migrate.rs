@@ -45,6 +45,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "store-local visibility: positions from epochs, readers wait only for this store's appends",
         sql: include_str!("../migrations/0005_store_local_visibility.sql"),
     },
+    Migration {
+        version: 6,
+        description: "schema versions: each event keeps its type's schema version, payloads hold the event's data alone",
+        sql: include_str!("../migrations/0006_schema_versions.sql"),
+    },
 ];
 
 /// FNV-1a over the template text: detects a migration edited after it was

@@ -76,9 +76,16 @@ async fn migrations_are_idempotent_and_safe_concurrently() -> TestResult {
     }
     stores[0].migrate().await?;
     stores[0].migrate().await?;
+    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))?
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|ext| ext == "sql"))
+        })
+        .count();
     assert_eq!(
         count(&stores[0], "SELECT count(*) FROM S.eventcore_migrations").await,
-        5,
+        i64::try_from(shipped)?,
         "each migration recorded once"
     );
     // And the schema works.

@@ -6,6 +6,15 @@ use std::time::Duration;
 pub use crate::types::ValidationError;
 use crate::types::{GlobalPosition, StreamId, StreamVersion};
 
+/// What to do about an event written at another schema version.
+fn schema_advice(stored: u32, readable: u32) -> &'static str {
+    if stored < readable {
+        "bump the variant's `#[event(version = ..)]` only together with a way to read the older versions"
+    } else {
+        "it was written by newer code; deploy that code before reading it"
+    }
+}
+
 /// A boxed error from a backend library (sqlx, I/O, …).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -65,6 +74,36 @@ pub enum SerializationError {
         /// Where in the event, e.g. `celsius` or `items[2].price`.
         path: String,
         /// What is wrong with the value there.
+        rule: String,
+    },
+    /// The stored event was written at a schema version this code does
+    /// not read.
+    #[error(
+        "event of type {event_type:?} at {stream} version {version} was written at schema version {stored}, and this code reads version {readable}: {}",
+        schema_advice(*.stored, *.readable)
+    )]
+    SchemaVersion {
+        /// The stream holding the event.
+        stream: StreamId,
+        /// The event's version in that stream.
+        version: StreamVersion,
+        /// The stored type name.
+        event_type: String,
+        /// The schema version the event was written at.
+        stored: u32,
+        /// The schema version the current code reads for that type.
+        readable: u32,
+    },
+    /// An event type's `Event` implementation disagrees with its serde form
+    /// (a hand-written `EVENT_TYPES` out of the variants' order, or a
+    /// `#[serde(skip)]` variant). Nothing is written.
+    #[error(
+        "the `Event` implementation of event type {event_type:?} disagrees with its serde form: {rule}"
+    )]
+    Inconsistent {
+        /// The event's type name.
+        event_type: String,
+        /// What disagrees, and what to change.
         rule: String,
     },
     /// An event could not be encoded.

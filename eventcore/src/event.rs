@@ -36,10 +36,78 @@ use serde::{Serialize, de::DeserializeOwned};
 /// assert_eq!(BankEvent::Withdrawn { amount: 3 }.event_type(), "Withdrawn");
 /// ```
 pub trait Event: Serialize + DeserializeOwned + Clone + Debug + Send + Sync + 'static {
-    /// Every type name this type can produce, in declaration order.
+    /// Every type name this type can produce, in the order of the enum's
+    /// variants (the serializer pairs each name with serde's variant at the
+    /// same place, and refuses to encode an event when they disagree).
     const EVENT_TYPES: &'static [&'static str];
+
+    /// The current schema version of each type name, in the order of
+    /// [`EVENT_TYPES`](Self::EVENT_TYPES). Empty (the default) means 1 for
+    /// every name. `#[derive(Event)]` writes it from `#[event(version = N)]`.
+    const SCHEMA_VERSIONS: &'static [u32] = &[];
+
+    /// Older names that decode into a current one, as `(old, current)`
+    /// pairs: events stored under `old` read as the variant now named
+    /// `current`. `#[derive(Event)]` writes them from
+    /// `#[event(alias = "Old")]`.
+    const EVENT_ALIASES: &'static [(&'static str, &'static str)] = &[];
 
     /// The type name of this value's variant. Must be one of
     /// [`EVENT_TYPES`](Self::EVENT_TYPES).
     fn event_type(&self) -> &'static str;
+
+    /// The current schema version of `event_type`, or `None` when this type
+    /// does not produce that name.
+    ///
+    /// ```
+    /// use eventcore::Event;
+    /// # use serde::{Deserialize, Serialize};
+    /// #[derive(Clone, Debug, Serialize, Deserialize, Event)]
+    /// enum BankEvent {
+    ///     Opened,
+    ///     #[event(version = 2)]
+    ///     Deposited { cents: u64 },
+    /// }
+    ///
+    /// assert_eq!(BankEvent::schema_version("Opened"), Some(1));
+    /// assert_eq!(BankEvent::schema_version("Deposited"), Some(2));
+    /// assert_eq!(BankEvent::schema_version("Closed"), None);
+    /// ```
+    #[must_use]
+    fn schema_version(event_type: &str) -> Option<u32> {
+        let index = Self::EVENT_TYPES
+            .iter()
+            .position(|name| *name == event_type)?;
+        Some(Self::SCHEMA_VERSIONS.get(index).copied().unwrap_or(1))
+    }
+
+    /// The current name a stored type name reads as: itself when this type
+    /// produces it, its current name when it is an alias, `None` otherwise.
+    ///
+    /// ```
+    /// use eventcore::Event;
+    /// # use serde::{Deserialize, Serialize};
+    /// #[derive(Clone, Debug, Serialize, Deserialize, Event)]
+    /// enum BankEvent {
+    ///     #[event(rename = "AccountCreated", alias = "AccountOpened")]
+    ///     Opened,
+    /// }
+    ///
+    /// assert_eq!(BankEvent::current_name("AccountOpened"), Some("AccountCreated"));
+    /// assert_eq!(BankEvent::current_name("AccountCreated"), Some("AccountCreated"));
+    /// assert_eq!(BankEvent::current_name("Opened"), None);
+    /// ```
+    #[must_use]
+    fn current_name(stored: &str) -> Option<&'static str> {
+        Self::EVENT_TYPES
+            .iter()
+            .copied()
+            .find(|name| *name == stored)
+            .or_else(|| {
+                Self::EVENT_ALIASES
+                    .iter()
+                    .find(|(old, _)| *old == stored)
+                    .map(|(_, current)| *current)
+            })
+    }
 }

@@ -23,6 +23,63 @@ pub struct EventAttr {
 pub struct VariantAttr {
     /// The event type name, instead of the variant name.
     pub rename: Option<RenameTo>,
+    /// The schema version of the type name (default 1).
+    pub version: Option<SchemaVersion>,
+    /// Older type names that decode into this variant.
+    #[darling(multiple)]
+    pub alias: Vec<AliasOf>,
+}
+
+/// `version = N`: a schema version, 1 or more and at most `i32::MAX` (what
+/// every store keeps).
+pub struct SchemaVersion {
+    pub value: u32,
+}
+
+impl FromMeta for SchemaVersion {
+    fn from_meta(item: &syn::Meta) -> darling::Result<Self> {
+        let example = "`#[event(version = 2)]`";
+        let number: syn::LitInt = with_value(
+            item,
+            "version",
+            "the schema version of the event type, a whole number from 1",
+            example,
+        )?;
+        let value = number
+            .base10_parse::<u32>()
+            .ok()
+            .filter(|v| (1..=i32::MAX.unsigned_abs()).contains(v))
+            .ok_or_else(|| {
+                darling::Error::custom(format!(
+                    "schema version {} is out of range: versions run from 1 to {}; write {example}",
+                    number.base10_digits(),
+                    i32::MAX
+                ))
+                .with_span(&number)
+            })?;
+        Ok(Self { value })
+    }
+}
+
+/// `alias = "OldName"`: an older type name of this variant.
+pub struct AliasOf {
+    pub name: String,
+    pub span: Span,
+}
+
+impl FromMeta for AliasOf {
+    fn from_meta(item: &syn::Meta) -> darling::Result<Self> {
+        let text: syn::LitStr = with_value(
+            item,
+            "alias",
+            "an older type name that decodes into this variant, as a string",
+            "`#[event(alias = \"AccountOpened\")]`",
+        )?;
+        Ok(Self {
+            name: text.value(),
+            span: text.span(),
+        })
+    }
 }
 
 /// A type name given with `rename = "..."`.
@@ -68,6 +125,10 @@ pub struct EventVariant<'a> {
     pub ident: &'a Ident,
     pub name: String,
     pub name_span: Span,
+    /// The schema version (1 unless given).
+    pub version: u32,
+    /// Older names of the variant.
+    pub aliases: Vec<AliasOf>,
 }
 
 /// Parses a `#[derive(Event)]` input. Returns `None` when it is not an enum.
@@ -91,10 +152,10 @@ pub fn parse<'a>(
         .variants
         .iter()
         .map(|variant| {
-            let rename = errors
+            let attr = errors
                 .handle(VariantAttr::from_variant(variant))
-                .and_then(|a| a.rename);
-            let (name, name_span) = rename.map_or_else(
+                .unwrap_or_default();
+            let (name, name_span) = attr.rename.map_or_else(
                 || (variant.ident.unraw().to_string(), variant.ident.span()),
                 |r| (r.name, r.span),
             );
@@ -102,6 +163,8 @@ pub fn parse<'a>(
                 ident: &variant.ident,
                 name,
                 name_span,
+                version: attr.version.map_or(1, |v| v.value),
+                aliases: attr.alias,
             }
         })
         .collect();

@@ -32,6 +32,26 @@ pub fn items(input: &EventEnum<'_>) -> TokenStream {
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let names = input.variants.iter().map(|v| &v.name);
+    // Written only when some version is not 1, so that a plain enum's
+    // expansion stays as it was.
+    let versions = input.variants.iter().any(|v| v.version != 1).then(|| {
+        let versions = input.variants.iter().map(|v| v.version);
+        quote!(const SCHEMA_VERSIONS: &'static [u32] = &[#(#versions),*];)
+    });
+    let aliases = input
+        .variants
+        .iter()
+        .any(|v| !v.aliases.is_empty())
+        .then(|| {
+            let pairs = input.variants.iter().flat_map(|v| {
+                let current = &v.name;
+                v.aliases.iter().map(move |alias| {
+                    let old = &alias.name;
+                    quote!((#old, #current))
+                })
+            });
+            quote!(const EVENT_ALIASES: &'static [(&'static str, &'static str)] = &[#(#pairs),*];)
+        });
     let arms = input.variants.iter().map(|variant| {
         let variant_ident = variant.ident;
         let name = &variant.name;
@@ -41,6 +61,8 @@ pub fn items(input: &EventEnum<'_>) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics #krate::__private::Event for #ident #ty_generics #where_clause {
             const EVENT_TYPES: &'static [&'static str] = &[#(#names),*];
+            #versions
+            #aliases
 
             fn event_type(&self) -> &'static str {
                 match *self {

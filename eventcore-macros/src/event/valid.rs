@@ -12,6 +12,16 @@ const MAX_NAME_CHARS: usize = 255;
 /// a reader can tell apart, and type names are unique.
 pub fn check(input: &EventEnum<'_>, errors: &mut darling::error::Accumulator) {
     let mut seen: HashMap<&str, &syn::Ident> = HashMap::new();
+    check_names(input, &mut seen, errors);
+    check_aliases(input, &mut seen, errors);
+}
+
+/// Each variant's type name is one a store can keep, and no two are equal.
+fn check_names<'a>(
+    input: &'a EventEnum<'_>,
+    seen: &mut HashMap<&'a str, &'a syn::Ident>,
+    errors: &mut darling::error::Accumulator,
+) {
     for variant in &input.variants {
         if let Some(rule) = broken_name_rule(&variant.name) {
             errors.push(darling::Error::from(syn::Error::new(
@@ -31,6 +41,43 @@ pub fn check(input: &EventEnum<'_>, errors: &mut darling::error::Accumulator) {
                     variant.name
                 ),
             )));
+        }
+    }
+}
+
+/// Each alias is a name a store can keep, and names one type only: not a
+/// current type name, not another variant's alias.
+fn check_aliases<'a>(
+    input: &'a EventEnum<'_>,
+    seen: &mut HashMap<&'a str, &'a syn::Ident>,
+    errors: &mut darling::error::Accumulator,
+) {
+    for variant in &input.variants {
+        for alias in &variant.aliases {
+            if let Some(rule) = broken_name_rule(&alias.name) {
+                errors.push(darling::Error::from(syn::Error::new(
+                    alias.span,
+                    format!(
+                        "alias {} {rule}; write the older type name, such as `alias = \"AccountOpened\"`",
+                        shown(&alias.name)
+                    ),
+                )));
+                continue;
+            }
+            if let Some(owner) = seen.insert(&alias.name, variant.ident) {
+                let what = if owner == variant.ident {
+                    "is already a name of this variant".to_owned()
+                } else {
+                    format!("is already a name of variant `{owner}`")
+                };
+                errors.push(darling::Error::from(syn::Error::new(
+                    alias.span,
+                    format!(
+                        "alias {:?} {what}; a stored type name must decode into one variant",
+                        alias.name
+                    ),
+                )));
+            }
         }
     }
 }

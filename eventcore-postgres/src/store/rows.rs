@@ -33,7 +33,8 @@ pub(crate) fn position_param(position: GlobalPosition) -> Result<i64, StoreError
 }
 
 /// Decodes the event columns of a row: `global_position`, `stream_id`,
-/// `version`, `event_type`, `payload` and `metadata` (both as text). `None`
+/// `version`, `event_type`, `schema_version`, `payload` and `metadata` (both
+/// as text). `None`
 /// when the row carries no event (a left join found none); a row that does
 /// not decode is [`StoreError::Corrupt`] naming it.
 pub(crate) fn decode_event(
@@ -67,6 +68,7 @@ pub(crate) fn decode_row(
     let version: i64 = row.try_get("version").map_err(&map)?;
     let event_type: String = row.try_get("event_type").map_err(&map)?;
     let payload: String = row.try_get("payload").map_err(&map)?;
+    let schema_version: Option<i32> = row.try_get("schema_version").map_err(&map)?;
     let metadata: String = row.try_get("metadata").map_err(&map)?;
     let Ok(global) = to_position(position) else {
         return Err(StoreError::Corrupt {
@@ -110,11 +112,19 @@ pub(crate) fn decode_row(
             )))));
         }
     };
+    // NULL: written before schema versions, in serde's tagged form.
+    let event = match schema_version.map(u32::try_from) {
+        None => SerializedEvent::legacy_tagged(event_type, payload),
+        Some(Ok(schema_version)) if schema_version >= 1 => {
+            SerializedEvent::new(event_type, payload).with_schema_version(schema_version)
+        }
+        Some(_) => {
+            return Ok(Some(Err(undecodable(format!(
+                "the schema version {schema_version:?} of version {version} is below 1"
+            )))));
+        }
+    };
     Ok(Some(Ok(StoredEvent::new(
-        stream_id,
-        version,
-        global,
-        metadata,
-        SerializedEvent::new(event_type, payload),
+        stream_id, version, global, metadata, event,
     ))))
 }

@@ -29,6 +29,7 @@ mod ordering;
 mod payload_rules;
 mod projections;
 mod read_write;
+mod schema_versions;
 mod support;
 
 pub use checkpoints::*;
@@ -40,6 +41,7 @@ pub use ordering::*;
 pub use payload_rules::*;
 pub use projections::*;
 pub use read_write::*;
+pub use schema_versions::*;
 pub use support::{ConformanceFailure, ConformanceStore, ScenarioResult};
 
 #[cfg(doc)]
@@ -65,6 +67,9 @@ macro_rules! __conformance_scenarios {
             empty_batch_is_a_no_op,
             payloads_every_store_cannot_keep_are_refused_alike,
             metadata_every_store_cannot_keep_is_refused_alike,
+            // schema versions
+            schema_versions_and_payload_forms_round_trip,
+            schema_versions_every_store_cannot_keep_are_refused_alike,
             // conflicts
             append_to_missing_stream_expecting_events_conflicts,
             creating_an_existing_stream_conflicts,

@@ -13,7 +13,7 @@ use crate::{
 /// Appends a good event and then `bad` to the new stream `id`: the store
 /// must refuse the batch with a validation error that names the second
 /// event and contains each of `needles`, and write nothing of it.
-async fn expect_refused<S: ConformanceStore>(
+pub(super) async fn expect_refused<S: ConformanceStore>(
     store: &S,
     id: &StreamId,
     bad: NewEvent,

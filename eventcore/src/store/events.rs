@@ -9,39 +9,94 @@ use crate::types::{EventMetadata, GlobalPosition, RecordedEvent, StreamId, Strea
 #[derive(Clone, Debug)]
 pub struct SerializedEvent {
     event_type: Cow<'static, str>,
+    schema_version: u32,
     payload: Arc<str>,
     /// Whether the payload is known to be well-formed JSON (it came from
     /// `serde_json`), so [`check_payload`](Self::check_payload) need not parse it.
     well_formed: bool,
+    /// Whether the payload is in the form stores kept before schema
+    /// versions: serde's own, with the variant's name around its data.
+    legacy_tagged: bool,
 }
 
 impl PartialEq for SerializedEvent {
     fn eq(&self, other: &Self) -> bool {
-        self.event_type == other.event_type && self.payload == other.payload
+        self.event_type == other.event_type
+            && self.schema_version == other.schema_version
+            && self.legacy_tagged == other.legacy_tagged
+            && self.payload == other.payload
     }
 }
 
 impl Eq for SerializedEvent {}
 
 impl SerializedEvent {
-    /// Pairs a type name with an already-encoded JSON payload. Stores check
-    /// the payload when it is appended (see
+    /// Pairs a type name with an already-encoded JSON payload (the event's
+    /// data, without its type name), at schema version 1. Stores check the
+    /// payload when it is appended (see
     /// [`check_payload`](Self::check_payload)).
     #[must_use]
     pub fn new(event_type: impl Into<Cow<'static, str>>, payload: impl Into<Arc<str>>) -> Self {
         Self {
             event_type: event_type.into(),
+            schema_version: 1,
             payload: payload.into(),
             well_formed: false,
+            legacy_tagged: false,
+        }
+    }
+
+    /// The same event at schema version `schema_version` (1 unless set).
+    ///
+    /// ```
+    /// use eventcore::SerializedEvent;
+    ///
+    /// let event = SerializedEvent::new("Deposited", r#"{"cents":500}"#).with_schema_version(2);
+    /// assert_eq!(event.schema_version(), 2);
+    /// ```
+    #[must_use]
+    pub fn with_schema_version(self, schema_version: u32) -> Self {
+        Self {
+            schema_version,
+            ..self
+        }
+    }
+
+    /// An event a store kept before schema versions existed: its payload is
+    /// serde's own form, with the variant's name around the data
+    /// (`{"Deposited":{"amount":5}}`), and its schema version is 1. Stores
+    /// return such rows this way so that they decode as they always did.
+    ///
+    /// ```
+    /// use eventcore::SerializedEvent;
+    ///
+    /// let old = SerializedEvent::legacy_tagged("Deposited", r#"{"Deposited":{"amount":5}}"#);
+    /// assert!(old.is_legacy_tagged());
+    /// assert_eq!(old.schema_version(), 1);
+    /// ```
+    #[must_use]
+    pub fn legacy_tagged(
+        event_type: impl Into<Cow<'static, str>>,
+        payload: impl Into<Arc<str>>,
+    ) -> Self {
+        Self {
+            legacy_tagged: true,
+            ..Self::new(event_type, payload)
         }
     }
 
     /// A payload `serde_json` just wrote: well-formed by construction.
-    pub(crate) fn from_serde_json(event_type: &'static str, payload: String) -> Self {
+    pub(crate) fn from_serde_json(
+        event_type: &'static str,
+        schema_version: u32,
+        payload: String,
+    ) -> Self {
         Self {
             event_type: Cow::Borrowed(event_type),
+            schema_version,
             payload: payload.into(),
             well_formed: true,
+            legacy_tagged: false,
         }
     }
 
@@ -61,7 +116,24 @@ impl SerializedEvent {
     /// // A literal backslash followed by "u0000" is text, not a NUL.
     /// assert!(SerializedEvent::new("E", r#"{"a":"\\u0000"}"#).check_payload().is_ok());
     /// ```
+    ///
+    /// The schema version is held to the same kind of rule: from 1 to
+    /// `i32::MAX`, what every store keeps.
+    ///
+    /// ```
+    /// use eventcore::SerializedEvent;
+    ///
+    /// let event = SerializedEvent::new("E", "null");
+    /// assert!(event.clone().with_schema_version(0).check_payload().is_err());
+    /// assert!(event.with_schema_version(1 << 31).check_payload().is_err());
+    /// ```
     pub fn check_payload(&self) -> Result<(), String> {
+        if !(1..=MAX_SCHEMA_VERSION).contains(&self.schema_version) {
+            return Err(format!(
+                "schema version {} is out of range: schema versions run from 1 to {MAX_SCHEMA_VERSION}",
+                self.schema_version
+            ));
+        }
         if !self.well_formed {
             serde_json::from_str::<serde::de::IgnoredAny>(&self.payload)
                 .map_err(|e| format!("must be valid JSON ({e})"))?;
@@ -81,12 +153,28 @@ impl SerializedEvent {
         &self.payload
     }
 
+    /// The schema version the event was written at (1 unless set).
+    #[must_use]
+    pub const fn schema_version(&self) -> u32 {
+        self.schema_version
+    }
+
+    /// Whether the payload is in the form stores kept before schema
+    /// versions (see [`legacy_tagged`](Self::legacy_tagged)).
+    #[must_use]
+    pub const fn is_legacy_tagged(&self) -> bool {
+        self.legacy_tagged
+    }
+
     /// Splits into the type name and the payload.
     #[must_use]
     pub fn into_parts(self) -> (Cow<'static, str>, Arc<str>) {
         (self.event_type, self.payload)
     }
 }
+
+/// The highest schema version every store keeps (PostgreSQL's `integer`).
+const MAX_SCHEMA_VERSION: u32 = i32::MAX.unsigned_abs();
 
 /// Finds `\u0000` and unpaired surrogate escapes in well-formed JSON text.
 fn check_escapes(json: &str) -> Result<(), String> {
@@ -207,6 +295,12 @@ impl RecordedEvent<SerializedEvent> {
     #[must_use]
     pub fn json(&self) -> &str {
         self.payload().payload()
+    }
+
+    /// The schema version the event was written at.
+    #[must_use]
+    pub fn schema_version(&self) -> u32 {
+        self.payload().schema_version()
     }
 }
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 const DURATION: Duration = Duration::from_secs(3);
 
 /// The payload of every inserted row: a deposit's JSON.
-const PAYLOAD: &str = r#"{"Deposited":{"amount":1}}"#;
+const PAYLOAD: &str = r#"{"amount":1}"#;
 
 /// The raw-SQL limit of one run.
 #[derive(Clone, Copy, Debug)]

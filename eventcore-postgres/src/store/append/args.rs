@@ -21,6 +21,8 @@ pub(super) struct AppendArgs<'a> {
     event_offset: Vec<i32>,
     event_ids: Vec<Uuid>,
     event_types: Vec<&'a str>,
+    /// NULL for a payload in the form kept before schema versions.
+    schema_versions: Vec<Option<i32>>,
     payloads: Vec<&'a str>,
     metadata: Vec<String>,
 }
@@ -46,6 +48,7 @@ impl<'a> AppendArgs<'a> {
             event_offset: Vec::with_capacity(total),
             event_ids: Vec::with_capacity(total),
             event_types: Vec::with_capacity(total),
+            schema_versions: Vec::with_capacity(total),
             payloads: Vec::with_capacity(total),
             metadata: Vec::with_capacity(total),
         };
@@ -76,6 +79,11 @@ impl<'a> AppendArgs<'a> {
                 .push(i32::try_from(emitted.offset + 1).unwrap_or(i32::MAX));
             args.event_ids.push(*event.metadata().event_id().as_uuid());
             args.event_types.push(event.event().event_type());
+            // In 1..=i32::MAX: `check_payloads` above applies the rule.
+            args.schema_versions.push(
+                (!event.event().is_legacy_tagged())
+                    .then(|| i32::try_from(event.event().schema_version()).unwrap_or(i32::MAX)),
+            );
             args.payloads.push(event.event().payload());
             args.metadata
                 .push(serde_json::to_string(event.metadata()).map_err(|e| {
@@ -102,6 +110,7 @@ impl<'a> AppendArgs<'a> {
             .bind(&self.event_types)
             .bind(&self.payloads)
             .bind(&self.metadata)
+            .bind(&self.schema_versions)
             .bind(channel)
     }
 }

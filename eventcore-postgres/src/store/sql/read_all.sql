@@ -12,7 +12,7 @@
 -- table).
 SELECT h.bound, h.newest,
        e.global_position, e.stream_id, e.version, e.event_type,
-       e.event_id, e.payload::text AS payload, e.metadata::text AS metadata
+       e.event_id, e.schema_version, e.payload::text AS payload, e.metadata::text AS metadata
 FROM (
     SELECT $3::bigint AS bound,
            (SELECT max(global_position) FROM __SCHEMA__.events) AS newest

@@ -8,7 +8,7 @@
 SELECT r.idx AS stream_index,
        coalesce(st.version, 0) AS stream_version,
        e.global_position, e.stream_id, e.version, e.event_type,
-       e.payload::text AS payload, e.metadata::text AS metadata
+       e.schema_version, e.payload::text AS payload, e.metadata::text AS metadata
 FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS r(stream_id, after, idx)
 LEFT JOIN LATERAL (
     SELECT version FROM __SCHEMA__.streams AS st

@@ -1,0 +1,168 @@
+//! The default serializer: JSON, with the type name as the one
+//! discriminator.
+
+use super::{
+    EventSerializer, finite,
+    variants::{data_of, data_of_any, serde_variants, with_tag},
+};
+use crate::{
+    error::SerializationError,
+    event::Event,
+    store::{SerializedEvent, StoredEvent},
+};
+
+/// The default serializer: the event's serde JSON form, stored as the
+/// variant's data alone, next to its type name and schema version.
+///
+/// Serde writes an enum variant as `{"Deposited":{"amount":5}}`; the store
+/// keeps `{"amount":5}` with the type name `Deposited`, so that the type
+/// name is the one discriminator and renaming a variant in code (keeping
+/// its type name with `#[event(rename = "…")]`) never breaks a stored
+/// payload. Unit variants store `null`, tuple variants an array, newtype
+/// variants their inner value. A type that is not an externally tagged
+/// enum (a struct, or an enum with `#[serde(tag = "…")]`) is stored as serde
+/// writes it.
+///
+/// ```
+/// use eventcore::{Event, EventSerializer, JsonSerializer};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+/// enum BankEvent {
+///     Opened,
+///     #[event(version = 2)]
+///     Deposited { cents: u64 },
+/// }
+///
+/// let encoded = JsonSerializer.encode(&BankEvent::Deposited { cents: 5 })?;
+/// assert_eq!(encoded.event_type(), "Deposited");
+/// assert_eq!(encoded.payload(), r#"{"cents":5}"#);
+/// assert_eq!(encoded.schema_version(), 2);
+/// assert_eq!(JsonSerializer.encode(&BankEvent::Opened)?.payload(), "null");
+/// # Ok::<(), eventcore::SerializationError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JsonSerializer;
+
+impl EventSerializer for JsonSerializer {
+    /// Encodes `event` as JSON. NaN and ±infinity anywhere in the event
+    /// are refused with [`SerializationError::NotRepresentable`] naming the
+    /// field: `serde_json` would write them as `null`, which never decodes
+    /// back. Everything else decodes to an equal event: JSON keeps every
+    /// other value serde writes, and floats round-trip exactly (the
+    /// workspace builds `serde_json` with `float_roundtrip`).
+    fn encode<E: Event>(&self, event: &E) -> Result<SerializedEvent, SerializationError> {
+        let event_type = event.event_type();
+        finite::check(event).map_err(|(path, rule)| SerializationError::NotRepresentable {
+            event_type,
+            path,
+            rule,
+        })?;
+        let schema_version =
+            E::schema_version(event_type).ok_or_else(|| SerializationError::Inconsistent {
+                event_type: event_type.to_owned(),
+                rule: format!(
+                    "`event_type()` returned {event_type:?}, which is not in `EVENT_TYPES` {:?}",
+                    E::EVENT_TYPES
+                ),
+            })?;
+        let json = serde_json::to_string(event)
+            .map_err(|source| SerializationError::Encode { event_type, source })?;
+        let payload = match serde_variants::<E>() {
+            None => json,
+            Some(tags) => {
+                let tag_json = tag_json::<E>(tags, event_type)?;
+                let data =
+                    data_of(&json, &tag_json).ok_or_else(|| SerializationError::Inconsistent {
+                        event_type: event_type.to_owned(),
+                        rule: format!(
+                            "serde wrote it as {json}, not as the variant {tag_json} that has \
+                             the place of {event_type:?} in `EVENT_TYPES`; list `EVENT_TYPES` \
+                             in the order of the enum's variants"
+                        ),
+                    })?;
+                data.take(json)
+            }
+        };
+        Ok(SerializedEvent::from_serde_json(
+            event_type,
+            schema_version,
+            payload,
+        ))
+    }
+
+    fn decode<E: Event>(&self, stored: &StoredEvent) -> Result<E, SerializationError> {
+        let stored_type = stored.event_type();
+        let Some(current) = E::current_name(stored_type) else {
+            return Err(SerializationError::UnknownEventType {
+                stream: stored.stream_id().clone(),
+                version: stored.version(),
+                event_type: stored_type.to_owned(),
+                known: E::EVENT_TYPES,
+            });
+        };
+        let readable = E::schema_version(current).unwrap_or(1);
+        if stored.schema_version() != readable {
+            return Err(SerializationError::SchemaVersion {
+                stream: stored.stream_id().clone(),
+                version: stored.version(),
+                event_type: stored_type.to_owned(),
+                stored: stored.schema_version(),
+                readable,
+            });
+        }
+        let malformed = |source| SerializationError::MalformedPayload {
+            stream: stored.stream_id().clone(),
+            version: stored.version(),
+            event_type: stored_type.to_owned(),
+            source,
+        };
+        let event: E = match serde_variants::<E>() {
+            None => serde_json::from_str(stored.json()).map_err(malformed)?,
+            Some(tags) => {
+                let tag_json = tag_json::<E>(tags, current)?;
+                let data = if stored.payload().is_legacy_tagged() {
+                    data_of_any(stored.json()).unwrap_or(stored.json())
+                } else {
+                    stored.json()
+                };
+                serde_json::from_str(&with_tag(&tag_json, data)).map_err(malformed)?
+            }
+        };
+        let decoded = event.event_type();
+        if decoded != current {
+            return Err(SerializationError::TypeMismatch {
+                stream: stored.stream_id().clone(),
+                version: stored.version(),
+                stored: stored_type.to_owned(),
+                decoded,
+            });
+        }
+        Ok(event)
+    }
+}
+
+/// Serde's tag, as JSON text, of the variant whose type name is
+/// `event_type`: the one at its place in `EVENT_TYPES`.
+fn tag_json<E: Event>(
+    tags: &'static [&'static str],
+    event_type: &str,
+) -> Result<String, SerializationError> {
+    let inconsistent = |rule: String| SerializationError::Inconsistent {
+        event_type: event_type.to_owned(),
+        rule,
+    };
+    let index = E::EVENT_TYPES
+        .iter()
+        .position(|name| *name == event_type)
+        .ok_or_else(|| inconsistent(format!("it is not in `EVENT_TYPES` {:?}", E::EVENT_TYPES)))?;
+    let tag = tags.get(index).ok_or_else(|| {
+        inconsistent(format!(
+            "`EVENT_TYPES` has {} names but serde knows {} variants ({tags:?}); every variant \
+             needs one type name, and `#[serde(skip)]` variants cannot be events",
+            E::EVENT_TYPES.len(),
+            tags.len()
+        ))
+    })?;
+    serde_json::to_string(tag).map_err(|source| inconsistent(source.to_string()))
+}

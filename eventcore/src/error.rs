@@ -6,10 +6,18 @@ use std::time::Duration;
 pub use crate::types::ValidationError;
 use crate::types::{GlobalPosition, StreamId, StreamVersion};
 
+impl SerializationError {
+    /// Whether the event is of a retired type, to be skipped on purpose.
+    #[must_use]
+    pub const fn is_retired(&self) -> bool {
+        matches!(self, Self::Retired { .. })
+    }
+}
+
 /// What to do about an event written at another schema version.
 fn schema_advice(stored: u32, readable: u32) -> &'static str {
     if stored < readable {
-        "bump the variant's `#[event(version = ..)]` only together with a way to read the older versions"
+        "register an upcaster from that version (`#[event(upcasters = ..)]`)"
     } else {
         "it was written by newer code; deploy that code before reading it"
     }
@@ -93,6 +101,43 @@ pub enum SerializationError {
         stored: u32,
         /// The schema version the current code reads for that type.
         readable: u32,
+    },
+    /// The stored event's type is retired: commands and projections skip it
+    /// on purpose. Only code that asks for one event sees this error.
+    #[error("event of type {event_type:?} at {stream} version {version} is retired and is skipped")]
+    Retired {
+        /// The stream holding the event.
+        stream: StreamId,
+        /// The event's version in that stream.
+        version: StreamVersion,
+        /// The stored type name.
+        event_type: String,
+    },
+    /// An upcaster failed on a stored event. Nothing is decoded.
+    #[error(
+        "the upcaster of event type {event_type:?} from schema version {schema_version} failed on the event at {stream} version {version}: {source}"
+    )]
+    Upcast {
+        /// The stream holding the event.
+        stream: StreamId,
+        /// The event's version in that stream.
+        version: StreamVersion,
+        /// The type name the failing step starts from.
+        event_type: String,
+        /// The schema version the failing step starts from.
+        schema_version: u32,
+        /// The upcaster's complaint.
+        #[source]
+        source: BoxError,
+    },
+    /// The event type's upcasters were registered wrongly (two steps from
+    /// one version, a version 0, a type both retired and upcast).
+    #[error("the upcasters of event type {event_type:?} are registered wrongly: {problems}")]
+    InvalidUpcasters {
+        /// The stored type name being read when the mistake showed.
+        event_type: String,
+        /// Every registration mistake.
+        problems: String,
     },
     /// An event type's `Event` implementation disagrees with its serde form
     /// (a hand-written `EVENT_TYPES` out of the variants' order, or a

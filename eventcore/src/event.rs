@@ -5,6 +5,8 @@ use std::fmt::Debug;
 
 use serde::{Serialize, de::DeserializeOwned};
 
+use crate::serialization::Upcasters;
+
 /// A domain event type, usually an enum with one variant per kind of event.
 ///
 /// Each variant has its own *event type name* (`Deposited`, `Withdrawn`, …).
@@ -55,6 +57,15 @@ pub trait Event: Serialize + DeserializeOwned + Clone + Debug + Send + Sync + 's
     /// The type name of this value's variant. Must be one of
     /// [`EVENT_TYPES`](Self::EVENT_TYPES).
     fn event_type(&self) -> &'static str;
+
+    /// How events stored at older schema versions or under retired names
+    /// read into this type; `None` (the default) when there is nothing to
+    /// upcast. `#[derive(Event)]` writes it from
+    /// `#[event(upcasters = path)]`, building the [`Upcasters`] once.
+    #[must_use]
+    fn upcasters() -> Option<&'static Upcasters> {
+        None
+    }
 
     /// The current schema version of `event_type`, or `None` when this type
     /// does not produce that name.

@@ -194,7 +194,7 @@ pub use error::{
 pub use event::Event;
 pub use eventcore_macros::{Command, Event};
 pub use executor::{CommandExecutor, Executed, RetryPolicy, execute};
-pub use serialization::{EventSerializer, JsonSerializer};
+pub use serialization::{EventSerializer, JsonSerializer, Upcasters};
 pub use store::events::SerializedEvent;
 pub use types::{
     CausationId, CorrelationId, CustomMetadata, EventId, EventMetadata, EventMetadataBuilder,

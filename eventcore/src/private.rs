@@ -10,6 +10,7 @@ pub use crate::{
         StreamHandle, StreamHandles, StreamResolver, StreamStates,
     },
     event::Event,
+    serialization::Upcasters,
     types::{RecordedEvent, StreamId},
 };
 
@@ -18,7 +19,7 @@ pub fn discovered<C: Command>(access: &StreamAccess<C::Event>) -> StreamHandles<
     access.discovered()
 }
 
-pub use std::vec::Vec;
+pub use std::{sync::OnceLock, vec::Vec};
 
 /// Shows a field of a generated struct in its `Debug` output: with its own
 /// `Debug` when its type has one, as `..` otherwise. Generated code calls

@@ -166,7 +166,7 @@ fn events_carry_their_schema_version_and_other_versions_are_typed_errors() {
     let same: Versioned = JsonSerializer.decode(&stored(encoded.clone())).unwrap();
     assert_eq!(same, Versioned::Deposited { cents: 1 });
 
-    for (written, advice) in [(2, "only together with a way"), (4, "newer code")] {
+    for (written, advice) in [(2, "register an upcaster"), (4, "newer code")] {
         let other = encoded.clone().with_schema_version(written);
         let err = JsonSerializer
             .decode::<Versioned>(&stored(other))

@@ -15,6 +15,23 @@ pub struct EventAttr {
     /// Path to the `eventcore` crate.
     #[darling(rename = "crate")]
     pub krate: CratePath,
+    /// The `fn() -> Upcasters` that builds the enum's upcasters.
+    pub upcasters: Option<UpcastersFn>,
+}
+
+/// `upcasters = path`: the function that builds the upcasters.
+pub struct UpcastersFn(pub syn::Path);
+
+impl FromMeta for UpcastersFn {
+    fn from_meta(item: &syn::Meta) -> darling::Result<Self> {
+        with_value(
+            item,
+            "upcasters",
+            "the path of a `fn() -> eventcore::Upcasters`",
+            "`#[event(upcasters = bank_upcasters)]`",
+        )
+        .map(Self)
+    }
 }
 
 /// `#[event(..)]` on a variant.
@@ -117,6 +134,7 @@ pub struct EventEnum<'a> {
     pub ident: &'a Ident,
     pub generics: &'a Generics,
     pub krate: CratePath,
+    pub upcasters: Option<syn::Path>,
     pub variants: Vec<EventVariant<'a>>,
 }
 
@@ -172,6 +190,7 @@ pub fn parse<'a>(
         ident: &input.ident,
         generics: &input.generics,
         krate: attr.krate,
+        upcasters: attr.upcasters.map(|u| u.0),
         variants,
     })
 }

@@ -3,7 +3,8 @@
 //! `#[automatically_derived]`, and never unwraps.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use super::ast::EventEnum;
 
@@ -57,6 +58,16 @@ pub fn items(input: &EventEnum<'_>) -> TokenStream {
         let name = &variant.name;
         quote!(Self::#variant_ident { .. } => #name,)
     });
+    let upcasters = input.upcasters.as_ref().map(|path| {
+        let build = quote_spanned!(path.span()=> #path);
+        quote! {
+            fn upcasters() -> ::core::option::Option<&'static #krate::__private::Upcasters> {
+                static UPCASTERS: #krate::__private::OnceLock<#krate::__private::Upcasters> =
+                    #krate::__private::OnceLock::new();
+                ::core::option::Option::Some(UPCASTERS.get_or_init(#build))
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::__private::Event for #ident #ty_generics #where_clause {
@@ -69,6 +80,8 @@ pub fn items(input: &EventEnum<'_>) -> TokenStream {
                     #(#arms)*
                 }
             }
+
+            #upcasters
         }
     }
 }

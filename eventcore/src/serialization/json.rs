@@ -5,6 +5,8 @@ use super::{
     EventSerializer, finite,
     variants::{data_of, data_of_any, serde_variants, with_tag},
 };
+use serde_json::Value;
+
 use crate::{
     error::SerializationError,
     event::Event,
@@ -93,41 +95,12 @@ impl EventSerializer for JsonSerializer {
 
     fn decode<E: Event>(&self, stored: &StoredEvent) -> Result<E, SerializationError> {
         let stored_type = stored.event_type();
-        let Some(current) = E::current_name(stored_type) else {
-            return Err(SerializationError::UnknownEventType {
-                stream: stored.stream_id().clone(),
-                version: stored.version(),
-                event_type: stored_type.to_owned(),
-                known: E::EVENT_TYPES,
-            });
-        };
-        let readable = E::schema_version(current).unwrap_or(1);
-        if stored.schema_version() != readable {
-            return Err(SerializationError::SchemaVersion {
-                stream: stored.stream_id().clone(),
-                version: stored.version(),
-                event_type: stored_type.to_owned(),
-                stored: stored.schema_version(),
-                readable,
-            });
-        }
-        let malformed = |source| SerializationError::MalformedPayload {
-            stream: stored.stream_id().clone(),
-            version: stored.version(),
-            event_type: stored_type.to_owned(),
-            source,
-        };
-        let event: E = match serde_variants::<E>() {
-            None => serde_json::from_str(stored.json()).map_err(malformed)?,
-            Some(tags) => {
-                let tag_json = tag_json::<E>(tags, current)?;
-                let data = if stored.payload().is_legacy_tagged() {
-                    data_of_any(stored.json()).unwrap_or(stored.json())
-                } else {
-                    stored.json()
-                };
-                serde_json::from_str(&with_tag(&tag_json, data)).map_err(malformed)?
-            }
+        // An event at its type's current version reads without upcasters.
+        let fresh = E::current_name(stored_type)
+            .filter(|current| E::schema_version(current) == Some(stored.schema_version()));
+        let (current, event) = match fresh {
+            Some(current) => (current, decode_data::<E>(stored, current)?),
+            None => upcast_and_decode::<E>(stored)?,
         };
         let decoded = event.event_type();
         if decoded != current {
@@ -142,12 +115,119 @@ impl EventSerializer for JsonSerializer {
     }
 }
 
-/// Serde's tag, as JSON text, of the variant whose type name is
-/// `event_type`: the one at its place in `EVENT_TYPES`.
-fn tag_json<E: Event>(
+/// The payload's data text: a payload kept before schema versions holds
+/// serde's tagged form, whose tag (maybe a variant's old name) comes off.
+fn stored_data(stored: &StoredEvent, tagged_enum: bool) -> &str {
+    if tagged_enum && stored.payload().is_legacy_tagged() {
+        data_of_any(stored.json()).unwrap_or(stored.json())
+    } else {
+        stored.json()
+    }
+}
+
+fn malformed(stored: &StoredEvent, source: serde_json::Error) -> SerializationError {
+    SerializationError::MalformedPayload {
+        stream: stored.stream_id().clone(),
+        version: stored.version(),
+        event_type: stored.event_type().to_owned(),
+        source,
+    }
+}
+
+/// Decodes a stored event that is at the current version of `current`.
+fn decode_data<E: Event>(stored: &StoredEvent, current: &str) -> Result<E, SerializationError> {
+    match serde_variants::<E>() {
+        None => serde_json::from_str(stored.json()).map_err(|e| malformed(stored, e)),
+        Some(tags) => {
+            let tag_json = tag_json::<E>(tags, current)?;
+            serde_json::from_str(&with_tag(&tag_json, stored_data(stored, true)))
+                .map_err(|e| malformed(stored, e))
+        }
+    }
+}
+
+/// Runs a stored event through its type's upcasters to a current type
+/// name and version, then decodes it. Returns the current name with it.
+fn upcast_and_decode<E: Event>(
+    stored: &StoredEvent,
+) -> Result<(&'static str, E), SerializationError> {
+    let stored_type = stored.event_type();
+    let unreadable = || match E::current_name(stored_type) {
+        Some(current) => SerializationError::SchemaVersion {
+            stream: stored.stream_id().clone(),
+            version: stored.version(),
+            event_type: stored_type.to_owned(),
+            stored: stored.schema_version(),
+            readable: E::schema_version(current).unwrap_or(1),
+        },
+        None => SerializationError::UnknownEventType {
+            stream: stored.stream_id().clone(),
+            version: stored.version(),
+            event_type: stored_type.to_owned(),
+            known: E::EVENT_TYPES,
+        },
+    };
+    let Some(upcasters) = E::upcasters() else {
+        return Err(unreadable());
+    };
+    upcasters
+        .check()
+        .map_err(|problems| SerializationError::InvalidUpcasters {
+            event_type: stored_type.to_owned(),
+            problems,
+        })?;
+    if upcasters.is_retired(stored_type) {
+        return Err(SerializationError::Retired {
+            stream: stored.stream_id().clone(),
+            version: stored.version(),
+            event_type: stored_type.to_owned(),
+        });
+    }
+    let tags = serde_variants::<E>();
+    let mut data: Value = serde_json::from_str(stored_data(stored, tags.is_some()))
+        .map_err(|e| malformed(stored, e))?;
+    let mut name = stored_type.to_owned();
+    let mut version = stored.schema_version();
+    loop {
+        if let Some(current) = E::current_name(&name)
+            && E::schema_version(current) == Some(version)
+        {
+            let value = match tags {
+                None => data,
+                Some(tags) => {
+                    let tag = serde_tag::<E>(tags, current)?;
+                    Value::Object(std::iter::once((tag.to_owned(), data)).collect())
+                }
+            };
+            let event = serde_json::from_value(value).map_err(|e| malformed(stored, e))?;
+            return Ok((current, event));
+        }
+        let Some(step) = upcasters.step(&name, version) else {
+            return Err(unreadable());
+        };
+        data = step
+            .apply(data)
+            .map_err(|source| SerializationError::Upcast {
+                stream: stored.stream_id().clone(),
+                version: stored.version(),
+                event_type: name.clone(),
+                schema_version: version,
+                source,
+            })?;
+        if let Some(renamed) = step.renamed_to() {
+            name = renamed.to_owned();
+        }
+        // Each step raises the version, so the chain ends.
+        version = version.checked_add(1).ok_or_else(unreadable)?;
+    }
+}
+
+/// Serde's tag of the variant whose type name is `event_type`: the one at
+/// its place in `EVENT_TYPES`.
+fn serde_tag<E: Event>(
     tags: &'static [&'static str],
     event_type: &str,
-) -> Result<String, SerializationError> {
+) -> Result<&'static str, SerializationError> {
     let inconsistent = |rule: String| SerializationError::Inconsistent {
         event_type: event_type.to_owned(),
         rule,
@@ -156,13 +236,24 @@ fn tag_json<E: Event>(
         .iter()
         .position(|name| *name == event_type)
         .ok_or_else(|| inconsistent(format!("it is not in `EVENT_TYPES` {:?}", E::EVENT_TYPES)))?;
-    let tag = tags.get(index).ok_or_else(|| {
+    tags.get(index).copied().ok_or_else(|| {
         inconsistent(format!(
             "`EVENT_TYPES` has {} names but serde knows {} variants ({tags:?}); every variant \
              needs one type name, and `#[serde(skip)]` variants cannot be events",
             E::EVENT_TYPES.len(),
             tags.len()
         ))
-    })?;
-    serde_json::to_string(tag).map_err(|source| inconsistent(source.to_string()))
+    })
+}
+
+/// [`serde_tag`] as JSON text.
+fn tag_json<E: Event>(
+    tags: &'static [&'static str],
+    event_type: &str,
+) -> Result<String, SerializationError> {
+    let tag = serde_tag::<E>(tags, event_type)?;
+    serde_json::to_string(tag).map_err(|source| SerializationError::Inconsistent {
+        event_type: event_type.to_owned(),
+        rule: source.to_string(),
+    })
 }

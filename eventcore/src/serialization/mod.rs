@@ -2,9 +2,11 @@
 
 mod finite;
 mod json;
+mod upcast;
 mod variants;
 
 pub use json::JsonSerializer;
+pub use upcast::Upcasters;
 
 use crate::{
     error::SerializationError,

@@ -25,9 +25,9 @@ fn events() -> Vec<(&'static str, BankEvent)> {
         ),
         (
             "opened",
-            BankEvent::Opened {
+            BankEvent::AccountOpened {
                 owner: or_exit(Owner::try_new("Ada Lovelace"), "owner"),
-                initial_deposit: or_exit(Money::try_from_cents(100_000), "money"),
+                opening_balance: or_exit(Money::try_from_cents(100_000), "money"),
             },
         ),
     ]

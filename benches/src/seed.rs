@@ -49,7 +49,7 @@ pub fn new_event(event: &BankEvent) -> BenchResult<NewEvent> {
     ))
 }
 
-/// Seeds `account` with an `Opened` event followed by `deposits`
+/// Seeds `account` with an `AccountOpened` event followed by `deposits`
 /// deposits of `cents` each, written directly through the store in
 /// batches of `batch` events.
 pub async fn seed_account<S: EventStore>(
@@ -59,9 +59,9 @@ pub async fn seed_account<S: EventStore>(
     cents: i64,
     batch: usize,
 ) -> BenchResult {
-    let opened = BankEvent::Opened {
+    let opened = BankEvent::AccountOpened {
         owner: Owner::try_new(OWNER)?,
-        initial_deposit: Money::ZERO,
+        opening_balance: Money::ZERO,
     };
     let deposit = BankEvent::Deposited {
         amount: Amount::try_from_cents(cents)?,

@@ -37,7 +37,7 @@ impl CommandState for PayDividend {
         if event.stream_id() != &self.branch {
             return;
         }
-        if let BankEvent::Opened { owner, .. } = event.payload() {
+        if let BankEvent::AccountOpened { owner, .. } = event.payload() {
             accounts.push(account(owner.as_str()).into());
         }
     }
@@ -89,9 +89,9 @@ impl CommandLogic for Register {
 
     fn handle(&self, (): (), streams: &mut RegisterStreams<'_>) -> Result<(), BankError> {
         for owner in &self.owners {
-            streams.branch.emit(BankEvent::Opened {
+            streams.branch.emit(BankEvent::AccountOpened {
                 owner: owner.clone(),
-                initial_deposit: money(0),
+                opening_balance: money(0),
             });
         }
         Ok(())

@@ -23,9 +23,9 @@ fn money(n: i64) -> Money {
 }
 
 fn opened(balance: i64) -> BankEvent {
-    BankEvent::Opened {
+    BankEvent::AccountOpened {
         owner: Owner::try_new("Ada").unwrap(),
-        initial_deposit: money(balance),
+        opening_balance: money(balance),
     }
 }
 
@@ -190,7 +190,7 @@ fn transferring_past_the_receivers_maximum_is_rejected() {
 
 #[test]
 fn only_new_events_are_compared() {
-    // The history holds an Opened event; the expectation lists only the new one.
+    // The history holds an AccountOpened event; the expectation lists only the new one.
     let outcome = given([(id("a"), opened(10))])
         .when(Deposit {
             account: id("a"),

@@ -49,9 +49,9 @@ fn history() -> impl Strategy<Value = Vec<(AccountId, BankEvent)>> {
     proptest::collection::vec(event, 0..20).prop_map(|mut events| {
         let mut all: Vec<_> = (0..3)
             .map(|n| {
-                let opened = BankEvent::Opened {
+                let opened = BankEvent::AccountOpened {
                     owner: Owner::try_new("P").unwrap(),
-                    initial_deposit: Money::try_from_cents(1_000).unwrap(),
+                    opening_balance: Money::try_from_cents(1_000).unwrap(),
                 };
                 (account(n), opened)
             })

@@ -23,16 +23,15 @@ use crate::{
 
 /// A stream's history, versions `1..=len()`. Shared with the commands folding
 /// it, so eviction never pulls events from under a fold.
-pub(crate) type History<E> = Arc<Vec<RecordedEvent<E>>>;
+pub(crate) type History<E> = Arc<Vec<Slot<E>>>;
+
+/// One version of a stream: its event, or `None` for an event of a retired
+/// type, which folds skip and which keeps the versions dense.
+pub(crate) type Slot<E> = Option<RecordedEvent<E>>;
 
 /// The events of one stream read past a cached version: the stream, the
 /// version the cache held, the new events, and the stream's version.
-pub(crate) type Piece<'a, E> = (
-    &'a StreamId,
-    StreamVersion,
-    Vec<RecordedEvent<E>>,
-    StreamVersion,
-);
+pub(crate) type Piece<'a, E> = (&'a StreamId, StreamVersion, Vec<Slot<E>>, StreamVersion);
 
 /// What one execution may assume about the cache: the executor's shared
 /// cache, or one of its own when the executor has none (then it only spares
@@ -193,12 +192,13 @@ impl StreamCache {
     ) {
         let mut guard = self.lock();
         for (id, version) in read {
-            let mine: Vec<RecordedEvent<E>> = written
+            let mine: Vec<Slot<E>> = written
                 .iter()
                 .filter(|e| e.stream_id() == id)
                 .cloned()
+                .map(Some)
                 .collect();
-            if let Some(last) = mine.last() {
+            if let Some(Some(last)) = mine.last() {
                 let current = last.version();
                 guard.extend(id, version, mine, current);
             }
@@ -245,7 +245,7 @@ impl CacheGuard<'_> {
         &mut self,
         id: &StreamId,
         known: StreamVersion,
-        new: Vec<RecordedEvent<E>>,
+        new: Vec<Slot<E>>,
         current: StreamVersion,
     ) -> Option<History<E>> {
         let key = (id.clone(), TypeId::of::<E>());

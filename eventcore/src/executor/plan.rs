@@ -13,7 +13,7 @@ use crate::{
 };
 
 use super::{
-    cache::{History, StreamCache},
+    cache::{History, Slot, StreamCache},
     execution::Execution,
 };
 
@@ -135,13 +135,23 @@ where
             let stored = stream.map_or(&[][..], StreamEvents::events);
             let mut events = Vec::with_capacity(stored.len());
             for event in stored {
-                events.push(RecordedEvent::new(
+                // A retired type's event is skipped on purpose; its slot
+                // keeps the history's versions dense.
+                let payload = match execution.settings.serializer.decode(event) {
+                    Ok(payload) => payload,
+                    Err(e) if e.is_retired() => {
+                        events.push(None);
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                events.push(Some(RecordedEvent::new(
                     event.stream_id().clone(),
                     event.version(),
                     event.position(),
                     event.metadata().clone(),
-                    execution.settings.serializer.decode(event)?,
-                ));
+                    payload,
+                )));
             }
             pieces.push((*id, known, events, version));
         }
@@ -164,14 +174,14 @@ fn fold<C: CommandLogic>(
 ) -> C::State {
     let mut state = command.initial_state();
     if let ([stream], [history]) = (streams, histories) {
-        for event in prefix(stream, history) {
+        for event in prefix(stream, history).iter().flatten() {
             command.apply(&mut state, event);
         }
     } else {
         let mut all: Vec<&RecordedEvent<EventOf<C>>> = streams
             .iter()
             .zip(histories)
-            .flat_map(|(stream, history)| prefix(stream, history))
+            .flat_map(|(stream, history)| prefix(stream, history).iter().flatten())
             .collect();
         all.sort_by_key(|e| e.position());
         for event in all {
@@ -182,7 +192,7 @@ fn fold<C: CommandLogic>(
 }
 
 /// A history up to the version its stream was read at.
-fn prefix<'h, E>(stream: &ReadStream, history: &'h History<E>) -> &'h [RecordedEvent<E>] {
+fn prefix<'h, E>(stream: &ReadStream, history: &'h History<E>) -> &'h [Slot<E>] {
     let len = usize::try_from(stream.version.value()).unwrap_or(usize::MAX);
     &history[..len.min(history.len())]
 }

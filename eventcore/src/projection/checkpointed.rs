@@ -171,6 +171,10 @@ where
 
 /// Decodes a batch for a projection; the first undecodable event fails it
 /// (and goes to the runner's error policy), so nothing is dropped silently.
+/// Events of retired types (see [`Upcasters::retire`]) are left out on
+/// purpose.
+///
+/// [`Upcasters::retire`]: crate::Upcasters::retire
 ///
 /// For adapters implementing [`CheckpointedProjection`].
 pub fn decode_events<E, Ser>(
@@ -183,17 +187,21 @@ where
 {
     events
         .iter()
-        .map(|stored| {
-            let payload = serializer.decode::<E>(stored)?;
+        .filter_map(|stored| {
+            let payload = match serializer.decode::<E>(stored) {
+                Ok(payload) => payload,
+                Err(e) if e.is_retired() => return None,
+                Err(e) => return Some(Err(e.into())),
+            };
             // Built field by field: cloning `stored` to `map` it would also
             // copy the serialized payload and type name, per event.
-            Ok(RecordedEvent::new(
+            Some(Ok(RecordedEvent::new(
                 stored.stream_id().clone(),
                 stored.version(),
                 stored.position(),
                 stored.metadata().clone(),
                 payload,
-            ))
+            )))
         })
         .collect()
 }

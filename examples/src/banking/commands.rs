@@ -76,9 +76,9 @@ impl CommandLogic for OpenAccount {
         );
         emit!(
             streams.account,
-            BankEvent::Opened {
+            BankEvent::AccountOpened {
                 owner: self.owner.clone(),
-                initial_deposit: self.initial_deposit
+                opening_balance: self.initial_deposit
             }
         );
         Ok(())

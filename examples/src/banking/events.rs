@@ -1,17 +1,27 @@
-use eventcore::{Event, Fold, RecordedEvent};
+use eventcore::{Event, Fold, RecordedEvent, Upcasters};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use super::{AccountId, Amount, Money, Owner};
 
 /// Everything that can happen to an account.
+///
+/// The schema has evolved once: the first release stored the opening of an
+/// account as `Opened { owner, initial_deposit }` (schema version 1). Today
+/// it is `AccountOpened { owner, opening_balance }` at version 2, and
+/// [`bank_upcasters`] reads the old events into it, so streams written by
+/// the first release fold as they always did (see the golden history in
+/// `tests/fixtures/`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Event)]
+#[event(upcasters = bank_upcasters)]
 pub enum BankEvent {
     /// The account was opened with an initial deposit.
-    Opened {
+    #[event(version = 2)]
+    AccountOpened {
         /// Who owns it.
         owner: Owner,
         /// The opening balance.
-        initial_deposit: Money,
+        opening_balance: Money,
     },
     /// Money was paid in.
     Deposited {
@@ -39,6 +49,51 @@ pub enum BankEvent {
     },
 }
 
+/// How events the first release wrote read today: `Opened` v1 becomes
+/// `AccountOpened` v2, its `initial_deposit` becoming `opening_balance`;
+/// `InterestAccrued`, which the first release recorded and today's domain
+/// leaves to another service, is retired (skipped on purpose).
+///
+/// ```
+/// use eventcore::{EventSerializer, EventMetadata, GlobalPosition, JsonSerializer};
+/// use eventcore::{SerializedEvent, StreamId, StreamVersion, store::StoredEvent};
+/// use eventcore_examples::banking::{BankEvent, Money, Owner};
+///
+/// let v1 = SerializedEvent::new("Opened", r#"{"owner":"Ada","initial_deposit":500}"#);
+/// let stored = StoredEvent::new(
+///     StreamId::try_new("account-ada")?,
+///     StreamVersion::new(1),
+///     GlobalPosition::new(1),
+///     EventMetadata::new(),
+///     v1,
+/// );
+/// let event: BankEvent = JsonSerializer.decode(&stored)?;
+/// assert_eq!(
+///     event,
+///     BankEvent::AccountOpened {
+///         owner: Owner::try_new("Ada")?,
+///         opening_balance: Money::try_from_cents(500)?,
+///     }
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn bank_upcasters() -> Upcasters {
+    Upcasters::new()
+        .upcast_renamed("Opened", 1, "AccountOpened", |mut data: Value| {
+            let owner = data["owner"].take();
+            let opening_balance = data["initial_deposit"].take();
+            if owner.is_null() || opening_balance.is_null() {
+                return Err(format!(
+                    "an `Opened` v1 event needs `owner` and `initial_deposit`: {data}"
+                )
+                .into());
+            }
+            Ok(json!({ "owner": owner, "opening_balance": opening_balance }))
+        })
+        .retire("InterestAccrued")
+}
+
 impl BankEvent {
     /// The signed change this event makes to its account's balance, in
     /// cents: positive for money in, negative for money out.
@@ -60,9 +115,9 @@ impl BankEvent {
         // Money is at most `Money::MAX_CENTS` (10^14), far inside i64.
         let cents = |m: Money| i64::try_from(m.cents()).unwrap_or(i64::MAX);
         match self {
-            Self::Opened {
-                initial_deposit, ..
-            } => cents(*initial_deposit),
+            Self::AccountOpened {
+                opening_balance, ..
+            } => cents(*opening_balance),
             Self::Deposited { amount } | Self::TransferredIn { amount, .. } => {
                 cents(amount.money())
             }
@@ -89,11 +144,11 @@ impl Account {
     /// so saturating here only matters for hand-edited streams.
     pub fn apply(&mut self, event: &BankEvent) {
         match event {
-            BankEvent::Opened {
-                initial_deposit, ..
+            BankEvent::AccountOpened {
+                opening_balance, ..
             } => {
                 self.open = true;
-                self.balance = *initial_deposit;
+                self.balance = *opening_balance;
             }
             BankEvent::Deposited { amount } | BankEvent::TransferredIn { amount, .. } => {
                 self.balance = self

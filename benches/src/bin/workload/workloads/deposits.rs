@@ -61,7 +61,7 @@ pub async fn w4<S: EventStore + Clone + 'static>(
     store: S,
 ) -> BenchResult<Measure> {
     let account = AccountId::try_new("w4-long")?;
-    // Opened (zero) + 9,999 deposits of one cent.
+    // AccountOpened (zero) + 9,999 deposits of one cent.
     seed::seed_account(&store, &account, W4_HISTORY - 1, 1, 1_000).await?;
     let executor = CommandExecutor::new(store);
     let amount = Amount::try_from_cents(W4_DEPOSIT_CENTS)?;

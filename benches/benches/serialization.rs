@@ -1,16 +1,94 @@
 //! Serialization: JSON encode and decode of bank events through
-//! `JsonSerializer` (what the executor and projections do per event), and
-//! the metadata JSON the PostgreSQL store writes per event.
+//! `JsonSerializer` (what the executor and projections do per event), the
+//! metadata JSON the PostgreSQL store writes per event, and the cost of
+//! upcasters: none for an event at its current version, whether or not its
+//! type registers any.
 
 use std::{hint::black_box, time::Duration};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use eventcore::{
-    EventMetadata, EventSerializer, GlobalPosition, JsonSerializer, StreamId, StreamVersion,
-    store::StoredEvent,
+    Event, EventMetadata, EventSerializer, GlobalPosition, JsonSerializer, SerializedEvent,
+    StreamId, StreamVersion, Upcasters, store::StoredEvent,
 };
 use eventcore_benches::{harness, or_exit};
 use eventcore_examples::banking::{AccountId, Amount, BankEvent, Money, Owner};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// The same event twice, with and without upcasters registered.
+#[derive(Clone, Debug, Serialize, Deserialize, Event)]
+enum Plain {
+    #[event(version = 2)]
+    Deposited { cents: u64, memo: String },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, Event)]
+#[event(upcasters = upcasters)]
+enum Evolved {
+    #[event(version = 2)]
+    Deposited { cents: u64, memo: String },
+}
+
+fn upcasters() -> Upcasters {
+    Upcasters::new()
+        .upcast("Deposited", 1, |data: Value| {
+            let amount = data["amount"].as_u64().ok_or("no amount")?;
+            Ok(json!({ "cents": amount * 100, "memo": data["memo"] }))
+        })
+        .retire("InterestAccrued")
+}
+
+fn stored(stream: &StreamId, event: SerializedEvent) -> StoredEvent {
+    StoredEvent::new(
+        stream.clone(),
+        StreamVersion::new(7),
+        GlobalPosition::new(42),
+        EventMetadata::new(),
+        event,
+    )
+}
+
+fn evolution(c: &mut Criterion) {
+    let mut group = c.benchmark_group("evolution");
+    group.throughput(Throughput::Elements(1));
+    let stream = or_exit(StreamId::try_new("account-customer-000001"), "stream id");
+    let current = stored(
+        &stream,
+        SerializedEvent::new("Deposited", r#"{"cents":12345,"memo":"rent"}"#)
+            .with_schema_version(2),
+    );
+    group.bench_function("decode_current/no_upcasters", |b| {
+        b.iter(|| {
+            or_exit(
+                JsonSerializer.decode::<Plain>(black_box(&current)),
+                "decode",
+            )
+        });
+    });
+    group.bench_function("decode_current/with_upcasters", |b| {
+        b.iter(|| {
+            or_exit(
+                JsonSerializer.decode::<Evolved>(black_box(&current)),
+                "decode",
+            )
+        });
+    });
+    let old = stored(
+        &stream,
+        SerializedEvent::new("Deposited", r#"{"amount":123,"memo":"rent"}"#),
+    );
+    group.bench_function("decode_v1/one_step", |b| {
+        b.iter(|| or_exit(JsonSerializer.decode::<Evolved>(black_box(&old)), "decode"));
+    });
+    // serde_json alone on serde's own tagged form: what decoding costs
+    // without the store's form (data alone, tag from the type name).
+    let tagged = r#"{"Deposited":{"cents":12345,"memo":"rent"}}"#;
+    group.bench_function("serde_json_from_str/tagged", |b| {
+        b.iter(|| or_exit(serde_json::from_str::<Plain>(black_box(tagged)), "decode"));
+    });
+    group.finish();
+}
 
 fn events() -> Vec<(&'static str, BankEvent)> {
     let amount = or_exit(Amount::try_from_cents(12_345), "amount");
@@ -82,6 +160,6 @@ fn serialization(c: &mut Criterion) {
 criterion_group!(
     name = benches;
     config = harness::config(Duration::from_secs(2), 20);
-    targets = serialization
+    targets = serialization, evolution
 );
 criterion_main!(benches);

@@ -68,7 +68,7 @@ use std::{
 
 use eventcore::{
     Command, CommandError, CommandExecutor, CommandLogic, Event, EventMetadata, EventSerializer,
-    IntoStreamId, JsonSerializer, StreamId,
+    IntoStreamId, JsonSerializer, SerializedEvent, StreamId,
     store::{AppendBatch, EventStore, ExpectedVersion, NewEvent},
 };
 use eventcore_memory::MemoryStore;
@@ -123,6 +123,81 @@ pub struct Given<E> {
 }
 
 impl<E: Event> Given<E> {
+    /// Adds an event to the history as it is stored, for example as older
+    /// code wrote it, at an older schema version: the command reads it
+    /// through the event type's upcasters, as it would in production.
+    ///
+    /// ```
+    /// use eventcore::{Command, CommandLogic, Event, Fold, RecordedEvent, SerializedEvent};
+    /// use eventcore::{StreamId, Upcasters};
+    /// use eventcore_testing::scenario::given_no_events;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+    /// #[event(upcasters = upcasters)]
+    /// enum Bank {
+    ///     #[event(version = 2)]
+    ///     Deposited { cents: u64 },
+    /// }
+    ///
+    /// fn upcasters() -> Upcasters {
+    ///     Upcasters::new().upcast("Deposited", 1, |data| {
+    ///         let amount = data["amount"].as_u64().ok_or("no amount")?;
+    ///         Ok(serde_json::json!({ "cents": amount * 100 }))
+    ///     })
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// struct Balance(u64);
+    ///
+    /// impl Fold<Bank> for Balance {
+    ///     fn fold(&mut self, event: &RecordedEvent<Bank>) {
+    ///         let Bank::Deposited { cents } = event.payload();
+    ///         self.0 += cents;
+    ///     }
+    /// }
+    ///
+    /// #[derive(Command)]
+    /// #[command(event = Bank)]
+    /// struct Double {
+    ///     #[stream(state = Balance)]
+    ///     account: StreamId,
+    /// }
+    ///
+    /// impl CommandLogic for Double {
+    ///     type Error = std::convert::Infallible;
+    ///
+    ///     fn handle(&self, state: DoubleState, streams: &mut DoubleStreams<'_>) -> Result<(), Self::Error> {
+    ///         streams.account.emit(Bank::Deposited { cents: state.account.0 });
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let account = StreamId::try_new("account-1")?;
+    /// given_no_events::<Bank>()
+    ///     .and_stored(&account, SerializedEvent::new("Deposited", r#"{"amount":3}"#))
+    ///     .when(Double { account: account.clone() })
+    ///     .then_emits([(account, Bank::Deposited { cents: 300 })]);
+    /// # Ok::<(), eventcore::ValidationError>(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the store refuses the event: the scenario itself is broken.
+    #[track_caller]
+    pub fn and_stored<K: IntoStreamId + ?Sized>(self, stream: &K, event: SerializedEvent) -> Self {
+        let shown = format!("{} {:?}", event.event_type(), event.payload());
+        let batch = AppendBatch::single(
+            stream.to_stream_id(),
+            ExpectedVersion::Any,
+            vec![NewEvent::new(event, EventMetadata::new())],
+        );
+        if let Err(e) = run_to_completion(self.store.append(batch)) {
+            panic!("and_stored: the memory store refused {shown}: {e}");
+        }
+        self
+    }
+
     /// Runs `command` against the history.
     pub fn when<C>(self, command: C) -> When<C>
     where

@@ -138,7 +138,9 @@
 //!
 //! This crate also holds the vocabulary ([`StreamId`], [`EventId`],
 //! [`StreamVersion`], [`GlobalPosition`], [`EventMetadata`],
-//! [`RecordedEvent`]), the [`Event`] trait, serialization, the storage port
+//! [`RecordedEvent`]), the [`Event`] trait, serialization and
+//! [schema evolution](evolution) (versions, upcasters, retired types, a
+//! store check), the storage port
 //! ([`store::EventStore`]) and, behind the `conformance` feature, the adapter
 //! conformance suite. Storage backends live in their own crates
 //! (`eventcore-memory`, `eventcore-postgres`); the testing toolkit
@@ -175,6 +177,7 @@ mod backoff;
 mod command;
 mod error;
 mod event;
+pub mod evolution;
 mod executor;
 pub mod projection;
 mod serialization;
@@ -194,7 +197,10 @@ pub use error::{
 pub use event::Event;
 pub use eventcore_macros::{Command, Event};
 pub use executor::{CommandExecutor, Executed, RetryPolicy, execute};
-pub use serialization::{EventSerializer, JsonSerializer, Upcasters};
+pub use serialization::{
+    EventSchema, EventSerializer, JsonSerializer, StoreCheck, TypeSchema, Unreadable, UpcastStep,
+    Upcasters, check_store,
+};
 pub use store::events::SerializedEvent;
 pub use types::{
     CausationId, CorrelationId, CustomMetadata, EventId, EventMetadata, EventMetadataBuilder,

@@ -15,7 +15,8 @@ use std::{
 
 use eventcore::{
     Command, CommandError, CommandExecutor, CommandLogic, CommandState, Event, EventId,
-    GlobalPosition, RecordedEvent, RetryPolicy, StreamId, StreamVersion, require,
+    EventSerializer, GlobalPosition, JsonSerializer, RecordedEvent, RetryPolicy, StreamId,
+    StreamVersion, require,
     store::{
         AppendBatch, AppendResult, EventFilter, EventNotifications, EventStore, StoredEvent,
         StreamsRead,
@@ -137,7 +138,7 @@ proptest! {
                 assert_eq!(versions, (1..=versions.len() as u64).collect::<Vec<_>>(), "dense versions");
                 let mut balance: i64 = 0;
                 for e in stream.events() {
-                    let event: BankEvent = serde_json::from_str(e.json()).unwrap();
+                    let event: BankEvent = JsonSerializer.decode(e).unwrap();
                     balance += event.balance_change();
                     assert!(balance >= 0, "balance went negative at {} v{}", e.stream_id(), e.version());
                 }

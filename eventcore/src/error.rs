@@ -30,9 +30,11 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SerializationError {
-    /// The stored event type is not one the target event enum knows.
+    /// The stored event type is not one the target event enum knows: not a
+    /// current name, not an alias, not retired, and no upcaster leads from
+    /// it to one.
     #[error(
-        "unknown event type {event_type:?} at {stream} version {version}; known types: {known:?}"
+        "unknown event type {event_type:?} (schema version {schema_version}) at {stream} version {version}; known types: {known:?}"
     )]
     UnknownEventType {
         /// The stream holding the event.
@@ -41,6 +43,8 @@ pub enum SerializationError {
         version: StreamVersion,
         /// The stored type name.
         event_type: String,
+        /// The stored schema version.
+        schema_version: u32,
         /// The names the target type accepts.
         known: &'static [&'static str],
     },

@@ -3,7 +3,7 @@
 
 use super::{
     EventSerializer, finite,
-    variants::{data_of, data_of_any, serde_variants, with_tag},
+    variants::{data_of, data_of_any, from_data, serde_variants},
 };
 use serde_json::Value;
 
@@ -73,16 +73,15 @@ impl EventSerializer for JsonSerializer {
         let payload = match serde_variants::<E>() {
             None => json,
             Some(tags) => {
-                let tag_json = tag_json::<E>(tags, event_type)?;
-                let data =
-                    data_of(&json, &tag_json).ok_or_else(|| SerializationError::Inconsistent {
-                        event_type: event_type.to_owned(),
-                        rule: format!(
-                            "serde wrote it as {json}, not as the variant {tag_json} that has \
-                             the place of {event_type:?} in `EVENT_TYPES`; list `EVENT_TYPES` \
-                             in the order of the enum's variants"
-                        ),
-                    })?;
+                let tag = serde_tag::<E>(tags, event_type)?;
+                let data = data_of(&json, tag).ok_or_else(|| SerializationError::Inconsistent {
+                    event_type: event_type.to_owned(),
+                    rule: format!(
+                        "serde wrote it as {json}, not as the variant {tag:?} that has the place \
+                         of {event_type:?} in `EVENT_TYPES`; list `EVENT_TYPES` in the order of \
+                         the enum's variants"
+                    ),
+                })?;
                 data.take(json)
             }
         };
@@ -139,9 +138,8 @@ fn decode_data<E: Event>(stored: &StoredEvent, current: &str) -> Result<E, Seria
     match serde_variants::<E>() {
         None => serde_json::from_str(stored.json()).map_err(|e| malformed(stored, e)),
         Some(tags) => {
-            let tag_json = tag_json::<E>(tags, current)?;
-            serde_json::from_str(&with_tag(&tag_json, stored_data(stored, true)))
-                .map_err(|e| malformed(stored, e))
+            let tag = serde_tag::<E>(tags, current)?;
+            from_data(tag, stored_data(stored, true)).map_err(|e| malformed(stored, e))
         }
     }
 }
@@ -164,6 +162,7 @@ fn upcast_and_decode<E: Event>(
             stream: stored.stream_id().clone(),
             version: stored.version(),
             event_type: stored_type.to_owned(),
+            schema_version: stored.schema_version(),
             known: E::EVENT_TYPES,
         },
     };
@@ -243,17 +242,5 @@ fn serde_tag<E: Event>(
             E::EVENT_TYPES.len(),
             tags.len()
         ))
-    })
-}
-
-/// [`serde_tag`] as JSON text.
-fn tag_json<E: Event>(
-    tags: &'static [&'static str],
-    event_type: &str,
-) -> Result<String, SerializationError> {
-    let tag = serde_tag::<E>(tags, event_type)?;
-    serde_json::to_string(tag).map_err(|source| SerializationError::Inconsistent {
-        event_type: event_type.to_owned(),
-        rule: source.to_string(),
     })
 }

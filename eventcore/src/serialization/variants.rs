@@ -8,7 +8,11 @@
 
 use std::{fmt, ops::Range};
 
-use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeOwned, DeserializeSeed, Deserializer, EnumAccess, VariantAccess,
+    Visitor, value::BorrowedStrDeserializer,
+};
+use serde_json::de::StrRead;
 
 /// Serde's variant names for `E`, in declaration order, when `E` is an
 /// externally tagged enum (serde's default). `None` for any other shape (a
@@ -45,20 +49,34 @@ impl Data {
     }
 }
 
-/// The variant data inside serde's form `json` of the variant whose tag,
-/// as JSON text, is `tag_json`: `{"Tag":data}` or `"Tag"` (a unit
-/// variant). `None` when `json` has another shape.
-pub(super) fn data_of(json: &str, tag_json: &str) -> Option<Data> {
-    if json == tag_json {
+/// The variant data inside serde's form `json` of the variant `tag`:
+/// `{"tag":data}` or `"tag"` (a unit variant). `None` when `json` has
+/// another shape.
+pub(super) fn data_of(json: &str, tag: &str) -> Option<Data> {
+    // A tag needing no escape is compared in place; others are escaped.
+    let plain = tag.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    let escaped;
+    let quoted_tag = if plain {
+        tag
+    } else {
+        escaped = serde_json::to_string(tag).ok()?;
+        escaped.get(1..escaped.len() - 1)?
+    };
+    if after_quoted(json, quoted_tag) == Some("") {
         return Some(Data::Unit);
     }
-    let data = json
-        .strip_prefix('{')?
-        .strip_prefix(tag_json)?
+    let data = after_quoted(json.strip_prefix('{')?, quoted_tag)?
         .strip_prefix(':')?
         .strip_suffix('}')?;
-    let start = 1 + tag_json.len() + 1;
+    let start = json.len() - data.len() - 1;
     Some(Data::Within(start..start + data.len()))
+}
+
+/// What follows `"tag"` at the start of `text`.
+fn after_quoted<'a>(text: &'a str, quoted_tag: &str) -> Option<&'a str> {
+    text.strip_prefix('"')?
+        .strip_prefix(quoted_tag)?
+        .strip_prefix('"')
 }
 
 /// The variant data inside serde's form `json` of any variant: `{"Tag":
@@ -99,16 +117,91 @@ fn json_string_len(text: &str) -> Option<usize> {
     None
 }
 
-/// Serde's form of the variant `tag` with `data`: `{"tag":data}`. A unit
-/// variant's data is `null`, which serde reads as the unit variant.
-pub(super) fn with_tag(tag_json: &str, data: &str) -> String {
-    let mut json = String::with_capacity(tag_json.len() + data.len() + 3);
-    json.push('{');
-    json.push_str(tag_json);
-    json.push(':');
-    json.push_str(data);
-    json.push('}');
-    json
+/// Decodes `E` from `data`, the stored data of the variant whose serde tag
+/// is `tag`, as serde would decode `{"tag":data}`, without building that
+/// text: the variant comes from `tag`, its content from `data`.
+pub(super) fn from_data<E: DeserializeOwned>(
+    tag: &'static str,
+    data: &str,
+) -> Result<E, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(data);
+    let value = E::deserialize(WithTag { tag, de: &mut de })?;
+    de.end()?;
+    Ok(value)
+}
+
+/// A deserializer for the variant `tag` whose content is read from `de`.
+struct WithTag<'a, 'de> {
+    tag: &'static str,
+    de: &'a mut serde_json::Deserializer<StrRead<'de>>,
+}
+
+impl<'de> Deserializer<'de> for WithTag<'_, 'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.de.deserialize_any(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        visitor.visit_enum(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
+
+impl<'de> EnumAccess<'de> for WithTag<'_, 'de> {
+    type Error = serde_json::Error;
+    type Variant = Self;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Self), Self::Error> {
+        let variant =
+            seed.deserialize(BorrowedStrDeserializer::<serde_json::Error>::new(self.tag))?;
+        Ok((variant, self))
+    }
+}
+
+impl<'de> VariantAccess<'de> for WithTag<'_, 'de> {
+    type Error = serde_json::Error;
+
+    fn unit_variant(self) -> Result<(), Self::Error> {
+        <()>::deserialize(&mut *self.de)
+    }
+
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<S::Value, Self::Error> {
+        seed.deserialize(&mut *self.de)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        Deserializer::deserialize_tuple(&mut *self.de, len, visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        Deserializer::deserialize_struct(&mut *self.de, "", fields, visitor)
+    }
 }
 
 /// A deserializer that reads nothing: it ends every request with an error
@@ -162,7 +255,7 @@ impl<'de> Deserializer<'de> for Probe {
 mod tests {
     use serde::Deserialize;
 
-    use super::{Data, data_of, data_of_any, serde_variants, with_tag};
+    use super::{Data, data_of, data_of_any, from_data, serde_variants};
 
     #[derive(Debug, PartialEq, Deserialize)]
     enum Shapes {

@@ -22,16 +22,23 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
 #[event(upcasters = upcasters)]
 enum Ledger {
+    #[event(version = 2, alias = "Posted")]
     Booked { cents: u64 },
 }
 
 fn upcasters() -> Upcasters {
-    Upcasters::new().retire("Audited")
+    Upcasters::new()
+        .upcast("Booked", 1, Ok)
+        .upcast_renamed("Entered", 1, "Booked", Ok)
+        .retire("Audited")
 }
 
+/// Sums what it reads; reads every event of the ledger streams, or (when
+/// `decodable_only`) the default: what `Ledger` decodes.
 #[derive(Clone, Default)]
 struct Sum {
     seen: Arc<Mutex<Vec<u64>>>,
+    decodable_only: bool,
 }
 
 impl Projection for Sum {
@@ -42,6 +49,14 @@ impl Projection for Sum {
         "sum"
     }
 
+    fn filter(&self) -> EventFilter {
+        if self.decodable_only {
+            EventFilter::decodable::<Ledger>()
+        } else {
+            EventFilter::all().with_stream_prefix("ledger-")
+        }
+    }
+
     async fn apply(&mut self, events: &[RecordedEvent<Ledger>]) -> Result<(), Self::Error> {
         let mut seen = self.seen.lock();
         for event in events {
@@ -50,22 +65,28 @@ impl Projection for Sum {
         }
         Ok(())
     }
+
+    async fn reset(&mut self) -> Result<(), Self::Error> {
+        self.seen.lock().clear();
+        Ok(())
+    }
 }
 
-/// Booked 1, Audited (retired), Booked 2, Mystery (unknown), Booked 3.
+/// Booked 1 (v1), Audited (retired), Posted 2 (alias, v2), Mystery
+/// (unknown), Entered 3 (renamed by an upcaster).
 async fn history() -> Result<(MemoryStore, GlobalPosition), Box<dyn std::error::Error>> {
     let store = MemoryStore::new();
     let events = [
-        ("Booked", r#"{"cents":1}"#),
-        ("Audited", r#"{"by":"x"}"#),
-        ("Booked", r#"{"cents":2}"#),
-        ("Mystery", "{}"),
-        ("Booked", r#"{"cents":3}"#),
+        ("Booked", 1, r#"{"cents":1}"#),
+        ("Audited", 1, r#"{"by":"x"}"#),
+        ("Posted", 2, r#"{"cents":2}"#),
+        ("Mystery", 1, "{}"),
+        ("Entered", 1, r#"{"cents":3}"#),
     ]
     .into_iter()
-    .map(|(event_type, payload)| {
+    .map(|(event_type, version, payload)| {
         NewEvent::new(
-            SerializedEvent::new(event_type, payload),
+            SerializedEvent::new(event_type, payload).with_schema_version(version),
             EventMetadata::new(),
         )
     })
@@ -118,6 +139,28 @@ async fn an_unknown_type_is_skipped_and_recorded_under_skip_and_a_retired_one_si
         "{}",
         skipped[0].error
     );
+    handle.shutdown().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_default_filter_reads_aliases_and_upcast_names_and_leaves_out_other_types()
+-> Result<(), Box<dyn std::error::Error>> {
+    let (store, last) = history().await?;
+    let sum = Sum {
+        decodable_only: true,
+        ..Sum::default()
+    };
+    let handle = ProjectionRunner::new(store.clone(), sum.clone(), config()).start();
+    assert!(
+        handle
+            .wait_for_position(last, Duration::from_secs(10))
+            .await,
+        "{:?}",
+        handle.health()
+    );
+    assert_eq!(*sum.seen.lock(), [1, 2, 3]);
+    assert!(handle.health().skipped.is_empty());
     handle.shutdown().await?;
     Ok(())
 }

@@ -115,8 +115,14 @@ pub trait Projection: Send + 'static {
     /// A stable, unique name: it keys the checkpoint and the lease.
     fn name(&self) -> &str;
 
-    /// Which events to read. The default is every event whose type name is
-    /// one of [`Event::EVENT_TYPES`], in any stream.
+    /// Which events to read. The default is every event this projection's
+    /// event type can decode ([`EventFilter::decodable`]: its type names,
+    /// aliases and the names its upcasters read), in any stream; events of
+    /// other types in the store (another domain's) are not read at all. A
+    /// wider filter (a stream prefix) also reads names the type does not
+    /// know, which then go to the runner's
+    /// [`ErrorPolicy`]: stopped by default, skipped and recorded in health
+    /// under `Skip`.
     fn filter(&self) -> EventFilter {
         EventFilter::decodable::<Self::Event>()
     }

@@ -315,26 +315,68 @@ mod tests {
     }
 
     #[test]
-    fn tags_come_off_and_go_back_on_for_every_shape() {
+    fn tags_come_off_and_go_back_on_for_every_shape() -> Result<(), serde_json::Error> {
         for (json, data) in [
             (r#"{"A":{"x":1}}"#, r#"{"x":1}"#),
             (r#"{"A":[1,2]}"#, "[1,2]"),
             (r#"{"A":7}"#, "7"),
             (r#"{"A":"{\"A\":1}"}"#, r#""{\"A\":1}""#),
         ] {
-            let at = data_of(json, r#""A""#);
+            let at = data_of(json, "A");
             assert_eq!(
                 at.map(|at| at.take(json.to_owned())).as_deref(),
                 Some(data),
                 "{json}"
             );
-            assert_eq!(with_tag(r#""A""#, data), json);
             assert_eq!(data_of_any(json), Some(data), "{json}");
+            // Back on: the data decodes as serde decodes the tagged form.
+            let tagged: serde_json::Value = serde_json::from_str(json)?;
+            let untagged: serde_json::Value = from_data_value("A", data)?;
+            assert_eq!(untagged, tagged["A"], "{json}");
         }
-        assert_eq!(data_of(r#""A""#, r#""A""#), Some(Data::Unit));
-        assert_eq!(data_of(r#"{"B":1}"#, r#""A""#), None);
-        assert_eq!(data_of(r#"{"AB":1}"#, r#""A""#), None);
-        assert_eq!(data_of("[1]", r#""A""#), None);
+        assert_eq!(data_of(r#""A""#, "A"), Some(Data::Unit));
+        assert_eq!(data_of(r#"{"B":1}"#, "A"), None);
+        assert_eq!(data_of(r#"{"AB":1}"#, "A"), None);
+        assert_eq!(data_of("[1]", "A"), None);
+        // A tag that JSON escapes is compared escaped.
+        let escaped = r#"{"a\"b":[1]}"#;
+        assert_eq!(
+            data_of(escaped, "a\"b").map(|at| at.take(escaped.to_owned())),
+            Some("[1]".to_owned())
+        );
+        assert_eq!(data_of(r#""a\"b""#, "a\"b"), Some(Data::Unit));
+        Ok(())
+    }
+
+    /// The content `from_data` hands to a newtype variant, as a value.
+    fn from_data_value(
+        tag: &'static str,
+        data: &str,
+    ) -> Result<serde_json::Value, serde_json::Error> {
+        #[derive(serde::Deserialize)]
+        enum One {
+            A(serde_json::Value),
+        }
+        let One::A(value) = from_data::<One>(tag, data)?;
+        Ok(value)
+    }
+
+    #[test]
+    fn data_decodes_as_its_tagged_form_for_every_shape() -> Result<(), serde_json::Error> {
+        assert_eq!(from_data::<Shapes>("Unit", "null")?, Shapes::Unit);
+        assert_eq!(from_data::<Shapes>("renamed", "7")?, Shapes::Newtype(7));
+        assert_eq!(from_data::<Shapes>("Tuple", "[1,2]")?, Shapes::Tuple(1, 2));
+        assert_eq!(
+            from_data::<Shapes>("Struct", r#" {"a":3} "#)?,
+            Shapes::Struct { a: 3 }
+        );
+        assert!(
+            from_data::<Shapes>("Struct", r#"{"a":3} x"#).is_err(),
+            "trailing text"
+        );
+        assert!(from_data::<Shapes>("Nope", "null").is_err(), "unknown tag");
+        assert!(from_data::<Shapes>("Unit", "1").is_err(), "unit takes null");
+        Ok(())
     }
 
     #[test]

@@ -33,24 +33,49 @@ impl EventFilter {
         }
     }
 
-    /// Matches the events `E` can decode: every type name in
-    /// [`Event::EVENT_TYPES`], in any stream. The default filter of a
-    /// projection of `E`.
+    /// Matches the events `E` can decode, in any stream: every type name
+    /// in [`Event::EVENT_TYPES`], every alias, and every name its
+    /// upcasters read (older names a step renames). The default filter of a
+    /// projection of `E`. Retired names are left out: they would be
+    /// skipped anyway.
     ///
     /// ```
-    /// use eventcore::{Event, store::EventFilter};
+    /// use eventcore::{Event, Upcasters, store::EventFilter};
     /// # use serde::{Deserialize, Serialize};
     ///
     /// #[derive(Clone, Debug, Serialize, Deserialize, Event)]
-    /// enum BankEvent { Deposited { amount: u64 }, Withdrawn { amount: u64 } }
+    /// #[event(upcasters = upcasters)]
+    /// enum BankEvent {
+    ///     #[event(alias = "MoneyIn")]
+    ///     Deposited { amount: u64 },
+    ///     #[event(version = 2)]
+    ///     AccountCreated,
+    /// }
+    ///
+    /// fn upcasters() -> Upcasters {
+    ///     Upcasters::new().upcast_renamed("Opened", 1, "AccountCreated", Ok)
+    /// }
     ///
     /// let filter = EventFilter::decodable::<BankEvent>();
-    /// assert!(filter.matches("account-1", "Withdrawn"));
-    /// assert!(!filter.matches("account-1", "Opened"));
+    /// for name in ["Deposited", "MoneyIn", "AccountCreated", "Opened"] {
+    ///     assert!(filter.matches("account-1", name), "{name}");
+    /// }
+    /// assert!(!filter.matches("account-1", "Withdrawn"));
     /// ```
     #[must_use]
     pub fn decodable<E: Event>() -> Self {
-        Self::all().with_event_types(E::EVENT_TYPES.iter().copied())
+        let mut names: Vec<&'static str> = E::EVENT_TYPES.to_vec();
+        names.extend(E::EVENT_ALIASES.iter().map(|(old, _)| *old));
+        if let Some(upcasters) = E::upcasters() {
+            names.extend(upcasters.steps().map(|(from, _, _)| from));
+        }
+        let mut unique = Vec::with_capacity(names.len());
+        for name in names {
+            if !unique.contains(&name) {
+                unique.push(name);
+            }
+        }
+        Self::all().with_event_types(unique)
     }
 
     /// Keeps only events whose stream id starts with `prefix`.

@@ -5,7 +5,7 @@ use std::fmt::Debug;
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::serialization::Upcasters;
+use crate::upcast::Upcasters;
 
 /// A domain event type, usually an enum with one variant per kind of event.
 ///

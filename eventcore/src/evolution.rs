@@ -99,6 +99,7 @@
 //!    upgrade; new events at a version old code does not know fail there
 //!    with a typed error ("written by newer code"), never silently.
 
-pub use crate::serialization::{
-    EventSchema, StoreCheck, TypeSchema, Unreadable, UpcastStep, Upcasters, check_store,
+pub use crate::{
+    serialization::{EventSchema, StoreCheck, TypeSchema, Unreadable, UpcastStep, check_store},
+    upcast::Upcasters,
 };

@@ -183,6 +183,7 @@ pub mod projection;
 mod serialization;
 pub mod store;
 mod types;
+mod upcast;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -199,13 +200,14 @@ pub use eventcore_macros::{Command, Event};
 pub use executor::{CommandExecutor, Executed, RetryPolicy, execute};
 pub use serialization::{
     EventSchema, EventSerializer, JsonSerializer, StoreCheck, TypeSchema, Unreadable, UpcastStep,
-    Upcasters, check_store,
+    check_store,
 };
 pub use store::events::SerializedEvent;
 pub use types::{
     CausationId, CorrelationId, CustomMetadata, EventId, EventMetadata, EventMetadataBuilder,
     GlobalPosition, RecordedEvent, StreamId, StreamVersion, Timestamp, UserId,
 };
+pub use upcast::Upcasters;
 
 #[doc(hidden)]
 #[path = "private.rs"]

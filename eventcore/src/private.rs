@@ -10,8 +10,8 @@ pub use crate::{
         StreamHandle, StreamHandles, StreamResolver, StreamStates,
     },
     event::Event,
-    serialization::Upcasters,
     types::{RecordedEvent, StreamId},
+    upcast::Upcasters,
 };
 
 /// The handles of a command's discovered streams.

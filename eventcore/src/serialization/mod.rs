@@ -3,12 +3,10 @@
 mod finite;
 mod json;
 mod registry;
-mod upcast;
 mod variants;
 
 pub use json::JsonSerializer;
 pub use registry::{EventSchema, StoreCheck, TypeSchema, Unreadable, UpcastStep, check_store};
-pub use upcast::Upcasters;
 
 use crate::{
     error::SerializationError,

@@ -77,8 +77,9 @@ pub trait PostgresProjection: Send + 'static {
     /// A stable, unique name: it keys the checkpoint and the lease.
     fn name(&self) -> &str;
 
-    /// Which events to read. The default is every event whose type name is
-    /// one of [`Event::EVENT_TYPES`].
+    /// Which events to read. The default is every event the projection's
+    /// event type can decode ([`EventFilter::decodable`]: its type names,
+    /// aliases and the names its upcasters read).
     fn filter(&self) -> EventFilter {
         EventFilter::decodable::<Self::Event>()
     }

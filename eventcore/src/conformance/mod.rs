@@ -19,6 +19,7 @@
 //! [`LeaseStore`], and be `Clone + 'static` (the concurrency scenarios share
 //! it between tasks; wrap it in an `Arc` if it is not `Clone`).
 
+mod cancellation;
 mod checkpoints;
 mod concurrency;
 mod conflicts;
@@ -32,6 +33,7 @@ mod read_write;
 mod schema_versions;
 mod support;
 
+pub use cancellation::*;
 pub use checkpoints::*;
 pub use concurrency::*;
 pub use conflicts::*;
@@ -111,6 +113,7 @@ macro_rules! __conformance_scenarios {
             // concurrency
             concurrent_writers_keep_streams_dense,
             concurrent_creators_of_one_stream_have_one_winner,
+            a_dropped_append_writes_all_of_its_batch_or_none,
             // projections
             projection_catches_up_then_follows_live,
             projection_pause_and_resume,

@@ -8,7 +8,7 @@ use super::support::{
 };
 use crate::{
     StreamId,
-    store::{ExpectedVersion, StreamWrite},
+    store::{ExpectedVersion, StoredEvent, StreamWrite},
 };
 
 const BATCHES: u64 = 60;
@@ -64,7 +64,7 @@ pub async fn a_dropped_append_writes_all_of_its_batch_or_none<S: ConformanceStor
                 index + 1
             );
         }
-        batches_in.push(count_batches(id, events.iter().map(|e| e.json()))?);
+        batches_in.push(count_batches(id, events.iter().map(StoredEvent::json))?);
     }
     ensure!(
         batches_in[0] == batches_in[1],

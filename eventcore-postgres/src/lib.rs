@@ -36,8 +36,10 @@
 //!
 //! - `events`: `global_position` (primary key), `transaction_id xid8`,
 //!   `stream_id`, `version` (unique with `stream_id`), `event_id uuid`,
-//!   `event_type`, `payload jsonb`, `metadata jsonb`, `recorded_at`. Triggers
-//!   refuse `UPDATE`, `DELETE` and `TRUNCATE`.
+//!   `event_type`, `schema_version` (NULL for rows written before schema
+//!   versions, whose payload is serde's tagged form), `payload jsonb` (the
+//!   event's data alone), `metadata jsonb`, `recorded_at`. Triggers refuse
+//!   `UPDATE`, `DELETE` and `TRUNCATE`.
 //! - `streams`: each stream's current version, the row appends lock.
 //! - `checkpoints` and `leases` for projections.
 //! - `append_events(...)`, the server-side procedure behind every append

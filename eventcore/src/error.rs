@@ -332,6 +332,28 @@ pub enum CommandError<E> {
         #[source]
         last: StoreError,
     },
+    /// The execution's deadline passed before the command wrote anything
+    /// (before an attempt, during a read, or while waiting to retry after
+    /// a conflict): nothing was written. See
+    /// [`ExecutionOptions::deadline`](crate::ExecutionOptions::deadline).
+    #[error("the deadline passed after {attempts} attempt(s); nothing was written")]
+    DeadlineExceeded {
+        /// Appends tried before it passed.
+        attempts: u32,
+        /// The conflict that the execution was waiting to retry, if any.
+        #[source]
+        last: Option<StoreError>,
+    },
+    /// The execution's deadline passed while an append was in flight: the
+    /// batch was written whole or not at all, but which is unknown. Read
+    /// the command's streams to find out before executing it again.
+    #[error(
+        "the deadline passed while attempt {attempts} was appending: its events may or may not have been written; read the command's streams before executing it again"
+    )]
+    OutcomeUnknown {
+        /// Appends tried, the one in flight included.
+        attempts: u32,
+    },
     /// Dynamic stream discovery asked for more streams than the limit allows.
     #[error(
         "command would read {requested} streams, more than the limit of {limit}; raise the limit with the executor's `max_streams` setting if this is intended"

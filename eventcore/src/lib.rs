@@ -197,7 +197,7 @@ pub use error::{
 };
 pub use event::Event;
 pub use eventcore_macros::{Command, Event};
-pub use executor::{CommandExecutor, Executed, RetryPolicy, execute};
+pub use executor::{CommandExecutor, Executed, ExecutionOptions, RetryPolicy, execute};
 pub use serialization::{
     EventSchema, EventSerializer, JsonSerializer, StoreCheck, TypeSchema, Unreadable, UpcastStep,
     check_store,

@@ -1,5 +1,7 @@
 //! One attempt: plan (read or recall, fold, discover), decide, append.
 
+use std::sync::atomic::Ordering;
+
 use crate::{
     command::{Command, CommandLogic, StreamAccess, handle::ReadStream},
     error::{CommandError, StoreError, ValidationError},
@@ -145,10 +147,11 @@ where
             }
         })
         .collect();
-    let appended = execution
-        .store
-        .append(AppendBatch::try_interleaved(writes, order)?)
-        .await?;
+    let batch = AppendBatch::try_interleaved(writes, order)?;
+    execution.appending.store(true, Ordering::SeqCst);
+    let appended = execution.store.append(batch).await;
+    execution.appending.store(false, Ordering::SeqCst);
+    let appended = appended?;
     Ok(appended
         .events
         .into_iter()

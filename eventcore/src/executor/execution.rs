@@ -1,7 +1,7 @@
 //! What one execution carries into its attempts: the executor's settings,
 //! and the command with its declared streams and shared metadata.
 
-use std::sync::Arc;
+use std::sync::{Arc, atomic::AtomicBool};
 
 use super::{cache::StreamCache, retry::RetryPolicy};
 use crate::{
@@ -42,4 +42,10 @@ pub(super) struct Execution<'a, S, Ser, C> {
     /// What every event written shares (see
     /// [`EventMetadataBuilder::for_execution`]).
     pub(super) metadata: &'a EventMetadataBuilder,
+    /// When to give up, if ever.
+    pub(super) deadline: Option<tokio::time::Instant>,
+    /// Whether an append is in flight: set just before the store is asked
+    /// to append, cleared when it answers. An attempt abandoned at the
+    /// deadline while it is set has an unknown outcome.
+    pub(super) appending: AtomicBool,
 }

@@ -3,49 +3,28 @@
 
 mod attempt;
 mod cache;
+mod executed;
 mod execution;
+mod options;
 mod plan;
 mod retry;
+mod run;
 
 use std::sync::Arc;
 
-use tracing::Instrument;
+use self::{cache::StreamCache, execution::Settings, run::run};
 
-use self::{
-    attempt::{AttemptError, attempt},
-    cache::{ExecutionCache, StreamCache},
-    execution::{Execution, Settings},
-    plan::Source,
-};
-
+pub use executed::Executed;
+pub use options::ExecutionOptions;
 pub use retry::RetryPolicy;
 
 use crate::{
-    command::{CommandLogic, StreamDeclarations},
+    command::CommandLogic,
     error::CommandError,
     serialization::{EventSerializer, JsonSerializer},
     store::EventStore,
-    types::{EventMetadata, EventMetadataBuilder, RecordedEvent},
+    types::EventMetadataBuilder,
 };
-
-/// What a successful execution did.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct Executed<E> {
-    /// The events written, with their stream versions, global positions and
-    /// metadata, in the order the command emitted them across streams; their
-    /// global positions increase in that order. Empty when the command
-    /// emitted nothing.
-    pub events: Vec<RecordedEvent<E>>,
-    /// How many appends were tried, the successful one included: 1 without
-    /// conflicts, never more than the [`RetryPolicy`]'s
-    /// [`max_attempts`](RetryPolicy::max_attempts). An append tried on the
-    /// [stream cache](CommandExecutor::stream_cache)'s state counts like any
-    /// other; an attempt on cached state that appended nothing (a stream
-    /// not cached, or a decision that had to be confirmed on fresh state)
-    /// does not. A command that emitted nothing reports 1.
-    pub attempts: u32,
-}
 
 /// Runs `command` against `store` with the default settings: the default
 /// [`RetryPolicy`], [`JsonSerializer`], a limit of
@@ -64,7 +43,7 @@ where
         store,
         &Settings::default(),
         command,
-        &EventMetadata::builder(),
+        &ExecutionOptions::new(),
     )
     .await
 }
@@ -207,7 +186,7 @@ impl<S: EventStore, Ser: EventSerializer> CommandExecutor<S, Ser> {
             &self.store,
             &self.settings,
             command,
-            &EventMetadata::builder(),
+            &ExecutionOptions::new(),
         )
         .await
     }
@@ -266,100 +245,63 @@ impl<S: EventStore, Ser: EventSerializer> CommandExecutor<S, Ser> {
         command: C,
         metadata: EventMetadataBuilder,
     ) -> Result<Executed<C::Event>, CommandError<C::Error>> {
-        run(&self.store, &self.settings, command, &metadata).await
+        let options = ExecutionOptions::new().metadata(metadata);
+        run(&self.store, &self.settings, command, &options).await
     }
-}
 
-async fn run<S, Ser, C>(
-    store: &S,
-    settings: &Settings<Ser>,
-    command: C,
-    metadata: &EventMetadataBuilder,
-) -> Result<Executed<C::Event>, CommandError<C::Error>>
-where
-    S: EventStore,
-    Ser: EventSerializer,
-    C: CommandLogic,
-{
-    let (correlation_id, metadata) = metadata.for_execution();
-    let mut declarations = StreamDeclarations::default();
-    command.declare_streams(&mut declarations);
-    let declared = declarations.into_ids();
-    let span = tracing::info_span!(
-        "eventcore.execute",
-        command = C::NAME,
-        streams = ?declared,
-        correlation_id = %correlation_id,
-        attempts = tracing::field::Empty,
-    );
-    let execution = Execution {
-        store,
-        settings,
-        command: &command,
-        declared: &declared,
-        metadata: &metadata,
-    };
-    retry(&execution).instrument(span).await
-}
-
-/// Runs attempts until one settles the command or the [`RetryPolicy`] says
-/// stop.
-async fn retry<S, Ser, C>(
-    execution: &Execution<'_, S, Ser, C>,
-) -> Result<Executed<C::Event>, CommandError<C::Error>>
-where
-    S: EventStore,
-    Ser: EventSerializer,
-    C: CommandLogic,
-{
-    let limit = execution.settings.retry.max_attempts();
-    let mut cache = ExecutionCache::new(execution.settings.cache.as_deref());
-    let mut attempts: u32 = 0;
-    let mut source = Source::Cache;
-    loop {
-        // Every append counts against the limit, one on cached state
-        // included. The last attempt allowed always reads the store, so a
-        // stale cache alone never exhausts the policy.
-        if source == Source::Cache
-            && (limit.saturating_sub(attempts) < 2 || !cache.worth_deciding_on::<C::Event>())
-        {
-            source = Source::Store;
-        }
-        let outcome = attempt(execution, cache.streams(), source).await;
-        if !matches!(outcome, Err(AttemptError::Unconfirmed)) {
-            attempts += 1;
-            tracing::Span::current().record("attempts", attempts);
-        }
-        let conflict = match outcome {
-            Ok(events) => {
-                tracing::debug!(events = events.len(), ?source, "command executed");
-                return Ok(Executed { events, attempts });
-            }
-            Err(AttemptError::Unconfirmed) => {
-                source = Source::Store;
-                continue;
-            }
-            Err(AttemptError::Conflict(conflict)) => conflict,
-            Err(AttemptError::Failed(error)) => return Err(error),
-        };
-        if attempts >= limit {
-            tracing::warn!(error = %conflict, "retries exhausted");
-            return Err(CommandError::RetriesExhausted {
-                attempts,
-                last: conflict,
-            });
-        }
-        if source == Source::Cache {
-            // The cache was behind: decide again on fresh state, at once.
-            source = Source::Store;
-            continue;
-        }
-        cache.beaten_by(&conflict);
-        let delay = execution.settings.retry.delay_before_retry(attempts);
-        tracing::debug!(error = %conflict, ?delay, "version conflict; retrying");
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-        source = Source::Cache;
+    /// Executes `command` with `options`: the metadata its events share
+    /// and a deadline after which it gives up, saying whether anything may
+    /// have been written.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use eventcore::{Command, CommandError, CommandExecutor, CommandLogic, CommandState, Event};
+    /// use eventcore::{ExecutionOptions, RecordedEvent, StreamId};
+    /// use eventcore_memory::MemoryStore;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+    /// enum Note { Written }
+    ///
+    /// #[derive(Command)]
+    /// #[command(event = Note)]
+    /// struct Write { #[stream] page: StreamId }
+    ///
+    /// impl CommandState for Write {
+    ///     type State = ();
+    ///     fn initial_state(&self) {}
+    ///     fn apply(&self, (): &mut (), _: &RecordedEvent<Note>) {}
+    /// }
+    ///
+    /// impl CommandLogic for Write {
+    ///     type Error = std::convert::Infallible;
+    ///     fn handle(&self, (): (), streams: &mut WriteStreams<'_>) -> Result<(), Self::Error> {
+    ///         streams.page.emit(Note::Written);
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let executor = CommandExecutor::new(MemoryStore::new());
+    /// let page = StreamId::try_new("page-1")?;
+    /// let options = ExecutionOptions::new().timeout(Duration::from_secs(5));
+    /// executor.execute_with_options(Write { page: page.clone() }, options).await?;
+    ///
+    /// // A deadline already past: nothing is tried, and nothing written.
+    /// let past = ExecutionOptions::new().timeout(Duration::ZERO);
+    /// match executor.execute_with_options(Write { page }, past).await {
+    ///     Err(CommandError::DeadlineExceeded { attempts: 0, .. }) => {}
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn execute_with_options<C: CommandLogic>(
+        &self,
+        command: C,
+        options: ExecutionOptions,
+    ) -> Result<Executed<C::Event>, CommandError<C::Error>> {
+        run(&self.store, &self.settings, command, &options).await
     }
 }

@@ -1,0 +1,92 @@
+//! A deadline that passes while an append waits on PostgreSQL: the error
+//! says the outcome is unknown, and the batch is then in the store whole or
+//! not at all.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{TestResult, Tick};
+use eventcore::{
+    Command, CommandError, CommandExecutor, CommandLogic, CommandState, ExecutionOptions,
+    RecordedEvent, StreamId, store::EventStore,
+};
+
+/// Appends one tick to each of two streams.
+#[derive(Command)]
+#[command(event = Tick)]
+struct TickBoth {
+    #[stream]
+    left: StreamId,
+    #[stream]
+    right: StreamId,
+}
+
+impl CommandState for TickBoth {
+    type State = ();
+    fn initial_state(&self) {}
+    fn apply(&self, (): &mut (), _: &RecordedEvent<Tick>) {}
+}
+
+impl CommandLogic for TickBoth {
+    type Error = std::convert::Infallible;
+
+    fn handle(&self, (): (), streams: &mut TickBothStreams<'_>) -> Result<(), Self::Error> {
+        streams.left.emit(Tick { n: 1 });
+        streams.right.emit(Tick { n: 2 });
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_deadline_during_a_blocked_append_is_an_unknown_outcome_and_never_half_a_batch()
+-> TestResult {
+    let store = common::fresh_store().await?;
+    let (left, right) = (common::id("deadline-left"), common::id("deadline-right"));
+    let executor = CommandExecutor::new(store.clone()).stream_cache(0);
+    let command = || TickBoth {
+        left: left.clone(),
+        right: right.clone(),
+    };
+    executor.execute(command()).await?;
+
+    // Another session holds the left stream's row: the next append waits.
+    let mut blocker = store.pool().begin().await?;
+    sqlx::query(&format!(
+        "SELECT version FROM \"{}\".streams WHERE stream_id = $1 FOR UPDATE",
+        store.schema()
+    ))
+    .bind(left.as_str())
+    .execute(&mut *blocker)
+    .await?;
+
+    let started = Instant::now();
+    let options = ExecutionOptions::new().timeout(Duration::from_millis(500));
+    let outcome = executor.execute_with_options(command(), options).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    match &outcome {
+        Err(CommandError::OutcomeUnknown { attempts: 1 }) => {}
+        other => panic!("the append was in flight: the outcome is unknown, got {other:?}"),
+    }
+    let message = outcome.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("may or may not have been written"),
+        "{message}"
+    );
+
+    // Once the row is free, the abandoned append finishes or not, whole.
+    blocker.rollback().await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (l, r) = (
+        store.stream_version(&left).await?.value(),
+        store.stream_version(&right).await?.value(),
+    );
+    assert_eq!(l, r, "both streams or neither");
+    assert!(l == 1 || l == 2, "{l}");
+    common::drop_schema(&store).await;
+    Ok(())
+}

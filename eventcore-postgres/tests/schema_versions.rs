@@ -8,7 +8,8 @@ mod common;
 use common::TestResult;
 use eventcore::{
     Command, CommandExecutor, CommandLogic, Event, EventMetadata, EventSerializer, Fold,
-    JsonSerializer, RecordedEvent, StreamId, store::EventStore,
+    GlobalPosition, JsonSerializer, RecordedEvent, SerializedEvent, StreamId, check_store,
+    store::{AppendBatch, EventFilter, EventStore, ExpectedVersion, NewEvent},
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -102,6 +103,49 @@ async fn events_from_before_schema_versions_read_back_and_new_ones_carry_theirs(
     .await?;
     assert_eq!(schema_version, Some(1));
     assert_eq!(payload, serde_json::json!({ "amount": 7 }));
+    common::drop_schema(&store).await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_store_check_reads_postgres_rows_of_every_form() -> TestResult {
+    let store = common::fresh_store().await?;
+    let stream = common::id("account-check");
+    let rows = [
+        SerializedEvent::legacy_tagged("Deposited", r#"{"Deposited":{"amount":1}}"#),
+        SerializedEvent::new("Deposited", r#"{"amount":2}"#),
+        SerializedEvent::new("Deposited", r#"{"amount":3}"#).with_schema_version(2),
+        SerializedEvent::new("Closed", "null"),
+        SerializedEvent::new("Deposited", r#"{"amount":"four"}"#),
+    ];
+    store
+        .append(AppendBatch::single(
+            stream.clone(),
+            ExpectedVersion::NO_STREAM,
+            rows.into_iter()
+                .map(|event| NewEvent::new(event, EventMetadata::new()))
+                .collect(),
+        ))
+        .await?;
+    let check =
+        check_store::<Ledger, _>(&store, &EventFilter::all(), GlobalPosition::START, None).await?;
+    assert_eq!(check.scanned, 5);
+    let pairs: Vec<(&str, u32, u64)> = check
+        .unreadable
+        .iter()
+        .map(|u| (u.event_type.as_str(), u.schema_version, u.count))
+        .collect();
+    // The tagged row and the v1 row read; v2, the unknown type and the
+    // malformed payload do not, each reported once, in the order met.
+    assert_eq!(
+        pairs,
+        [("Deposited", 2, 1), ("Closed", 1, 1), ("Deposited", 1, 1)]
+    );
+    assert!(
+        check.unreadable[2].reason.contains("malformed"),
+        "{}",
+        check.unreadable[2].reason
+    );
     common::drop_schema(&store).await;
     Ok(())
 }

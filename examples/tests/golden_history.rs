@@ -148,8 +148,26 @@ async fn postgres_reads_the_golden_history() -> TestResult {
         .await?;
     store.migrate().await?;
     let outcome = today_reads_the_golden_history(store.clone()).await;
-    sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-        .execute(store.pool())
-        .await?;
+    drop_schema(&store, &schema).await?;
     outcome
+}
+
+/// Drops the test's schema. The store's own follower may still be reading
+/// it, so PostgreSQL can pick the drop as a deadlock victim: it is tried
+/// again then.
+async fn drop_schema(store: &PostgresStore, schema: &SchemaName) -> TestResult {
+    let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match sqlx::raw_sql(&sql).execute(store.pool()).await {
+            Ok(_) => return Ok(()),
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("40P01") && attempt < 5 =>
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }

@@ -11,7 +11,8 @@ use eventcore::{
     Event, EventMetadata, GlobalPosition, RecordedEvent, SerializedEvent, StreamId, Upcasters,
     check_store,
     projection::{
-        ErrorPolicy, Projection, ProjectionRunner, ProjectionStatus, RunnerConfig, SkipCause,
+        ErrorPolicy, Projection, ProjectionHandle, ProjectionRunner, ProjectionStatus,
+        RunnerConfig, SkipCause,
     },
     store::{AppendBatch, EventFilter, EventStore, ExpectedVersion, NewEvent},
 };
@@ -106,17 +107,14 @@ fn config() -> RunnerConfig {
     RunnerConfig::default().poll_interval(Duration::from_millis(10))
 }
 
-#[tokio::test]
-async fn an_unknown_type_is_skipped_and_recorded_under_skip_and_a_retired_one_silently()
--> Result<(), Box<dyn std::error::Error>> {
-    let (store, last) = history().await?;
-    let sum = Sum::default();
-    let handle = ProjectionRunner::new(
-        store.clone(),
-        sum.clone(),
-        config().error_policy(ErrorPolicy::Skip),
-    )
-    .start();
+/// Starts `sum` on `store` and waits until it has processed `last`.
+async fn caught_up(
+    store: &MemoryStore,
+    sum: &Sum,
+    config: RunnerConfig,
+    last: GlobalPosition,
+) -> ProjectionHandle {
+    let handle = ProjectionRunner::new(store.clone(), sum.clone(), config).start();
     assert!(
         handle
             .wait_for_position(last, Duration::from_secs(10))
@@ -124,6 +122,15 @@ async fn an_unknown_type_is_skipped_and_recorded_under_skip_and_a_retired_one_si
         "{:?}",
         handle.health()
     );
+    handle
+}
+
+#[tokio::test]
+async fn an_unknown_type_is_skipped_and_recorded_under_skip_and_a_retired_one_silently()
+-> Result<(), Box<dyn std::error::Error>> {
+    let (store, last) = history().await?;
+    let sum = Sum::default();
+    let handle = caught_up(&store, &sum, config().error_policy(ErrorPolicy::Skip), last).await;
     assert_eq!(*sum.seen.lock(), [1, 2, 3]);
     let skipped = handle.health().skipped;
     assert_eq!(
@@ -151,14 +158,7 @@ async fn the_default_filter_reads_aliases_and_upcast_names_and_leaves_out_other_
         decodable_only: true,
         ..Sum::default()
     };
-    let handle = ProjectionRunner::new(store.clone(), sum.clone(), config()).start();
-    assert!(
-        handle
-            .wait_for_position(last, Duration::from_secs(10))
-            .await,
-        "{:?}",
-        handle.health()
-    );
+    let handle = caught_up(&store, &sum, config(), last).await;
     assert_eq!(*sum.seen.lock(), [1, 2, 3]);
     assert!(handle.health().skipped.is_empty());
     handle.shutdown().await?;

@@ -60,20 +60,20 @@ impl EventSerializer for JsonSerializer {
             path,
             rule,
         })?;
-        let schema_version =
-            E::schema_version(event_type).ok_or_else(|| SerializationError::Inconsistent {
-                event_type: event_type.to_owned(),
-                rule: format!(
-                    "`event_type()` returned {event_type:?}, which is not in `EVENT_TYPES` {:?}",
-                    E::EVENT_TYPES
-                ),
-            })?;
+        let index = place::<E>(event_type).ok_or_else(|| SerializationError::Inconsistent {
+            event_type: event_type.to_owned(),
+            rule: format!(
+                "`event_type()` returned {event_type:?}, which is not in `EVENT_TYPES` {:?}",
+                E::EVENT_TYPES
+            ),
+        })?;
+        let schema_version = version_at::<E>(index);
         let json = serde_json::to_string(event)
             .map_err(|source| SerializationError::Encode { event_type, source })?;
         let payload = match serde_variants::<E>() {
             None => json,
             Some(tags) => {
-                let tag = serde_tag::<E>(tags, event_type)?;
+                let tag = serde_tag::<E>(tags, index, event_type)?;
                 let data = data_of(&json, tag).ok_or_else(|| SerializationError::Inconsistent {
                     event_type: event_type.to_owned(),
                     rule: format!(
@@ -96,9 +96,10 @@ impl EventSerializer for JsonSerializer {
         let stored_type = stored.event_type();
         // An event at its type's current version reads without upcasters.
         let fresh = E::current_name(stored_type)
-            .filter(|current| E::schema_version(current) == Some(stored.schema_version()));
+            .and_then(|current| Some((current, place::<E>(current)?)))
+            .filter(|(_, index)| version_at::<E>(*index) == stored.schema_version());
         let (current, event) = match fresh {
-            Some(current) => (current, decode_data::<E>(stored, current)?),
+            Some((current, index)) => (current, decode_data::<E>(stored, current, index)?),
             None => upcast_and_decode::<E>(stored)?,
         };
         let decoded = event.event_type();
@@ -133,12 +134,17 @@ fn malformed(stored: &StoredEvent, source: serde_json::Error) -> SerializationEr
     }
 }
 
-/// Decodes a stored event that is at the current version of `current`.
-fn decode_data<E: Event>(stored: &StoredEvent, current: &str) -> Result<E, SerializationError> {
+/// Decodes a stored event that is at the current version of `current`,
+/// the type name at `index` in `EVENT_TYPES`.
+fn decode_data<E: Event>(
+    stored: &StoredEvent,
+    current: &str,
+    index: usize,
+) -> Result<E, SerializationError> {
     match serde_variants::<E>() {
         None => serde_json::from_str(stored.json()).map_err(|e| malformed(stored, e)),
         Some(tags) => {
-            let tag = serde_tag::<E>(tags, current)?;
+            let tag = serde_tag::<E>(tags, index, current)?;
             from_data(tag, stored_data(stored, true)).map_err(|e| malformed(stored, e))
         }
     }
@@ -194,7 +200,8 @@ fn upcast_and_decode<E: Event>(
             let value = match tags {
                 None => data,
                 Some(tags) => {
-                    let tag = serde_tag::<E>(tags, current)?;
+                    let index = place::<E>(current).unwrap_or(usize::MAX);
+                    let tag = serde_tag::<E>(tags, index, current)?;
                     Value::Object(std::iter::once((tag.to_owned(), data)).collect())
                 }
             };
@@ -221,26 +228,33 @@ fn upcast_and_decode<E: Event>(
     }
 }
 
-/// Serde's tag of the variant whose type name is `event_type`: the one at
-/// its place in `EVENT_TYPES`.
+/// The place of `event_type` in `EVENT_TYPES`.
+fn place<E: Event>(event_type: &str) -> Option<usize> {
+    E::EVENT_TYPES.iter().position(|name| *name == event_type)
+}
+
+/// The current schema version of the type name at `index` in
+/// `EVENT_TYPES`.
+fn version_at<E: Event>(index: usize) -> u32 {
+    E::SCHEMA_VERSIONS.get(index).copied().unwrap_or(1)
+}
+
+/// Serde's tag of the variant whose type name, `event_type`, is at `index`
+/// in `EVENT_TYPES`: serde's variant at the same place.
 fn serde_tag<E: Event>(
     tags: &'static [&'static str],
+    index: usize,
     event_type: &str,
 ) -> Result<&'static str, SerializationError> {
-    let inconsistent = |rule: String| SerializationError::Inconsistent {
-        event_type: event_type.to_owned(),
-        rule,
-    };
-    let index = E::EVENT_TYPES
-        .iter()
-        .position(|name| *name == event_type)
-        .ok_or_else(|| inconsistent(format!("it is not in `EVENT_TYPES` {:?}", E::EVENT_TYPES)))?;
-    tags.get(index).copied().ok_or_else(|| {
-        inconsistent(format!(
-            "`EVENT_TYPES` has {} names but serde knows {} variants ({tags:?}); every variant \
-             needs one type name, and `#[serde(skip)]` variants cannot be events",
-            E::EVENT_TYPES.len(),
-            tags.len()
-        ))
-    })
+    tags.get(index)
+        .copied()
+        .ok_or_else(|| SerializationError::Inconsistent {
+            event_type: event_type.to_owned(),
+            rule: format!(
+                "`EVENT_TYPES` {:?} does not have it at a place of serde's {} variants ({tags:?}); \
+             every variant needs one type name, and `#[serde(skip)]` variants cannot be events",
+                E::EVENT_TYPES,
+                tags.len()
+            ),
+        })
 }

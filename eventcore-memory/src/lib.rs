@@ -23,21 +23,22 @@
 //! # }).unwrap();
 //! ```
 
-use std::{
-    collections::HashMap,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+mod idempotency;
+mod projection;
+
+use std::{collections::HashMap, sync::Arc};
 
 use eventcore::{
-    GlobalPosition, StoreError, StreamId, StreamVersion, Timestamp,
+    GlobalPosition, IdempotencyKey, StoreError, StreamId, StreamVersion,
     store::{
-        AppendBatch, AppendResult, AppendedEvent, CheckpointStore, EventFilter, EventNotifications,
-        EventStore, ExpectedVersion, Lease, LeaseStore, NewEvent, NotificationHub, StoredEvent,
+        AppendBatch, AppendResult, AppendedEvent, EventFilter, EventNotifications, EventStore,
+        ExpectedVersion, IdempotencyRecord, KeyedRead, NewEvent, NotificationHub, StoredEvent,
         StreamEvents, StreamsRead,
     },
 };
 use parking_lot::{Mutex, RwLock};
+
+use self::{idempotency::Keys, projection::ProjectionState};
 
 /// The in-memory event store. Clones share the same data.
 #[derive(Clone, Debug, Default)]
@@ -58,6 +59,8 @@ struct EventLog {
     log: Vec<StoredEvent>,
     /// For each stream, the log indexes of its events in version order.
     streams: HashMap<StreamId, Vec<usize>, foldhash::fast::RandomState>,
+    /// Idempotency records, written with the batches that claim them.
+    keys: Keys,
 }
 
 impl EventLog {
@@ -72,28 +75,18 @@ impl EventLog {
         });
         StreamEvents::new(id.clone(), version_of(indexes), events)
     }
-}
 
-#[derive(Debug, Default)]
-struct ProjectionState {
-    checkpoints: HashMap<String, GlobalPosition>,
-    leases: HashMap<String, LeaseRecord>,
-}
-
-#[derive(Debug)]
-struct LeaseRecord {
-    holder: String,
-    token: u64,
-    expires: Instant,
-}
-
-impl LeaseRecord {
-    fn is_live(&self, now: Instant) -> bool {
-        self.expires > now
-    }
-
-    fn is_held_by(&self, lease: &Lease, now: Instant) -> bool {
-        self.is_live(now) && self.holder == lease.holder() && self.token == lease.token()
+    /// Each stream's version and its events after the given version (the
+    /// first mention of a stream counts).
+    fn streams_after(&self, streams: &[(StreamId, StreamVersion)]) -> StreamsRead {
+        let mut out: Vec<StreamEvents> = Vec::with_capacity(streams.len());
+        for (id, after) in streams {
+            if !out.iter().any(|s| s.stream_id() == id) {
+                let skip = usize::try_from(after.value()).unwrap_or(usize::MAX);
+                out.push(self.stream_after(id, skip));
+            }
+        }
+        StreamsRead::new(out)
     }
 }
 
@@ -125,20 +118,6 @@ fn version_of(indexes: Option<&Vec<usize>>) -> StreamVersion {
     StreamVersion::new(indexes.map_or(0, Vec::len) as u64)
 }
 
-fn lease_for(name: &str, record: &LeaseRecord, now: Instant) -> Lease {
-    let remaining = record.expires.saturating_duration_since(now);
-    let expires_at = chrono::Duration::from_std(remaining)
-        .ok()
-        .and_then(|d| Timestamp::now().into_inner().checked_add_signed(d))
-        .map_or_else(Timestamp::now, Timestamp::from);
-    Lease::new(
-        name.to_owned(),
-        record.holder.clone(),
-        record.token,
-        expires_at,
-    )
-}
-
 impl EventStore for MemoryStore {
     async fn read_streams(&self, streams: &[StreamId]) -> Result<StreamsRead, StoreError> {
         let log = self.shared.events.read();
@@ -155,15 +134,30 @@ impl EventStore for MemoryStore {
         &self,
         streams: &[(StreamId, StreamVersion)],
     ) -> Result<StreamsRead, StoreError> {
+        Ok(self.shared.events.read().streams_after(streams))
+    }
+
+    async fn idempotency_record(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        Ok(self.shared.events.read().idempotency_record(key))
+    }
+
+    async fn read_streams_keyed(
+        &self,
+        streams: &[(StreamId, StreamVersion)],
+        key: &IdempotencyKey,
+    ) -> Result<KeyedRead, StoreError> {
         let log = self.shared.events.read();
-        let mut out: Vec<StreamEvents> = Vec::with_capacity(streams.len());
-        for (id, after) in streams {
-            if !out.iter().any(|s| s.stream_id() == id) {
-                let skip = usize::try_from(after.value()).unwrap_or(usize::MAX);
-                out.push(log.stream_after(id, skip));
-            }
-        }
-        Ok(StreamsRead::new(out))
+        Ok(match log.idempotency_record(key) {
+            Some(record) => KeyedRead::Recorded(record),
+            None => KeyedRead::Streams(log.streams_after(streams)),
+        })
+    }
+
+    async fn purge_idempotency_records(&self) -> Result<u64, StoreError> {
+        Ok(self.shared.events.write().keys.purge())
     }
 
     async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
@@ -184,6 +178,11 @@ impl EventStore for MemoryStore {
                     }
                 }
             }
+            let claim = batch.idempotency().cloned();
+            if let Some(claim) = &claim {
+                log.keys.check(claim)?;
+            }
+            let first_index = log.log.len();
             let mut result = AppendResult {
                 events: Vec::with_capacity(batch.event_count()),
                 stream_versions: Vec::with_capacity(batch.writes().len()),
@@ -217,6 +216,10 @@ impl EventStore for MemoryStore {
             for (stream_id, _) in parts {
                 let version = version_of(log.streams.get(&stream_id));
                 result.stream_versions.push((stream_id, version));
+            }
+            if let Some(claim) = claim {
+                log.keys
+                    .record(&claim, (first_index..log.log.len()).collect());
             }
             (position_of(log.log.len().saturating_sub(1)), result)
         };
@@ -272,106 +275,5 @@ impl EventStore for MemoryStore {
 
     fn subscribe(&self) -> EventNotifications {
         self.shared.hub.subscribe()
-    }
-}
-
-impl LeaseStore for MemoryStore {
-    async fn try_acquire_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        ttl: Duration,
-    ) -> Result<Option<Lease>, StoreError> {
-        let now = Instant::now();
-        let mut state = self.shared.projections.lock();
-        let expires = now + ttl;
-        match state.leases.get_mut(name) {
-            Some(record) if record.is_live(now) && record.holder != holder => Ok(None),
-            Some(record) => {
-                if record.holder != holder || !record.is_live(now) {
-                    // A new tenure: fence off the previous holder.
-                    record.token += 1;
-                    holder.clone_into(&mut record.holder);
-                }
-                record.expires = expires;
-                Ok(Some(lease_for(name, record, now)))
-            }
-            None => {
-                let record = LeaseRecord {
-                    holder: holder.to_owned(),
-                    token: 1,
-                    expires,
-                };
-                let lease = lease_for(name, &record, now);
-                state.leases.insert(name.to_owned(), record);
-                Ok(Some(lease))
-            }
-        }
-    }
-
-    async fn renew_lease(&self, lease: &Lease, ttl: Duration) -> Result<Lease, StoreError> {
-        let now = Instant::now();
-        let mut state = self.shared.projections.lock();
-        match state.leases.get_mut(lease.name()) {
-            Some(record) if record.is_held_by(lease, now) => {
-                record.expires = now + ttl;
-                Ok(lease_for(lease.name(), record, now))
-            }
-            _ => Err(lease.lost()),
-        }
-    }
-
-    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
-        let mut state = self.shared.projections.lock();
-        if let Some(record) = state.leases.get_mut(lease.name())
-            && record.holder == lease.holder()
-            && record.token == lease.token()
-        {
-            // Keep the token so the next tenure gets a higher one.
-            record.expires = Instant::now();
-        }
-        Ok(())
-    }
-}
-
-impl CheckpointStore for MemoryStore {
-    async fn load_checkpoint(&self, name: &str) -> Result<Option<GlobalPosition>, StoreError> {
-        Ok(self
-            .shared
-            .projections
-            .lock()
-            .checkpoints
-            .get(name)
-            .copied())
-    }
-
-    async fn save_checkpoint(
-        &self,
-        name: &str,
-        from: GlobalPosition,
-        to: GlobalPosition,
-        fence: Option<&Lease>,
-    ) -> Result<(), StoreError> {
-        let mut state = self.shared.projections.lock();
-        if let Some(lease) = fence {
-            let held = lease.name() == name
-                && state
-                    .leases
-                    .get(name)
-                    .is_some_and(|r| r.is_held_by(lease, Instant::now()));
-            if !held {
-                return Err(lease.lost());
-            }
-        }
-        let actual = state.checkpoints.get(name).copied();
-        if actual.unwrap_or(GlobalPosition::START) != from {
-            return Err(StoreError::CheckpointMoved {
-                name: name.to_owned(),
-                expected: from,
-                actual,
-            });
-        }
-        state.checkpoints.insert(name.to_owned(), to);
-        Ok(())
     }
 }

@@ -50,6 +50,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "schema versions: each event keeps its type's schema version, payloads hold the event's data alone",
         sql: include_str!("../migrations/0006_schema_versions.sql"),
     },
+    Migration {
+        version: 7,
+        description: "idempotency keys: a batch's claim is recorded with the positions it wrote, in its transaction",
+        sql: include_str!("../migrations/0007_idempotency_keys.sql"),
+    },
 ];
 
 /// FNV-1a over the template text: detects a migration edited after it was

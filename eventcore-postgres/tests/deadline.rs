@@ -69,7 +69,10 @@ async fn a_deadline_during_a_blocked_append_is_an_unknown_outcome_and_never_half
         started.elapsed()
     );
     match &outcome {
-        Err(CommandError::OutcomeUnknown { attempts: 1 }) => {}
+        Err(CommandError::OutcomeUnknown {
+            attempts: 1,
+            idempotency_key: None,
+        }) => {}
         other => panic!("the append was in flight: the outcome is unknown, got {other:?}"),
     }
     let message = outcome.err().map(|e| e.to_string()).unwrap_or_default();

@@ -205,7 +205,7 @@ pub use serialization::{
 pub use store::events::SerializedEvent;
 pub use types::{
     CausationId, CorrelationId, CustomMetadata, EventId, EventMetadata, EventMetadataBuilder,
-    GlobalPosition, RecordedEvent, StreamId, StreamVersion, Timestamp, UserId,
+    GlobalPosition, IdempotencyKey, RecordedEvent, StreamId, StreamVersion, Timestamp, UserId,
 };
 pub use upcast::Upcasters;
 

@@ -238,6 +238,17 @@ impl EventStore for LockstepStore {
         self.inner.stream_version(stream).await
     }
 
+    async fn idempotency_record(
+        &self,
+        key: &eventcore::IdempotencyKey,
+    ) -> Result<Option<eventcore::store::IdempotencyRecord>, eventcore::StoreError> {
+        self.inner.idempotency_record(key).await
+    }
+
+    async fn purge_idempotency_records(&self) -> Result<u64, eventcore::StoreError> {
+        self.inner.purge_idempotency_records().await
+    }
+
     async fn read_all(
         &self,
         after: GlobalPosition,

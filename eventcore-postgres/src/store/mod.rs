@@ -15,10 +15,10 @@ mod visibility;
 use std::sync::Arc;
 
 use eventcore::{
-    GlobalPosition, StoreError, StreamId, StreamVersion,
+    GlobalPosition, IdempotencyKey, StoreError, StreamId, StreamVersion,
     store::{
         AppendBatch, AppendResult, EventFilter, EventNotifications, EventStore, HeldBack,
-        StoredEvent, StreamsRead, UndecodableEvent,
+        IdempotencyRecord, StoredEvent, StreamsRead, UndecodableEvent,
     },
 };
 use sqlx::{PgConnection, PgPool};
@@ -151,7 +151,7 @@ impl PostgresStore {
         conn: &mut PgConnection,
         batch: AppendBatch,
     ) -> Result<AppendResult, StoreError> {
-        append::run(&self.shared, conn, &self.shared.sql.append, batch).await
+        append::run(&self.shared, conn, append::Commit::Caller, batch).await
     }
 }
 
@@ -176,6 +176,19 @@ impl EventStore for PostgresStore {
     )]
     async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
         append::commit(&self.shared, batch).await
+    }
+
+    #[tracing::instrument(name = "eventcore_postgres.idempotency_record", skip_all, fields(key = %key))]
+    async fn idempotency_record(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        append::idempotency_record(&self.shared, key).await
+    }
+
+    #[tracing::instrument(name = "eventcore_postgres.purge_idempotency_records", skip_all)]
+    async fn purge_idempotency_records(&self) -> Result<u64, StoreError> {
+        append::purge(&self.shared).await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.stream_version", skip_all, fields(stream = %stream))]

@@ -10,6 +10,10 @@ use crate::{SchemaName, schema::render};
 pub(crate) struct Statements {
     pub append: String,
     pub append_committed: String,
+    pub append_keyed: String,
+    pub append_keyed_committed: String,
+    pub idempotency_record: String,
+    pub purge_idempotency_keys: String,
     pub read_streams: String,
     pub stream_versions: String,
     pub stream_version: String,
@@ -30,6 +34,10 @@ impl Statements {
         Self {
             append: sql(include_str!("sql/append.sql")),
             append_committed: sql(include_str!("sql/append_committed.sql")),
+            append_keyed: sql(include_str!("sql/append_keyed.sql")),
+            append_keyed_committed: sql(include_str!("sql/append_keyed_committed.sql")),
+            idempotency_record: sql(include_str!("sql/idempotency_record.sql")),
+            purge_idempotency_keys: sql(include_str!("sql/purge_idempotency_keys.sql")),
             read_streams: sql(include_str!("sql/read_streams.sql")),
             stream_versions: sql(include_str!("sql/stream_versions.sql")),
             stream_version: sql(include_str!("sql/stream_version.sql")),

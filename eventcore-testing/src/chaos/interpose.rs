@@ -19,10 +19,11 @@ use std::{
 };
 
 use eventcore::{
-    GlobalPosition, StoreError, StreamId, StreamVersion,
+    GlobalPosition, IdempotencyKey, StoreError, StreamId, StreamVersion,
     store::{
         AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
-        ExpectedVersion, HeldBack, Lease, LeaseStore, StoredEvent, StreamsRead, UndecodableEvent,
+        ExpectedVersion, HeldBack, IdempotencyRecord, KeyedRead, Lease, LeaseStore, StoredEvent,
+        StreamsRead, UndecodableEvent,
     },
 };
 
@@ -154,6 +155,29 @@ macro_rules! interposed_ports {
                     }
                 }
                 self.inner.append(batch).await
+            }
+
+            async fn idempotency_record(
+                &self,
+                key: &IdempotencyKey,
+            ) -> Result<Option<IdempotencyRecord>, StoreError> {
+                self.before_read("idempotency_record").await?;
+                self.inner.idempotency_record(key).await
+            }
+
+            async fn read_streams_keyed(
+                &self,
+                streams: &[(StreamId, StreamVersion)],
+                key: &IdempotencyKey,
+            ) -> Result<KeyedRead, StoreError> {
+                self.before_read("read_streams_keyed").await?;
+                self.inner.read_streams_keyed(streams, key).await
+            }
+
+            fn purge_idempotency_records(
+                &self,
+            ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+                self.inner.purge_idempotency_records()
             }
 
             async fn stream_version(

@@ -24,6 +24,8 @@ mod checkpoints;
 mod concurrency;
 mod conflicts;
 pub mod faults;
+mod idempotency;
+mod idempotent_execution;
 mod interleaving;
 mod notifications;
 mod ordering;
@@ -37,6 +39,8 @@ pub use cancellation::*;
 pub use checkpoints::*;
 pub use concurrency::*;
 pub use conflicts::*;
+pub use idempotency::*;
+pub use idempotent_execution::*;
 pub use interleaving::*;
 pub use notifications::*;
 pub use ordering::*;
@@ -114,6 +118,16 @@ macro_rules! __conformance_scenarios {
             concurrent_writers_keep_streams_dense,
             concurrent_creators_of_one_stream_have_one_winner,
             a_dropped_append_writes_all_of_its_batch_or_none,
+            // idempotency keys
+            a_claimed_key_is_recorded_with_its_batch,
+            a_batch_claiming_a_recorded_key_writes_nothing,
+            a_conflicting_batch_records_no_key,
+            a_claim_without_events_is_recorded,
+            an_expired_key_is_forgotten_and_purged,
+            a_repeated_key_replays_the_first_execution,
+            sixteen_concurrent_executions_with_one_key_write_once,
+            a_key_reused_by_another_request_is_refused,
+            only_successful_executions_record_their_key,
             // projections
             projection_catches_up_then_follows_live,
             projection_pause_and_resume,

@@ -7,7 +7,7 @@ mod serialization;
 
 pub use self::serialization::SerializationError;
 pub use crate::types::ValidationError;
-use crate::types::{GlobalPosition, StreamId, StreamVersion};
+use crate::types::{GlobalPosition, IdempotencyKey, StreamId, StreamVersion};
 
 /// A boxed error from a backend library (sqlx, I/O, …).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -26,6 +26,15 @@ pub enum StoreError {
         expected: StreamVersion,
         /// The version the store holds.
         actual: StreamVersion,
+    },
+    /// A batch claimed an idempotency key that is already recorded (and not
+    /// expired). Nothing in the batch was written; the record says what
+    /// the first claim wrote (see
+    /// [`EventStore::idempotency_record`](crate::store::EventStore::idempotency_record)).
+    #[error("idempotency key {key} is already recorded; the batch claiming it again wrote nothing")]
+    IdempotencyKeyRecorded {
+        /// The key.
+        key: IdempotencyKey,
     },
     /// The backend could not be reached or refused the connection.
     #[error("event store unavailable: {message}")]
@@ -191,14 +200,41 @@ pub enum CommandError<E> {
         last: Option<StoreError>,
     },
     /// The execution's deadline passed while an append was in flight: the
-    /// batch was written whole or not at all, but which is unknown. Read
-    /// the command's streams to find out before executing it again.
+    /// batch was written whole or not at all, but which is unknown.
+    ///
+    /// With an [idempotency key](crate::ExecutionOptions::idempotency_key),
+    /// executing the command again with the same key settles it: it
+    /// returns the events that were written (as a replay), or writes them
+    /// once. Without one, read the command's streams to find out before
+    /// executing it again.
     #[error(
-        "the deadline passed while attempt {attempts} was appending: its events may or may not have been written; read the command's streams before executing it again"
+        "the deadline passed while attempt {attempts} was appending: its events may or may not have been written; {}",
+        match idempotency_key {
+            Some(key) => format!("execute it again with idempotency key {key} to find out (it writes at most once)"),
+            None => "read the command's streams before executing it again".to_owned(),
+        }
     )]
     OutcomeUnknown {
         /// Appends tried, the one in flight included.
         attempts: u32,
+        /// The execution's idempotency key, if it had one.
+        idempotency_key: Option<IdempotencyKey>,
+    },
+    /// The idempotency key was first used by a different request: another
+    /// command, or the same command with other streams or another
+    /// [request fingerprint](crate::ExecutionOptions::request_fingerprint).
+    /// Nothing was written and the command's logic did not run.
+    #[error(
+        "idempotency key {key} was first used by a different request ({recorded_command}{}); this {command} was not executed",
+        if recorded_command == command { " with other streams or payload" } else { "" }
+    )]
+    IdempotencyKeyReused {
+        /// The key.
+        key: IdempotencyKey,
+        /// This command's name.
+        command: &'static str,
+        /// The name of the command recorded under the key.
+        recorded_command: String,
     },
     /// Dynamic stream discovery asked for more streams than the limit allows.
     #[error(

@@ -13,11 +13,21 @@ use crate::{
 use super::{
     cache::StreamCache,
     execution::Execution,
-    plan::{self, Plan, Source},
+    plan::{self, Plan, Planned, Source},
+    replay::replay,
 };
 
 type EventOf<C> = <C as Command>::Event;
 type Events<C> = Vec<RecordedEvent<EventOf<C>>>;
+
+/// What a successful attempt has to show.
+pub(super) struct Attempted<E> {
+    /// The events written, or replayed.
+    pub(super) events: Vec<RecordedEvent<E>>,
+    /// Whether they were written by an earlier execution with the same
+    /// idempotency key.
+    pub(super) replayed: bool,
+}
 
 /// Why an attempt wrote nothing.
 pub(super) enum AttemptError<E> {
@@ -29,6 +39,11 @@ pub(super) enum AttemptError<E> {
     /// The append lost a race: a
     /// [`VersionConflict`](StoreError::VersionConflict).
     Conflict(StoreError),
+    /// The append's idempotency key was recorded by another execution in
+    /// the meantime: an
+    /// [`IdempotencyKeyRecorded`](StoreError::IdempotencyKeyRecorded).
+    /// Nothing was written; the next read finds the record.
+    KeyRecorded(StoreError),
     /// A failure that another attempt would not fix.
     Failed(CommandError<E>),
 }
@@ -39,6 +54,9 @@ impl<E> From<CommandError<E>> for AttemptError<E> {
             CommandError::Store(conflict @ StoreError::VersionConflict { .. }) => {
                 Self::Conflict(conflict)
             }
+            CommandError::Store(recorded @ StoreError::IdempotencyKeyRecorded { .. }) => {
+                Self::KeyRecorded(recorded)
+            }
             other => Self::Failed(other),
         }
     }
@@ -48,19 +66,30 @@ impl<E> From<CommandError<E>> for AttemptError<E> {
 /// stream read at the version it was read at, so an attempt on a stale cache
 /// shows up as a conflict. Only a write is trusted from the cache: a
 /// rejection or a decision to write nothing is [`AttemptError::Unconfirmed`].
+///
+/// With an idempotency key, the first read finds the key's record if it is
+/// recorded (the events are then replayed, and nothing is decided), and a
+/// decision to write nothing is appended too, to record the key.
 pub(super) async fn attempt<S, Ser, C>(
     execution: &Execution<'_, S, Ser, C>,
     cache: &StreamCache,
     source: Source,
-) -> Result<Events<C>, AttemptError<C::Error>>
+) -> Result<Attempted<EventOf<C>>, AttemptError<C::Error>>
 where
     S: EventStore,
     Ser: EventSerializer,
     C: CommandLogic,
 {
     let on_cache = source == Source::Cache;
-    let Some(Plan { streams, state }) = plan::plan(execution, cache, source).await? else {
-        return Err(AttemptError::Unconfirmed);
+    let Plan { streams, state } = match plan::plan(execution, cache, source).await? {
+        None => return Err(AttemptError::Unconfirmed),
+        Some(Planned::Decide(plan)) => plan,
+        Some(Planned::Recorded(record)) => {
+            return Ok(Attempted {
+                events: replay(execution, record)?,
+                replayed: true,
+            });
+        }
     };
     let (streams, emitted) = match decide(execution.command, state, streams) {
         Ok(decision) => decision,
@@ -68,15 +97,22 @@ where
         Err(rejection) => return Err(AttemptError::Failed(CommandError::Rejected(rejection))),
     };
     if emitted.is_empty() {
-        return if on_cache {
-            Err(AttemptError::Unconfirmed)
-        } else {
-            Ok(Vec::new())
-        };
+        if on_cache {
+            return Err(AttemptError::Unconfirmed);
+        }
+        if execution.claim.is_none() {
+            return Ok(Attempted {
+                events: Vec::new(),
+                replayed: false,
+            });
+        }
     }
     let written = write(execution, &streams, emitted).await?;
     cache.remember(streams.iter().map(|s| (&s.id, s.version)), &written);
-    Ok(written)
+    Ok(Attempted {
+        events: written,
+        replayed: false,
+    })
 }
 
 type Decision<C> = (Vec<ReadStream>, Vec<(StreamId, EventOf<C>)>);
@@ -147,7 +183,10 @@ where
             }
         })
         .collect();
-    let batch = AppendBatch::try_interleaved(writes, order)?;
+    let mut batch = AppendBatch::try_interleaved(writes, order)?;
+    if let Some(claim) = &execution.claim {
+        batch = batch.with_idempotency(claim.clone());
+    }
     execution.appending.store(true, Ordering::SeqCst);
     let appended = execution.store.append(batch).await;
     execution.appending.store(false, Ordering::SeqCst);

@@ -1,11 +1,15 @@
 //! What one execution carries into its attempts: the executor's settings,
 //! and the command with its declared streams and shared metadata.
 
-use std::sync::{Arc, atomic::AtomicBool};
+use std::{
+    sync::{Arc, atomic::AtomicBool},
+    time::Duration,
+};
 
 use super::{cache::StreamCache, retry::RetryPolicy};
 use crate::{
     serialization::JsonSerializer,
+    store::IdempotencyClaim,
     types::{EventMetadataBuilder, StreamId},
 };
 
@@ -19,6 +23,8 @@ pub(super) struct Settings<Ser> {
     pub(super) serializer: Ser,
     /// Shared by the executor's clones; `None` for one-off executions.
     pub(super) cache: Option<Arc<StreamCache>>,
+    /// How long idempotency records are kept (`None`: for ever).
+    pub(super) idempotency_retention: Option<Duration>,
 }
 
 impl Default for Settings<JsonSerializer> {
@@ -28,6 +34,7 @@ impl Default for Settings<JsonSerializer> {
             max_streams: DEFAULT_MAX_STREAMS,
             serializer: JsonSerializer,
             cache: None,
+            idempotency_retention: None,
         }
     }
 }
@@ -48,4 +55,6 @@ pub(super) struct Execution<'a, S, Ser, C> {
     /// to append, cleared when it answers. An attempt abandoned at the
     /// deadline while it is set has an unknown outcome.
     pub(super) appending: AtomicBool,
+    /// The idempotency key the execution claims, if any.
+    pub(super) claim: Option<IdempotencyClaim>,
 }

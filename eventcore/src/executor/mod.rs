@@ -7,6 +7,7 @@ mod executed;
 mod execution;
 mod options;
 mod plan;
+mod replay;
 mod retry;
 mod run;
 
@@ -138,8 +139,29 @@ impl<S, Ser> CommandExecutor<S, Ser> {
                 max_streams: self.settings.max_streams,
                 serializer,
                 cache: capacity.map(|events| Arc::new(StreamCache::new(events))),
+                idempotency_retention: self.settings.idempotency_retention,
             },
         }
+    }
+
+    /// Keeps the idempotency records this executor writes for `retention`
+    /// instead of for ever (see
+    /// [`ExecutionOptions::idempotency_key`]).
+    ///
+    /// The trade-off: kept for ever, a key settles every duplicate however
+    /// late it comes, and the store keeps one small record (the key, the
+    /// command's name, a fingerprint and where its events are) per
+    /// idempotent execution for ever. With a retention the records stay
+    /// bounded, but a duplicate that arrives after its key expired executes
+    /// again. Choose a retention longer than any redelivery can be late
+    /// (a queue's maximum redelivery window, a client's retry horizon),
+    /// and reclaim expired records with
+    /// [`EventStore::purge_idempotency_records`](crate::store::EventStore::purge_idempotency_records).
+    /// Expiry follows the store's clock.
+    #[must_use]
+    pub const fn idempotency_retention(mut self, retention: std::time::Duration) -> Self {
+        self.settings.idempotency_retention = Some(retention);
+        self
     }
 
     /// The store.

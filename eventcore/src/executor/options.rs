@@ -1,9 +1,11 @@
 //! What one execution may ask for beyond the command: the metadata its
-//! events share, and a deadline.
+//! events share, a deadline, and an idempotency key.
 
 use std::time::{Duration, Instant};
 
-use crate::types::EventMetadataBuilder;
+use uuid::Uuid;
+
+use crate::types::{EventMetadataBuilder, IdempotencyKey};
 
 /// Options for one execution (see
 /// [`CommandExecutor::execute_with_options`](super::CommandExecutor::execute_with_options)).
@@ -14,14 +16,20 @@ use crate::types::EventMetadataBuilder;
 ///
 /// let options = ExecutionOptions::new()
 ///     .metadata(EventMetadata::builder().custom("source", "import"))
-///     .timeout(Duration::from_secs(2));
+///     .timeout(Duration::from_secs(2))
+///     .idempotency_key(eventcore::IdempotencyKey::try_new("import-17")?);
 /// assert!(options.deadline_at().is_some());
+/// assert_eq!(options.idempotency_key_ref().map(|k| k.as_str()), Some("import-17"));
+/// # Ok::<(), eventcore::ValidationError>(())
 /// ```
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct ExecutionOptions {
     pub(super) metadata: EventMetadataBuilder,
     pub(super) deadline: Option<Instant>,
+    pub(super) idempotency_key: Option<IdempotencyKey>,
+    /// A digest of the request bytes, if given.
+    pub(super) request: Option<Uuid>,
 }
 
 impl Default for ExecutionOptions {
@@ -37,6 +45,8 @@ impl ExecutionOptions {
         Self {
             metadata: EventMetadataBuilder::default(),
             deadline: None,
+            idempotency_key: None,
+            request: None,
         }
     }
 
@@ -79,4 +89,78 @@ impl ExecutionOptions {
     pub const fn deadline_at(&self) -> Option<Instant> {
         self.deadline
     }
+
+    /// Makes the execution idempotent: executing with a key that a
+    /// successful execution already recorded does not run the command's
+    /// logic and writes nothing; it returns the events that first execution
+    /// wrote, marked [`replayed`](super::Executed::replayed).
+    ///
+    /// - The first execution that succeeds records the key with the
+    ///   positions it wrote, atomically with its events (in the same
+    ///   transaction on PostgreSQL). A decision to write nothing is recorded
+    ///   too. A rejection is not: nothing was written, and the command may
+    ///   succeed later.
+    /// - Concurrent executions with one key write once; the others return
+    ///   the winner's events as a replay.
+    /// - The same key with another command, other streams, or another
+    ///   [`request_fingerprint`](Self::request_fingerprint) is refused with
+    ///   [`IdempotencyKeyReused`](crate::CommandError::IdempotencyKeyReused),
+    ///   without running anything.
+    /// - Keys are scoped per store, and kept for ever unless the executor
+    ///   sets a [retention](super::CommandExecutor::idempotency_retention).
+    ///
+    /// An idempotent execution always reads the store before deciding (the
+    /// lookup rides on that read), so it skips the executor's speculative
+    /// attempt on cached state.
+    pub fn idempotency_key(mut self, key: impl Into<IdempotencyKey>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// The bytes that identify the request (its body, or a serialization
+    /// of the command), compared when the key is used again: the same key
+    /// with other bytes is another request reusing the key, and is
+    /// refused.
+    ///
+    /// Without it, a reuse is recognized by the command's name and its
+    /// declared streams only: `Deposit { account: a, amount: 5 }` and
+    /// `Deposit { account: a, amount: 7 }` look like the same request. Only
+    /// a digest of the bytes is kept.
+    pub fn request_fingerprint(mut self, request: impl AsRef<[u8]>) -> Self {
+        self.request = Some(Uuid::new_v5(&REQUESTS, request.as_ref()));
+        self
+    }
+
+    /// The idempotency key, if any.
+    #[must_use]
+    pub const fn idempotency_key_ref(&self) -> Option<&IdempotencyKey> {
+        self.idempotency_key.as_ref()
+    }
+}
+
+/// The UUID namespace of request digests.
+const REQUESTS: Uuid = Uuid::from_u128(0x0b6e_52a4_7f0c_4c3d_a1e9_52d8_6f40_3b17);
+
+/// The UUID namespace of request fingerprints.
+const FINGERPRINTS: Uuid = Uuid::from_u128(0x8f3a_c2d1_5e67_4a90_b4c3_1d2e_7f60_9a85);
+
+/// What identifies one idempotent request: the command's name, its declared
+/// streams in order, and the request digest if one was given. Stable across
+/// processes and releases (a UUID version 5 over those bytes).
+pub(super) fn fingerprint(
+    command: &str,
+    streams: &[crate::types::StreamId],
+    request: Option<Uuid>,
+) -> Uuid {
+    let mut bytes = Vec::with_capacity(64);
+    bytes.extend_from_slice(command.as_bytes());
+    for stream in streams {
+        bytes.push(0);
+        bytes.extend_from_slice(stream.as_str().as_bytes());
+    }
+    bytes.push(0xff);
+    if let Some(request) = request {
+        bytes.extend_from_slice(request.as_bytes());
+    }
+    Uuid::new_v5(&FINGERPRINTS, &bytes)
 }

@@ -8,8 +8,8 @@ use crate::{
     command::{Command, CommandLogic, handle::ReadStream},
     error::{CommandError, StoreError},
     serialization::EventSerializer,
-    store::{EventStore, StreamEvents},
-    types::{RecordedEvent, StreamId, StreamVersion},
+    store::{EventStore, IdempotencyClaim, IdempotencyRecord, KeyedRead, StreamEvents},
+    types::{IdempotencyKey, RecordedEvent, StreamId, StreamVersion},
 };
 
 use super::{
@@ -36,14 +36,23 @@ pub(super) struct Plan<C: CommandLogic> {
     pub(super) state: C::State,
 }
 
+/// What planning found.
+pub(super) enum Planned<C: CommandLogic> {
+    /// The state to decide on.
+    Decide(Plan<C>),
+    /// The execution's idempotency key is recorded: nothing to decide.
+    Recorded(IdempotencyRecord),
+}
+
 /// Reads the declared streams from `source`, then any the command discovers,
 /// and folds them. `Ok(None)` when the source is the cache and it lacks a
-/// stream.
+/// stream. An execution with an idempotency key looks it up with its first
+/// read, in the same call.
 pub(super) async fn plan<S, Ser, C>(
     execution: &Execution<'_, S, Ser, C>,
     cache: &StreamCache,
     source: Source,
-) -> Result<Option<Plan<C>>, CommandError<C::Error>>
+) -> Result<Option<Planned<C>>, CommandError<C::Error>>
 where
     S: EventStore,
     Ser: EventSerializer,
@@ -67,7 +76,17 @@ where
                     .map(|history| (StreamVersion::new(history.len() as u64), history))
                     .collect()
             }),
-            Source::Store => Some(read(execution, cache, &ids).await?),
+            Source::Store => {
+                let look_up = if discovered {
+                    None
+                } else {
+                    execution.claim.as_ref()
+                };
+                match read(execution, cache, &ids, look_up.map(IdempotencyClaim::key)).await? {
+                    Ok(read) => Some(read),
+                    Err(record) => return Ok(Some(Planned::Recorded(record))),
+                }
+            }
         };
         let Some(loaded) = loaded else {
             return Ok(None);
@@ -85,7 +104,7 @@ where
         let state = fold(command, &streams, &histories);
         wanted = Cow::Owned(undiscovered(command, &state, &streams));
         if wanted.is_empty() {
-            return Ok(Some(Plan { streams, state }));
+            return Ok(Some(Planned::Decide(Plan { streams, state })));
         }
         check_limit(streams.len() + wanted.len(), limit)?;
         drop(state);
@@ -101,14 +120,19 @@ fn unread<'i>(ids: &'i [StreamId], streams: &[ReadStream]) -> Vec<&'i StreamId> 
         .collect()
 }
 
+type Histories<E> = Vec<(StreamVersion, History<E>)>;
+
 /// Reads `ids` past what the cache holds, decodes the new events and adds
 /// them to the cache; returns each stream's version as read and its history
-/// (which may run further: another command may have added to it).
+/// (which may run further: another command may have added to it). With a
+/// `key`, looks it up in the same call, and returns its record instead if
+/// it is recorded.
 async fn read<S, Ser, C>(
     execution: &Execution<'_, S, Ser, C>,
     cache: &StreamCache,
     ids: &[&StreamId],
-) -> Result<Vec<(StreamVersion, History<EventOf<C>>)>, CommandError<C::Error>>
+    key: Option<&IdempotencyKey>,
+) -> Result<Result<Histories<EventOf<C>>, IdempotencyRecord>, CommandError<C::Error>>
 where
     S: EventStore,
     Ser: EventSerializer,
@@ -127,7 +151,13 @@ where
             .zip(&known)
             .map(|(id, version)| ((*id).clone(), *version))
             .collect();
-        let read = execution.store.read_streams_after(&cursors).await?;
+        let read = match key {
+            None => execution.store.read_streams_after(&cursors).await?,
+            Some(key) => match execution.store.read_streams_keyed(&cursors, key).await? {
+                KeyedRead::Streams(read) => read,
+                KeyedRead::Recorded(record) => return Ok(Err(record)),
+            },
+        };
         let mut pieces = Vec::with_capacity(ids.len());
         for (id, known) in ids.iter().zip(known) {
             let stream = read.stream(id);
@@ -157,7 +187,7 @@ where
         }
         let versions: Vec<StreamVersion> = pieces.iter().map(|piece| piece.3).collect();
         if let Some(histories) = cache.extend_all(pieces) {
-            return Ok(versions.into_iter().zip(histories).collect());
+            return Ok(Ok(versions.into_iter().zip(histories).collect()));
         }
     }
     Err(CommandError::Store(StoreError::Corrupt {

@@ -6,18 +6,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Instrument;
 
 use super::{
-    attempt::{AttemptError, attempt},
+    attempt::{AttemptError, Attempted, attempt},
     cache::ExecutionCache,
     executed::Executed,
     execution::{Execution, Settings},
-    options::ExecutionOptions,
+    options::{ExecutionOptions, fingerprint},
     plan::Source,
+    replay::replay,
 };
 use crate::{
     command::{CommandLogic, StreamDeclarations},
     error::{CommandError, StoreError},
     serialization::EventSerializer,
-    store::EventStore,
+    store::{EventStore, IdempotencyClaim},
 };
 
 pub(super) async fn run<S, Ser, C>(
@@ -40,8 +41,22 @@ where
         command = C::NAME,
         streams = ?declared,
         correlation_id = %correlation_id,
+        idempotency_key = tracing::field::Empty,
         attempts = tracing::field::Empty,
+        replayed = tracing::field::Empty,
     );
+    let claim = options.idempotency_key.as_ref().map(|key| {
+        span.record("idempotency_key", key.as_str());
+        let claim = IdempotencyClaim::new(
+            key.clone(),
+            C::NAME,
+            fingerprint(C::NAME, &declared, options.request),
+        );
+        match settings.idempotency_retention {
+            Some(retention) => claim.retained_for(retention),
+            None => claim,
+        }
+    });
     let execution = Execution {
         store,
         settings,
@@ -50,6 +65,7 @@ where
         metadata: &metadata,
         deadline: options.deadline.map(tokio::time::Instant::from_std),
         appending: AtomicBool::new(false),
+        claim,
     };
     retry(&execution).instrument(span).await
 }
@@ -67,7 +83,14 @@ where
     let limit = execution.settings.retry.max_attempts();
     let mut cache = ExecutionCache::new(execution.settings.cache.as_deref());
     let mut attempts: u32 = 0;
-    let mut source = Source::Cache;
+    // An idempotent execution looks its key up with a read before
+    // deciding, so it never decides on the cache alone.
+    let mut source = if execution.claim.is_some() {
+        Source::Store
+    } else {
+        Source::Cache
+    };
+    let mut key_raced = false;
     // The conflict being retried, for an error at the deadline.
     let mut last: Option<StoreError> = None;
     loop {
@@ -86,10 +109,9 @@ where
                     return Err(CommandError::DeadlineExceeded { attempts, last });
                 }
                 let attempted = attempt(execution, cache.streams(), source);
-                match tokio::time::timeout_at(deadline, attempted).await {
-                    Ok(outcome) => outcome,
-                    Err(_) => return Err(abandoned(execution, attempts, last)),
-                }
+                tokio::time::timeout_at(deadline, attempted)
+                    .await
+                    .map_err(|_| abandoned(execution, attempts, last.take()))?
             }
         };
         if !matches!(outcome, Err(AttemptError::Unconfirmed)) {
@@ -97,11 +119,32 @@ where
             tracing::Span::current().record("attempts", attempts);
         }
         let conflict = match outcome {
-            Ok(events) => {
-                tracing::debug!(events = events.len(), ?source, "command executed");
-                return Ok(Executed { events, attempts });
+            Ok(Attempted { events, replayed }) => {
+                if replayed {
+                    // The lookup is not an append.
+                    attempts -= 1;
+                    tracing::Span::current().record("attempts", attempts);
+                }
+                tracing::Span::current().record("replayed", replayed);
+                tracing::debug!(events = events.len(), ?source, replayed, "command executed");
+                return Ok(Executed {
+                    events,
+                    attempts,
+                    replayed,
+                });
             }
             Err(AttemptError::Unconfirmed) => {
+                source = Source::Store;
+                continue;
+            }
+            // Another execution recorded the key after this one looked it
+            // up: the next read finds its record. A store that refuses the
+            // key again without showing its record is not believed twice.
+            Err(AttemptError::KeyRecorded(recorded)) => {
+                if key_raced {
+                    return Err(recorded.into());
+                }
+                key_raced = true;
                 source = Source::Store;
                 continue;
             }
@@ -109,11 +152,7 @@ where
             Err(AttemptError::Failed(error)) => return Err(error),
         };
         if attempts >= limit {
-            tracing::warn!(error = %conflict, "retries exhausted");
-            return Err(CommandError::RetriesExhausted {
-                attempts,
-                last: conflict,
-            });
+            return exhausted(execution, attempts, conflict).await;
         }
         if source == Source::Cache {
             // The cache was behind: decide again on fresh state, at once.
@@ -142,6 +181,37 @@ where
     }
 }
 
+/// The end of an execution whose retries are exhausted. The last conflict
+/// may have been a concurrent execution with the same key: its record
+/// settles this one.
+async fn exhausted<S, Ser, C>(
+    execution: &Execution<'_, S, Ser, C>,
+    attempts: u32,
+    conflict: StoreError,
+) -> Result<Executed<C::Event>, CommandError<C::Error>>
+where
+    S: EventStore,
+    Ser: EventSerializer,
+    C: CommandLogic,
+{
+    if let Some(claim) = &execution.claim
+        && let Some(record) = execution.store.idempotency_record(claim.key()).await?
+    {
+        let events = replay(execution, record)?;
+        tracing::Span::current().record("replayed", true);
+        return Ok(Executed {
+            events,
+            attempts,
+            replayed: true,
+        });
+    }
+    tracing::warn!(error = %conflict, "retries exhausted");
+    Err(CommandError::RetriesExhausted {
+        attempts,
+        last: conflict,
+    })
+}
+
 /// The error for an attempt abandoned at the deadline: an append in flight
 /// (counted as an attempt) leaves the outcome unknown.
 fn abandoned<S, Ser, C, E>(
@@ -156,7 +226,10 @@ fn abandoned<S, Ser, C, E>(
             attempts,
             "the deadline passed while an append was in flight"
         );
-        CommandError::OutcomeUnknown { attempts }
+        CommandError::OutcomeUnknown {
+            attempts,
+            idempotency_key: execution.claim.as_ref().map(|c| c.key().clone()),
+        }
     } else {
         tracing::warn!(attempts, "the deadline passed before anything was written");
         CommandError::DeadlineExceeded { attempts, last }

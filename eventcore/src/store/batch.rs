@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use super::{ExpectedVersion, NewEvent, StreamWrite};
+use super::{ExpectedVersion, IdempotencyClaim, NewEvent, StreamWrite};
 use crate::{error::ValidationError, types::StreamId};
 
 /// An atomic write across streams: either every event is committed and every
@@ -39,6 +39,8 @@ pub struct AppendBatch {
     writes: Vec<StreamWrite>,
     /// For each event in emission order, the index of its write.
     order: Vec<usize>,
+    /// The idempotency key the batch claims, if any.
+    idempotency: Option<IdempotencyClaim>,
 }
 
 /// One event of an [`AppendBatch`], seen in emission order.
@@ -75,7 +77,11 @@ impl AppendBatch {
             .enumerate()
             .flat_map(|(index, write)| std::iter::repeat_n(index, write.events().len()))
             .collect();
-        Ok(Self { writes, order })
+        Ok(Self {
+            writes,
+            order,
+            idempotency: None,
+        })
     }
 
     /// Builds a batch whose events were emitted interleaved across streams:
@@ -154,7 +160,36 @@ impl AppendBatch {
         Self {
             order: vec![0; events.len()],
             writes: vec![StreamWrite::new(stream_id, expected, events)],
+            idempotency: None,
         }
+    }
+
+    /// Claims an idempotency key: the store records it, with the positions
+    /// this batch writes, atomically with the batch, and refuses the batch
+    /// (writing nothing) if the key is already recorded. A batch with a
+    /// claim is written even when it holds no events, so that a decision
+    /// to write nothing is recorded too.
+    ///
+    /// ```
+    /// use eventcore::store::{AppendBatch, ExpectedVersion, IdempotencyClaim};
+    /// use eventcore::{IdempotencyKey, StreamId};
+    ///
+    /// let key = IdempotencyKey::try_new("request-1")?;
+    /// let batch = AppendBatch::single(StreamId::try_new("a")?, ExpectedVersion::NO_STREAM, vec![])
+    ///     .with_idempotency(IdempotencyClaim::new(key.clone(), "Open", uuid::Uuid::nil()));
+    /// assert_eq!(batch.idempotency().map(IdempotencyClaim::key), Some(&key));
+    /// # Ok::<(), eventcore::ValidationError>(())
+    /// ```
+    #[must_use]
+    pub fn with_idempotency(mut self, claim: IdempotencyClaim) -> Self {
+        self.idempotency = Some(claim);
+        self
+    }
+
+    /// The idempotency key the batch claims, if any.
+    #[must_use]
+    pub const fn idempotency(&self) -> Option<&IdempotencyClaim> {
+        self.idempotency.as_ref()
     }
 
     /// For each event in emission order, the index of its stream's write in
@@ -187,14 +222,15 @@ impl AppendBatch {
         &self.writes
     }
 
-    /// Takes the writes out, forgetting the emission order.
+    /// Takes the writes out, forgetting the emission order and the claim.
     #[must_use]
     pub fn into_writes(self) -> Vec<StreamWrite> {
         self.writes
     }
 
     /// Takes the writes and the emission order (see [`order`](Self::order))
-    /// out.
+    /// out, forgetting the claim (read it first with
+    /// [`idempotency`](Self::idempotency)).
     #[must_use]
     pub fn into_parts(self) -> (Vec<StreamWrite>, Vec<usize>) {
         (self.writes, self.order)

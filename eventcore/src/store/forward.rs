@@ -10,11 +10,12 @@ use std::{future::Future, time::Duration};
 
 use super::{
     AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
-    HeldBack, Lease, LeaseStore, StoredEvent, StreamsRead, UndecodableEvent,
+    HeldBack, IdempotencyRecord, KeyedRead, Lease, LeaseStore, StoredEvent, StreamsRead,
+    UndecodableEvent,
 };
 use crate::{
     error::StoreError,
-    types::{GlobalPosition, StreamId, StreamVersion},
+    types::{GlobalPosition, IdempotencyKey, StreamId, StreamVersion},
 };
 
 macro_rules! forward_ports {
@@ -41,6 +42,27 @@ macro_rules! forward_ports {
                 batch: AppendBatch,
             ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send {
                 (**self).append(batch)
+            }
+
+            fn idempotency_record(
+                &self,
+                key: &IdempotencyKey,
+            ) -> impl Future<Output = Result<Option<IdempotencyRecord>, StoreError>> + Send {
+                (**self).idempotency_record(key)
+            }
+
+            fn read_streams_keyed(
+                &self,
+                streams: &[(StreamId, StreamVersion)],
+                key: &IdempotencyKey,
+            ) -> impl Future<Output = Result<KeyedRead, StoreError>> + Send {
+                (**self).read_streams_keyed(streams, key)
+            }
+
+            fn purge_idempotency_records(
+                &self,
+            ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+                (**self).purge_idempotency_records()
             }
 
             fn stream_version(

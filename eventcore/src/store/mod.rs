@@ -12,6 +12,7 @@ pub(crate) mod events;
 mod filter;
 mod forward;
 mod held_back;
+mod idempotency;
 mod lease;
 mod notify;
 mod undecodable;
@@ -28,13 +29,14 @@ pub use write::{ExpectedVersion, StreamWrite};
 pub(crate) use events::SerializedEvent;
 pub use filter::EventFilter;
 pub use held_back::HeldBack;
+pub use idempotency::{IdempotencyClaim, IdempotencyRecord, KeyedRead};
 pub use lease::{CheckpointStore, Lease, LeaseStore};
 pub use notify::{EventNotifications, NotificationHub};
 pub use undecodable::UndecodableEvent;
 
 use crate::{
     error::StoreError,
-    types::{GlobalPosition, StreamId, StreamVersion},
+    types::{GlobalPosition, IdempotencyKey, StreamId, StreamVersion},
 };
 
 /// The port every storage backend implements.
@@ -48,6 +50,11 @@ use crate::{
 ///   included, is checked against its expected version; the first mismatch
 ///   fails the whole batch with [`StoreError::VersionConflict`].
 /// - **Dense versions.** A stream's events have versions `1..=n`.
+/// - **Idempotency keys.** A batch that
+///   [claims a key](AppendBatch::with_idempotency) records it with the
+///   positions it wrote, in the same atomic write; a batch claiming a key
+///   already recorded (and not expired) writes nothing and fails with
+///   [`StoreError::IdempotencyKeyRecorded`]. Keys are scoped per store.
 /// - **Gap-safe global order.** [`read_all`](Self::read_all) never returns an
 ///   event at position `p` and later reveals one at a position `< p`. To
 ///   guarantee this a store may hold back just-committed events while
@@ -118,6 +125,42 @@ pub trait EventStore: Send + Sync {
         &self,
         batch: AppendBatch,
     ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
+
+    /// The record kept under an idempotency key, with the events its batch
+    /// wrote; `None` if the key was never recorded or its record expired.
+    ///
+    /// The record's events are returned whether or not
+    /// [`read_all`](Self::read_all) shows them yet: they committed with the
+    /// record.
+    fn idempotency_record(
+        &self,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<Option<IdempotencyRecord>, StoreError>> + Send;
+
+    /// What an idempotent execution reads first: the key's record if it is
+    /// recorded, and otherwise the streams, as
+    /// [`read_streams_after`](Self::read_streams_after) reads them.
+    ///
+    /// The default looks the key up, then reads; stores where each call is
+    /// a round trip override it to do both in one.
+    fn read_streams_keyed(
+        &self,
+        streams: &[(StreamId, StreamVersion)],
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<KeyedRead, StoreError>> + Send {
+        async move {
+            if let Some(record) = self.idempotency_record(key).await? {
+                return Ok(KeyedRead::Recorded(record));
+            }
+            Ok(KeyedRead::Streams(self.read_streams_after(streams).await?))
+        }
+    }
+
+    /// Deletes every expired idempotency record and returns how many went.
+    /// Expired records are already ignored; this only reclaims their space
+    /// (run it from a maintenance job). Records kept for ever are never
+    /// deleted.
+    fn purge_idempotency_records(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// The current version of a stream (0 if it does not exist).
     fn stream_version(

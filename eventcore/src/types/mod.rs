@@ -3,6 +3,7 @@
 //! Every type here is valid by construction; the smart constructors are the
 //! only way in.
 
+mod idempotency_key;
 mod ids;
 mod metadata;
 mod recorded;
@@ -11,6 +12,7 @@ mod timestamp;
 mod validation;
 mod version;
 
+pub use idempotency_key::IdempotencyKey;
 pub use ids::{CausationId, CorrelationId, EventId, UserId};
 pub use metadata::{CustomMetadata, EventMetadata, EventMetadataBuilder};
 pub use recorded::RecordedEvent;

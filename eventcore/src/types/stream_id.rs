@@ -71,6 +71,7 @@ impl StreamId {
 pub(crate) enum NameKind {
     StreamId,
     UserId,
+    IdempotencyKey,
 }
 
 impl NameKind {
@@ -78,12 +79,20 @@ impl NameKind {
         match self {
             Self::StreamId => "StreamId",
             Self::UserId => "UserId",
+            Self::IdempotencyKey => "IdempotencyKey",
+        }
+    }
+
+    const fn max_chars(self) -> usize {
+        match self {
+            Self::StreamId | Self::UserId => StreamId::MAX_CHARS,
+            Self::IdempotencyKey => super::IdempotencyKey::MAX_CHARS,
         }
     }
 }
 
-/// The shared rule for textual identifiers: non-empty, at most 255
-/// characters, no control, invisible or bidirectional formatting characters,
+/// The shared rule for textual identifiers: non-empty, at most
+/// [`NameKind::max_chars`] characters, no control, invisible or bidirectional formatting characters,
 /// and in NFC.
 pub(crate) fn validate_name(value: &str, kind: NameKind) -> Result<(), ValidationError> {
     let type_name = kind.type_name();
@@ -91,12 +100,13 @@ pub(crate) fn validate_name(value: &str, kind: NameKind) -> Result<(), Validatio
         return Err(ValidationError::Empty { type_name });
     }
     let length = value.chars().count();
-    if length > StreamId::MAX_CHARS {
+    let max = kind.max_chars();
+    if length > max {
         return Err(ValidationError::TooLong {
             type_name,
             value: truncate_for_message(value),
             length,
-            max: StreamId::MAX_CHARS,
+            max,
         });
     }
     if value.is_ascii() {

@@ -2,7 +2,7 @@
 
 use eventcore::{
     StoreError, ValidationError,
-    store::{AppendBatch, ExpectedVersion},
+    store::{AppendBatch, ExpectedVersion, IdempotencyClaim},
 };
 use sqlx::{Postgres, postgres::PgArguments, query::Query};
 use uuid::Uuid;
@@ -93,14 +93,38 @@ impl<'a> AppendArgs<'a> {
         Ok(args)
     }
 
-    /// The statement `sql` (`append.sql` or `append_committed.sql`) with
-    /// these arguments bound, then the notification channel.
+    /// The statement `sql` (`append.sql` or `append_committed.sql`, or
+    /// their `_keyed` forms) with these arguments bound, then the
+    /// notification channel, then the batch's idempotency claim if it has
+    /// one.
     pub(super) fn bind<'q>(
         &'q self,
         sql: &'q str,
         channel: Option<&'q str>,
+        claim: Option<&'q IdempotencyClaim>,
     ) -> Query<'q, Postgres, PgArguments> {
-        sqlx::query(sql)
+        let query = self.bind_batch(sqlx::query(sql), channel);
+        match claim {
+            None => query,
+            Some(claim) => query
+                .bind(claim.key().as_str())
+                .bind(claim.command())
+                .bind(claim.fingerprint())
+                // Microseconds; a retention beyond i64 is for ever.
+                .bind(
+                    claim
+                        .retention()
+                        .and_then(|r| i64::try_from(r.as_micros()).ok()),
+                ),
+        }
+    }
+
+    fn bind_batch<'q>(
+        &'q self,
+        query: Query<'q, Postgres, PgArguments>,
+        channel: Option<&'q str>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        query
             .bind(&self.streams)
             .bind(&self.expected)
             .bind(&self.counts)

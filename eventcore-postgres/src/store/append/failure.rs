@@ -14,6 +14,9 @@ use crate::{
     store::{rows::to_version, shared::Shared},
 };
 
+/// The SQLSTATE the keyed append procedure raises for a recorded key.
+const KEY_RECORDED: &str = "EC003";
+
 /// Turns a failed append call into the right typed error.
 pub(super) async fn append_failed(
     shared: &Shared,
@@ -35,6 +38,13 @@ pub(super) async fn append_failed(
                 Err(other) => other,
             }
         }
+        // Raised by the keyed append procedure: the key is recorded.
+        Some(KEY_RECORDED) => match batch.idempotency() {
+            Some(claim) => StoreError::IdempotencyKeyRecorded {
+                key: claim.key().clone(),
+            },
+            None => shared.errors.translate("append", error),
+        },
         // invalid_transaction_termination: the committing append ran
         // inside a transaction block; in_failed_sql_transaction: inside
         // one that had already failed. Either way someone left the

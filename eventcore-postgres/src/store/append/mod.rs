@@ -3,6 +3,7 @@
 
 mod args;
 mod failure;
+mod idempotency;
 
 use eventcore::{
     GlobalPosition, StoreError, StreamVersion,
@@ -11,6 +12,7 @@ use eventcore::{
 use sqlx::Row;
 
 pub use self::args::MAX_EVENTS_PER_APPEND;
+pub(super) use self::idempotency::{idempotency_record, purge};
 use self::{
     args::AppendArgs,
     failure::{append_failed, conflict_error},
@@ -25,7 +27,7 @@ pub(super) async fn commit(
     shared: &Shared,
     batch: AppendBatch,
 ) -> Result<AppendResult, StoreError> {
-    if batch.writes().is_empty() {
+    if batch.writes().is_empty() && batch.idempotency().is_none() {
         return Ok(AppendResult::default());
     }
     let mut conn = shared
@@ -38,7 +40,7 @@ pub(super) async fn commit(
     // connection is already inside a transaction: then nothing is
     // acknowledged, and the connection is closed so that the server
     // rolls the stray transaction back.
-    let result = run(shared, &mut *conn, &shared.sql.append_committed, batch).await;
+    let result = run(shared, &mut *conn, Commit::Itself, batch).await;
     if matches!(result, Err(StoreError::StrayTransaction { .. })) {
         tracing::warn!("append found its pooled connection inside a stray transaction; closing it");
         conn.close_on_drop();
@@ -50,24 +52,42 @@ pub(super) async fn commit(
     Ok(result)
 }
 
-/// Runs one append statement: `sql` calls the append procedure either
-/// inside the caller's transaction (`append.sql`) or committing its own
-/// work (`append_committed.sql`); both return the same row.
+/// Who commits an append.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Commit {
+    /// The append procedure, in the same round trip (`append_committed.sql`).
+    Itself,
+    /// The caller, whose transaction the append runs in (`append.sql`).
+    Caller,
+}
+
+/// Runs one append statement, which calls the append procedure either
+/// inside the caller's transaction or committing its own work; both return
+/// the same row. A batch with an idempotency claim calls the procedure that
+/// records it, in the same statement.
 pub(super) async fn run<'c, E>(
     shared: &Shared,
     executor: E,
-    sql: &str,
+    commit: Commit,
     batch: AppendBatch,
 ) -> Result<AppendResult, StoreError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Postgres>,
 {
-    if batch.writes().is_empty() {
+    let claim = batch.idempotency();
+    if batch.writes().is_empty() && claim.is_none() {
         return Ok(AppendResult::default());
     }
+    let sql = &shared.sql;
+    let statement = match (commit, claim.is_some()) {
+        (Commit::Itself, false) => &sql.append_committed,
+        (Commit::Itself, true) => &sql.append_keyed_committed,
+        (Commit::Caller, false) => &sql.append,
+        (Commit::Caller, true) => &sql.append_keyed,
+    };
     let args = AppendArgs::new(&batch)?;
     let row = args
-        .bind(sql, shared.channel.as_deref())
+        .bind(statement, shared.channel.as_deref(), claim)
         .fetch_one(executor)
         .await;
     let row = match row {

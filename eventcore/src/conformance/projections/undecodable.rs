@@ -12,13 +12,13 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 use super::{Recorder, WAIT, config, ticks};
 use crate::{
-    GlobalPosition, StreamId, StreamVersion,
+    GlobalPosition, IdempotencyKey, StreamId, StreamVersion,
     conformance::support::{ConformanceStore, ScenarioResult, ensure, ensure_eq},
     error::StoreError,
     projection::{ErrorPolicy, ProjectionRunner, ProjectionStatus, SkipCause},
     store::{
         AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
-        Lease, LeaseStore, StoredEvent, StreamsRead, UndecodableEvent,
+        IdempotencyRecord, Lease, LeaseStore, StoredEvent, StreamsRead, UndecodableEvent,
     },
 };
 
@@ -57,6 +57,17 @@ impl<S: EventStore> EventStore for Poisoned<S> {
         batch: AppendBatch,
     ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send {
         self.inner.append(batch)
+    }
+
+    fn idempotency_record(
+        &self,
+        key: &IdempotencyKey,
+    ) -> impl Future<Output = Result<Option<IdempotencyRecord>, StoreError>> + Send {
+        self.inner.idempotency_record(key)
+    }
+
+    fn purge_idempotency_records(&self) -> impl Future<Output = Result<u64, StoreError>> + Send {
+        self.inner.purge_idempotency_records()
     }
 
     fn stream_version(

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::{TestResult, Tick};
 use eventcore::{
     Command, CommandError, CommandExecutor, CommandLogic, CommandState, ExecutionOptions,
-    RecordedEvent, StreamId, store::EventStore,
+    IdempotencyKey, RecordedEvent, StreamId, store::EventStore,
 };
 
 /// Appends one tick to each of two streams.
@@ -90,6 +90,60 @@ async fn a_deadline_during_a_blocked_append_is_an_unknown_outcome_and_never_half
     );
     assert_eq!(l, r, "both streams or neither");
     assert!(l == 1 || l == 2, "{l}");
+    common::drop_schema(&store).await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_carries_the_key_and_executing_again_with_it_writes_once() -> TestResult
+{
+    let store = common::fresh_store().await?;
+    let (left, right) = (common::id("keyed-left"), common::id("keyed-right"));
+    let executor = CommandExecutor::new(store.clone()).stream_cache(0);
+    let command = || TickBoth {
+        left: left.clone(),
+        right: right.clone(),
+    };
+    executor.execute(command()).await?;
+    let key = IdempotencyKey::from(uuid::Uuid::now_v7());
+
+    let mut blocker = store.pool().begin().await?;
+    sqlx::query(&format!(
+        "SELECT version FROM \"{}\".streams WHERE stream_id = $1 FOR UPDATE",
+        store.schema()
+    ))
+    .bind(left.as_str())
+    .execute(&mut *blocker)
+    .await?;
+
+    let options = ExecutionOptions::new()
+        .idempotency_key(key.clone())
+        .timeout(Duration::from_millis(500));
+    match executor.execute_with_options(command(), options).await {
+        Err(CommandError::OutcomeUnknown {
+            attempts: 1,
+            idempotency_key: Some(carried),
+        }) => assert_eq!(carried, key),
+        other => panic!("the outcome is unknown and names the key, got {other:?}"),
+    }
+
+    // The abandoned append may commit as soon as the row is free, before
+    // or while the same request is executed again: either way the key
+    // makes it one write.
+    blocker.rollback().await?;
+    let again = executor
+        .execute_with_options(command(), ExecutionOptions::new().idempotency_key(key))
+        .await?;
+    assert_eq!(again.events.len(), 2);
+    for stream in [&left, &right] {
+        assert_eq!(
+            store.stream_version(stream).await?.value(),
+            2,
+            "{stream}: written once by the two executions with one key"
+        );
+    }
+    let versions: Vec<u64> = again.events.iter().map(|e| e.version().value()).collect();
+    assert_eq!(versions, [2, 2]);
     common::drop_schema(&store).await;
     Ok(())
 }

@@ -37,6 +37,8 @@ pub(crate) enum AppendFault {
     Fail,
     /// Refuse it with a version conflict, writing nothing.
     Conflict,
+    /// Let it through, then fail it as unavailable: written, reply lost.
+    LoseReply,
 }
 
 /// The hooks a wrapper overrides for the faults it injects. The defaults
@@ -143,6 +145,10 @@ macro_rules! interposed_ports {
             ) -> Result<AppendResult, StoreError> {
                 match self.before_append(&batch).await? {
                     AppendFault::Pass => {}
+                    AppendFault::LoseReply => {
+                        self.inner.append(batch).await?;
+                        return Err(injected_failure("append (written, reply lost)"));
+                    }
                     AppendFault::Fail => {
                         return Err(injected_failure("append"));
                     }

@@ -86,6 +86,7 @@ pub struct ChaosConfig {
     max_delay: Duration,
     checkpoint_failure_rate: f64,
     checkpoint_lost_reply_rate: f64,
+    append_lost_reply_rate: f64,
     seed: u64,
 }
 
@@ -100,6 +101,7 @@ impl Default for ChaosConfig {
             max_delay: Duration::from_millis(5),
             checkpoint_failure_rate: 0.0,
             checkpoint_lost_reply_rate: 0.0,
+            append_lost_reply_rate: 0.0,
             seed: 0x5EED,
         }
     }
@@ -151,6 +153,18 @@ impl ChaosConfig {
         self
     }
 
+    /// Sets the chance that an append that got through is written but
+    /// reported as failed with [`StoreError::Unavailable`]: a lost reply, as
+    /// when the database commits and the connection drops before the
+    /// acknowledgement arrives. The caller cannot tell it from a failure
+    /// that wrote nothing; re-executing with the same
+    /// [`IdempotencyKey`](eventcore::IdempotencyKey) resolves it.
+    #[must_use]
+    pub const fn append_lost_reply_rate(mut self, rate: f64) -> Self {
+        self.append_lost_reply_rate = rate.clamp(0.0, 1.0);
+        self
+    }
+
     /// Sets the seed of the random choices, so a failing run can be
     /// replayed.
     #[must_use]
@@ -173,14 +187,16 @@ pub struct ChaosStats {
     pub checkpoint_failures: u64,
     /// Checkpoint saves written but reported as failed.
     pub checkpoint_lost_replies: u64,
+    /// Appends written but reported as failed.
+    pub append_lost_replies: u64,
 }
 
 /// Wraps a store and injects failures, conflicts and delays at configured
 /// rates, and, if configured, failed and unacknowledged checkpoint saves.
 /// Leases, position queries and subscriptions pass through untouched.
 ///
-/// An injected fault never writes anything (apart from a lost checkpoint
-/// reply, which by definition wrote), so the wrapped store stays
+/// An injected fault never writes anything (apart from a lost reply to a
+/// checkpoint save or an append, which by definition wrote), so the wrapped store stays
 /// consistent: code under test sees exactly what a flaky backend would show.
 ///
 /// ```
@@ -238,6 +254,11 @@ impl<S> ChaosStore<S> {
                 AppendFault::Fail
             } else if is_append && rng.random_bool(self.config.conflict_rate) {
                 AppendFault::Conflict
+            } else if is_append
+                && self.config.append_lost_reply_rate > 0.0
+                && rng.random_bool(self.config.append_lost_reply_rate)
+            {
+                AppendFault::LoseReply
             } else {
                 AppendFault::Pass
             };
@@ -250,6 +271,7 @@ impl<S> ChaosStore<S> {
         match fault {
             AppendFault::Fail => self.stats.lock().failures += 1,
             AppendFault::Conflict => self.stats.lock().conflicts += 1,
+            AppendFault::LoseReply => self.stats.lock().append_lost_replies += 1,
             AppendFault::Pass => {}
         }
         fault
@@ -260,7 +282,7 @@ impl<S: Send + Sync> Interpose for ChaosStore<S> {
     async fn before_read(&self, operation: &'static str) -> Result<(), StoreError> {
         match self.roll(false).await {
             AppendFault::Fail => Err(injected_failure(operation)),
-            AppendFault::Pass | AppendFault::Conflict => Ok(()),
+            AppendFault::Pass | AppendFault::Conflict | AppendFault::LoseReply => Ok(()),
         }
     }
 

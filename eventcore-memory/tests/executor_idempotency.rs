@@ -104,7 +104,7 @@ async fn a_lost_reply_is_resolved_by_executing_again_with_the_key() {
     let stored: Vec<u64> = written
         .into_streams()
         .into_iter()
-        .flat_map(|s| s.into_events())
+        .flat_map(eventcore::store::StreamEvents::into_events)
         .map(|e| e.position().value())
         .collect();
     assert_eq!(positions, stored, "the replay returns the recorded events");

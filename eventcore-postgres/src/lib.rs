@@ -42,6 +42,12 @@
 //!   `UPDATE`, `DELETE` and `TRUNCATE`.
 //! - `streams`: each stream's current version, the row appends lock.
 //! - `checkpoints` and `leases` for projections.
+//! - `idempotency_keys`: the key each idempotent execution recorded, with
+//!   the command's name, the request's fingerprint, the first position and
+//!   count of the events its batch wrote, and when the record expires
+//!   (NULL: never). Written by the keyed `append_events` in the append's
+//!   own transaction; a claim on a live key raises `EC003` and writes
+//!   nothing. `purge_idempotency_records` deletes the expired rows.
 //! - `append_events(...)`, the server-side procedure behind every append
 //!   (committing its own work, or inside the caller's transaction), and
 //!   `save_checkpoint(...)`, a checkpoint compare-and-set.
@@ -66,8 +72,10 @@
 //! GRANT USAGE ON SCHEMA eventcore TO app_runtime;
 //! -- as app_migrator, after migrate()
 //! GRANT SELECT, INSERT, UPDATE
-//!     ON eventcore.events, eventcore.streams, eventcore.checkpoints, eventcore.leases
+//!     ON eventcore.events, eventcore.streams, eventcore.checkpoints, eventcore.leases,
+//!        eventcore.idempotency_keys
 //!     TO app_runtime;
+//! GRANT DELETE ON eventcore.idempotency_keys TO app_runtime; -- purging expired keys
 //! GRANT USAGE, SELECT ON SEQUENCE eventcore.append_epochs TO app_runtime;
 //! GRANT EXECUTE ON ALL ROUTINES IN SCHEMA eventcore TO app_runtime;
 //! ```

@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use common::{TestResult, event, id};
 use eventcore::{
-    GlobalPosition, StoreError,
-    store::{AppendBatch, CheckpointStore, EventStore, ExpectedVersion, LeaseStore},
+    GlobalPosition, IdempotencyKey, StoreError, StreamVersion,
+    store::{
+        AppendBatch, CheckpointStore, EventStore, ExpectedVersion, IdempotencyClaim, LeaseStore,
+    },
 };
 use eventcore_postgres::{PostgresConfig, PostgresStore, sqlx};
 
@@ -71,7 +73,9 @@ async fn a_least_privilege_role_migrates_and_a_runtime_role_runs() -> TestResult
         // The runtime grants the migrating role (which owns the tables)
         // gives, as the crate docs list them.
         sqlx::raw_sql(&format!(
-            "GRANT SELECT, INSERT, UPDATE ON {s}.events, {s}.streams, {s}.checkpoints, {s}.leases TO {runtime}; \
+            "GRANT SELECT, INSERT, UPDATE ON {s}.events, {s}.streams, {s}.checkpoints, {s}.leases, \
+             {s}.idempotency_keys TO {runtime}; \
+             GRANT DELETE ON {s}.idempotency_keys TO {runtime}; \
              GRANT USAGE, SELECT ON SEQUENCE {s}.append_epochs TO {runtime}; \
              GRANT EXECUTE ON ALL ROUTINES IN SCHEMA {s} TO {runtime}"
         ))
@@ -82,39 +86,14 @@ async fn a_least_privilege_role_migrates_and_a_runtime_role_runs() -> TestResult
             .schema(schema.clone())
             .connect()
             .await?;
-        let written = store
-            .append(AppendBatch::single(
-                id("least-privilege"),
-                ExpectedVersion::NO_STREAM,
-                vec![event("E", &serde_json::json!({}))],
-            ))
-            .await?;
-        let mut tx = store.begin().await?;
-        store
-            .append_in(
-                &mut tx,
-                AppendBatch::single(
-                    id("least-privilege"),
-                    ExpectedVersion::Exact(written.events[0].version),
-                    vec![event("E", &serde_json::json!({}))],
-                ),
-            )
-            .await?;
-        tx.commit().await?;
-        let read = store.read_streams(&[id("least-privilege")]).await?;
-        assert_eq!(read.version_of(&id("least-privilege")).value(), 2);
-        let lease = store
-            .try_acquire_lease("p", "runtime", Duration::from_secs(5))
-            .await?
-            .expect("a free lease");
-        store
-            .save_checkpoint("p", GlobalPosition::START, written.events[0].position, Some(&lease))
-            .await?;
-        assert_eq!(store.load_checkpoint("p").await?, Some(written.events[0].position));
+        runs_as_runtime(&store).await?;
         // The runtime role cannot change the schema: migrating is refused
         // with a typed error, not a panic.
         let refused = store.migrate().await;
-        assert!(matches!(refused, Err(StoreError::Backend { .. })), "{refused:?}");
+        assert!(
+            matches!(refused, Err(StoreError::Backend { .. })),
+            "{refused:?}"
+        );
         Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
     }
     .await;
@@ -123,4 +102,65 @@ async fn a_least_privilege_role_migrates_and_a_runtime_role_runs() -> TestResult
         .await?;
     roles.drop_all().await;
     outcome
+}
+
+/// What the running application does, each allowed by the runtime grants:
+/// appends (alone, in a transaction, with an idempotency key), reads,
+/// leases, checkpoints and purging expired keys.
+async fn runs_as_runtime(
+    store: &PostgresStore,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let written = store
+        .append(AppendBatch::single(
+            id("least-privilege"),
+            ExpectedVersion::NO_STREAM,
+            vec![event("E", &serde_json::json!({}))],
+        ))
+        .await?;
+    let mut tx = store.begin().await?;
+    store
+        .append_in(
+            &mut tx,
+            AppendBatch::single(
+                id("least-privilege"),
+                ExpectedVersion::Exact(written.events[0].version),
+                vec![event("E", &serde_json::json!({}))],
+            ),
+        )
+        .await?;
+    tx.commit().await?;
+    let key = IdempotencyKey::try_new("least-privilege")?;
+    store
+        .append(
+            AppendBatch::single(
+                id("least-privilege"),
+                ExpectedVersion::Exact(StreamVersion::new(2)),
+                vec![event("E", &serde_json::json!({}))],
+            )
+            .with_idempotency(
+                IdempotencyClaim::new(key.clone(), "Test", uuid::Uuid::nil())
+                    .retained_for(Duration::ZERO),
+            ),
+        )
+        .await?;
+    assert_eq!(store.purge_idempotency_records().await?, 1);
+    let read = store.read_streams(&[id("least-privilege")]).await?;
+    assert_eq!(read.version_of(&id("least-privilege")).value(), 3);
+    let lease = store
+        .try_acquire_lease("p", "runtime", Duration::from_secs(5))
+        .await?
+        .expect("a free lease");
+    store
+        .save_checkpoint(
+            "p",
+            GlobalPosition::START,
+            written.events[0].position,
+            Some(&lease),
+        )
+        .await?;
+    assert_eq!(
+        store.load_checkpoint("p").await?,
+        Some(written.events[0].position)
+    );
+    Ok(())
 }

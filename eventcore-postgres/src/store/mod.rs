@@ -18,7 +18,7 @@ use eventcore::{
     GlobalPosition, IdempotencyKey, StoreError, StreamId, StreamVersion,
     store::{
         AppendBatch, AppendResult, EventFilter, EventNotifications, EventStore, HeldBack,
-        IdempotencyRecord, StoredEvent, StreamsRead, UndecodableEvent,
+        IdempotencyRecord, KeyedRead, StoredEvent, StreamsRead, UndecodableEvent,
     },
 };
 use sqlx::{PgConnection, PgPool};
@@ -184,6 +184,19 @@ impl EventStore for PostgresStore {
         key: &IdempotencyKey,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
         append::idempotency_record(&self.shared, key).await
+    }
+
+    #[tracing::instrument(
+        name = "eventcore_postgres.read_streams_keyed",
+        skip_all,
+        fields(streams = streams.len(), key = %key)
+    )]
+    async fn read_streams_keyed(
+        &self,
+        streams: &[(StreamId, StreamVersion)],
+        key: &IdempotencyKey,
+    ) -> Result<KeyedRead, StoreError> {
+        append::read_streams_keyed(&self.shared, streams, key).await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.purge_idempotency_records", skip_all)]

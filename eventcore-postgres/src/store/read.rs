@@ -6,7 +6,7 @@ use eventcore::{
     StoreError, StreamId, StreamVersion, ValidationError,
     store::{StreamEvents, StreamsRead},
 };
-use sqlx::Row;
+use sqlx::{Row, postgres::PgRow};
 
 use super::{
     rows::{decode_event, to_version},
@@ -33,6 +33,14 @@ pub(super) async fn read_streams_after(
     shared: &Shared,
     streams: &[(StreamId, StreamVersion)],
 ) -> Result<StreamsRead, StoreError> {
+    read_tails(shared, &unique_after(streams)?, "read_streams_after").await
+}
+
+/// The streams to read after their versions, each once (the first mention
+/// counts), with the versions as the database's `bigint`.
+pub(crate) fn unique_after(
+    streams: &[(StreamId, StreamVersion)],
+) -> Result<Vec<(&StreamId, i64)>, StoreError> {
     let mut seen = HashSet::with_capacity(streams.len());
     let mut unique: Vec<(&StreamId, i64)> = Vec::with_capacity(streams.len());
     for (id, after) in streams {
@@ -43,7 +51,7 @@ pub(super) async fn read_streams_after(
             unique.push((id, after));
         }
     }
-    read_tails(shared, &unique, "read_streams_after").await
+    Ok(unique)
 }
 
 /// Reads each stream's version and its events above the given version,
@@ -65,6 +73,19 @@ async fn read_tails(
         .fetch_all(shared.pool_for(operation).await?)
         .await
         .map_err(&map)?;
+    tails_from_rows(shared, streams, &rows, operation)
+}
+
+/// Assembles the streams read by `read_streams.sql` (or the stream rows of
+/// `read_streams_keyed.sql`): rows in stream order, `stream_index` counting
+/// from 1, at least one row per stream.
+pub(crate) fn tails_from_rows(
+    shared: &Shared,
+    streams: &[(&StreamId, i64)],
+    rows: &[PgRow],
+    operation: &'static str,
+) -> Result<StreamsRead, StoreError> {
+    let map = shared.errors.on(operation);
     let mut out: Vec<StreamEvents> = Vec::with_capacity(streams.len());
     let mut rows = rows.iter().peekable();
     for (index, (id, _)) in (1_i64..).zip(streams) {

@@ -11,7 +11,7 @@ use super::support::{
 use crate::{
     IdempotencyKey, StreamVersion,
     error::StoreError,
-    store::{AppendBatch, ExpectedVersion, IdempotencyClaim, StreamWrite},
+    store::{AppendBatch, ExpectedVersion, IdempotencyClaim, KeyedRead, StreamWrite},
 };
 
 fn key(name: &str) -> Result<IdempotencyKey, StoreError> {
@@ -265,5 +265,82 @@ pub async fn an_expired_key_is_forgotten_and_purged<S: ConformanceStore>(
         store.idempotency_record(&key("kept")?).await?.is_some(),
         "a record kept for ever was purged"
     );
+    Ok(())
+}
+
+/// The read an idempotent execution starts with: for a key not recorded,
+/// exactly what `read_streams_after` returns for the same request
+/// (duplicates collapsed, versions, events after each version); for a
+/// recorded key, its record, whatever streams were asked for.
+pub async fn a_keyed_read_returns_the_record_or_the_streams<S: ConformanceStore>(
+    store: S,
+) -> ScenarioResult {
+    let (x, y) = (stream("keyed-read-x")?, stream("keyed-read-y")?);
+    store
+        .append(AppendBatch::single(
+            x.clone(),
+            ExpectedVersion::NO_STREAM,
+            events("X", 3),
+        ))
+        .await?;
+    let request = [
+        (x.clone(), StreamVersion::new(1)),
+        (y.clone(), StreamVersion::INITIAL),
+        (x.clone(), StreamVersion::INITIAL),
+    ];
+    let summary = |read: &crate::store::StreamsRead| -> Vec<_> {
+        read.streams()
+            .iter()
+            .map(|s| {
+                let positions: Vec<_> = s
+                    .events()
+                    .iter()
+                    .map(crate::store::StoredEvent::position)
+                    .collect();
+                (s.stream_id().clone(), s.version(), positions)
+            })
+            .collect()
+    };
+    let plain = store.read_streams_after(&request).await?;
+    match store
+        .read_streams_keyed(&request, &key("read-key")?)
+        .await?
+    {
+        KeyedRead::Streams(read) => {
+            ensure_eq!(
+                summary(&read),
+                summary(&plain),
+                "keyed read of an unrecorded key"
+            );
+        }
+        KeyedRead::Recorded(record) => {
+            return Err(format!("a key never claimed has a record: {record:?}").into());
+        }
+    }
+
+    let written = store
+        .append(
+            AppendBatch::single(y.clone(), ExpectedVersion::NO_STREAM, events("Y", 2))
+                .with_idempotency(claim("read-key")?),
+        )
+        .await?;
+    match store
+        .read_streams_keyed(&[(x.clone(), StreamVersion::INITIAL)], &key("read-key")?)
+        .await?
+    {
+        KeyedRead::Recorded(record) => {
+            let positions: Vec<_> = record
+                .events
+                .iter()
+                .map(crate::store::StoredEvent::position)
+                .collect();
+            let appended: Vec<_> = written.events.iter().map(|e| e.position).collect();
+            ensure_eq!(positions, appended, "the recorded events of a keyed read");
+            ensure_eq!(record.command.as_str(), "Conform", "record command");
+        }
+        KeyedRead::Streams(read) => {
+            return Err(format!("a recorded key read as streams: {:?}", summary(&read)).into());
+        }
+    }
     Ok(())
 }

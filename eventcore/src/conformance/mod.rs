@@ -124,6 +124,7 @@ macro_rules! __conformance_scenarios {
             a_conflicting_batch_records_no_key,
             a_claim_without_events_is_recorded,
             an_expired_key_is_forgotten_and_purged,
+            a_keyed_read_returns_the_record_or_the_streams,
             a_repeated_key_replays_the_first_execution,
             sixteen_concurrent_executions_with_one_key_write_once,
             a_key_reused_by_another_request_is_refused,

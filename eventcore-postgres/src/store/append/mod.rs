@@ -12,7 +12,7 @@ use eventcore::{
 use sqlx::Row;
 
 pub use self::args::MAX_EVENTS_PER_APPEND;
-pub(super) use self::idempotency::{idempotency_record, purge};
+pub(super) use self::idempotency::{idempotency_record, purge, read_streams_keyed};
 use self::{
     args::AppendArgs,
     failure::{append_failed, conflict_error},

@@ -11,6 +11,7 @@ use eventcore::{
     Command, CommandError, CommandExecutor, CommandLogic, CommandState, ExecutionOptions,
     IdempotencyKey, RecordedEvent, StreamId, store::EventStore,
 };
+use eventcore_postgres::{PostgresStore, sqlx};
 
 /// Appends one tick to each of two streams.
 #[derive(Command)]
@@ -38,6 +39,23 @@ impl CommandLogic for TickBoth {
     }
 }
 
+/// Another session's transaction holding `stream`'s row: appends to the
+/// stream wait until it ends.
+async fn lock_stream_row(
+    store: &PostgresStore,
+    stream: &StreamId,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    let mut blocker = store.pool().begin().await?;
+    sqlx::query(&format!(
+        "SELECT version FROM \"{}\".streams WHERE stream_id = $1 FOR UPDATE",
+        store.schema()
+    ))
+    .bind(stream.as_str())
+    .execute(&mut *blocker)
+    .await?;
+    Ok(blocker)
+}
+
 #[tokio::test]
 async fn a_deadline_during_a_blocked_append_is_an_unknown_outcome_and_never_half_a_batch()
 -> TestResult {
@@ -51,14 +69,7 @@ async fn a_deadline_during_a_blocked_append_is_an_unknown_outcome_and_never_half
     executor.execute(command()).await?;
 
     // Another session holds the left stream's row: the next append waits.
-    let mut blocker = store.pool().begin().await?;
-    sqlx::query(&format!(
-        "SELECT version FROM \"{}\".streams WHERE stream_id = $1 FOR UPDATE",
-        store.schema()
-    ))
-    .bind(left.as_str())
-    .execute(&mut *blocker)
-    .await?;
+    let blocker = lock_stream_row(&store, &left).await?;
 
     let started = Instant::now();
     let options = ExecutionOptions::new().timeout(Duration::from_millis(500));
@@ -107,14 +118,7 @@ async fn an_unknown_outcome_carries_the_key_and_executing_again_with_it_writes_o
     executor.execute(command()).await?;
     let key = IdempotencyKey::from(uuid::Uuid::now_v7());
 
-    let mut blocker = store.pool().begin().await?;
-    sqlx::query(&format!(
-        "SELECT version FROM \"{}\".streams WHERE stream_id = $1 FOR UPDATE",
-        store.schema()
-    ))
-    .bind(left.as_str())
-    .execute(&mut *blocker)
-    .await?;
+    let blocker = lock_stream_row(&store, &left).await?;
 
     let options = ExecutionOptions::new()
         .idempotency_key(key.clone())

@@ -1,7 +1,5 @@
 use std::{borrow::Borrow, fmt, sync::Arc};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use super::ValidationError;
 
 /// The name of an event stream, such as `account-42`.
@@ -179,17 +177,7 @@ fn truncate_for_message(value: &str) -> String {
     shown
 }
 
-impl fmt::Debug for StreamId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "StreamId({:?})", &*self.0)
-    }
-}
-
-impl fmt::Display for StreamId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+name_traits!(StreamId);
 
 impl AsRef<str> for StreamId {
     fn as_ref(&self) -> &str {
@@ -214,19 +202,6 @@ impl TryFrom<String> for StreamId {
     type Error = ValidationError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Self::try_new(value)
-    }
-}
-
-impl Serialize for StreamId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for StreamId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Self::try_new(&*raw).map_err(serde::de::Error::custom)
     }
 }
 

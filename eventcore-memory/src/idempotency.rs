@@ -1,7 +1,7 @@
 //! Idempotency records, kept beside the events under the same lock, so
 //! that a batch and its record are written together.
 
-use std::{collections::HashMap, time::Instant};
+use std::{collections::HashMap, ops::Range, time::Instant};
 
 use eventcore::{
     IdempotencyKey, StoreError, Timestamp,
@@ -19,13 +19,14 @@ pub(crate) struct Keys {
 /// What is kept under one key.
 #[derive(Debug)]
 struct KeyRecord {
-    command: String,
-    fingerprint: uuid::Uuid,
+    /// The claim, as the batch made it.
+    claim: IdempotencyClaim,
     recorded_at: Timestamp,
     /// When it expires, by the process's monotonic clock, and as reported.
     expires: Option<(Instant, Timestamp)>,
-    /// The log indexes of the batch's events, in position order.
-    indexes: Vec<usize>,
+    /// The log indexes of the batch's events (one batch's events are
+    /// consecutive in the log).
+    indexes: Range<usize>,
 }
 
 impl KeyRecord {
@@ -49,11 +50,10 @@ impl Keys {
 
     /// Records `claim` for the batch written at `indexes` (replacing an
     /// expired record of its key).
-    pub(crate) fn record(&mut self, claim: &IdempotencyClaim, indexes: Vec<usize>) {
-        let now = Instant::now();
+    pub(crate) fn record(&mut self, claim: IdempotencyClaim, indexes: Range<usize>) {
         let recorded_at = Timestamp::now();
         let expires = claim.retention().map(|retention| {
-            let at = now.checked_add(retention);
+            let at = Instant::now().checked_add(retention);
             let reported = chrono::Duration::from_std(retention)
                 .ok()
                 .and_then(|d| recorded_at.into_inner().checked_add_signed(d))
@@ -68,8 +68,7 @@ impl Keys {
         self.records.insert(
             claim.key().clone(),
             KeyRecord {
-                command: claim.command().to_owned(),
-                fingerprint: claim.fingerprint(),
+                claim,
                 recorded_at,
                 expires,
                 indexes,
@@ -95,15 +94,11 @@ impl EventLog {
         }
         Some(IdempotencyRecord::new(
             key.clone(),
-            record.command.clone(),
-            record.fingerprint,
+            record.claim.command().to_owned(),
+            record.claim.fingerprint(),
             record.recorded_at,
             record.expires.map(|(_, reported)| reported),
-            record
-                .indexes
-                .iter()
-                .map(|&i| self.log[i].clone())
-                .collect(),
+            self.log[record.indexes.clone()].to_vec(),
         ))
     }
 }
@@ -129,7 +124,7 @@ mod tests {
     #[test]
     fn a_record_kept_for_ever_is_never_purged() {
         let mut keys = Keys::default();
-        keys.record(&claim(None), vec![]);
+        keys.record(claim(None), 0..0);
         assert_eq!(keys.purge(), 0);
         assert!(keys.check(&claim(None)).is_err());
     }
@@ -137,7 +132,7 @@ mod tests {
     #[test]
     fn an_expired_record_is_absent_and_purged() {
         let mut keys = Keys::default();
-        keys.record(&claim(Some(Duration::ZERO)), vec![]);
+        keys.record(claim(Some(Duration::ZERO)), 0..0);
         assert!(keys.check(&claim(None)).is_ok());
         assert_eq!(keys.purge(), 1);
     }
@@ -145,7 +140,7 @@ mod tests {
     #[test]
     fn a_retention_beyond_the_clock_keeps_for_ever() {
         let mut keys = Keys::default();
-        keys.record(&claim(Some(Duration::MAX)), vec![]);
+        keys.record(claim(Some(Duration::MAX)), 0..0);
         assert!(keys.check(&claim(None)).is_err());
         assert_eq!(keys.purge(), 0);
     }

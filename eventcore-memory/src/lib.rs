@@ -218,8 +218,7 @@ impl EventStore for MemoryStore {
                 result.stream_versions.push((stream_id, version));
             }
             if let Some(claim) = claim {
-                log.keys
-                    .record(&claim, (first_index..log.log.len()).collect());
+                log.keys.record(claim, first_index..log.log.len());
             }
             (position_of(log.log.len().saturating_sub(1)), result)
         };

@@ -64,12 +64,15 @@ impl<E> From<CommandError<E>> for AttemptError<E> {
 
 /// Plans from `source`, decides and appends. The append checks every
 /// stream read at the version it was read at, so an attempt on a stale cache
-/// shows up as a conflict. Only a write is trusted from the cache: a
-/// rejection or a decision to write nothing is [`AttemptError::Unconfirmed`].
+/// shows up as a conflict. Only an append is trusted from the cache: a
+/// rejection, or a decision to write nothing without a key to record, is
+/// [`AttemptError::Unconfirmed`].
 ///
-/// With an idempotency key, the first read finds the key's record if it is
-/// recorded (the events are then replayed, and nothing is decided), and a
-/// decision to write nothing is appended too, to record the key.
+/// With an idempotency key, a read from the store finds the key's record if
+/// it is recorded (the events are then replayed, and nothing is decided),
+/// the append carries the claim (so a key recorded since is refused as
+/// [`AttemptError::KeyRecorded`]), and a decision to write nothing is
+/// appended too, to record the key.
 pub(super) async fn attempt<S, Ser, C>(
     execution: &Execution<'_, S, Ser, C>,
     cache: &StreamCache,
@@ -96,16 +99,17 @@ where
         Err(_) if on_cache => return Err(AttemptError::Unconfirmed),
         Err(rejection) => return Err(AttemptError::Failed(CommandError::Rejected(rejection))),
     };
-    if emitted.is_empty() {
+    // A decision to write nothing is appended only to record a claim: that
+    // append checks every stream read, so it confirms a decision on cached
+    // state like any other.
+    if emitted.is_empty() && execution.claim.is_none() {
         if on_cache {
             return Err(AttemptError::Unconfirmed);
         }
-        if execution.claim.is_none() {
-            return Ok(Attempted {
-                events: Vec::new(),
-                replayed: false,
-            });
-        }
+        return Ok(Attempted {
+            events: Vec::new(),
+            replayed: false,
+        });
     }
     let written = write(execution, &streams, emitted).await?;
     cache.remember(streams.iter().map(|s| (&s.id, s.version)), &written);

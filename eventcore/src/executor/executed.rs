@@ -19,11 +19,12 @@ pub struct Executed<E> {
     /// not cached, or a decision that had to be confirmed on fresh state)
     /// does not. A command that emitted nothing reports 1. A replay counts
     /// only the appends this execution tried before it found the key
-    /// recorded: usually 0.
+    /// recorded: 0 when its first read found the record, 1 when an append
+    /// decided on cached state was refused for the key.
     pub attempts: u32,
     /// Whether these events were written by an earlier execution with the
     /// same [idempotency key](crate::ExecutionOptions::idempotency_key):
-    /// this execution did not run the command's logic and wrote nothing.
+    /// this execution wrote nothing.
     /// The events are the ones that execution recorded, with their
     /// original positions, ids and metadata (an event of a
     /// [retired](crate::Upcasters::retire) type is left out).

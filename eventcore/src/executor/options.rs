@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use uuid::Uuid;
+use xxhash_rust::xxh3::Xxh3;
 
 use crate::types::{EventMetadataBuilder, IdempotencyKey};
 
@@ -91,9 +92,9 @@ impl ExecutionOptions {
     }
 
     /// Makes the execution idempotent: executing with a key that a
-    /// successful execution already recorded does not run the command's
-    /// logic and writes nothing; it returns the events that first execution
-    /// wrote, marked [`replayed`](super::Executed::replayed).
+    /// successful execution already recorded writes nothing and returns the
+    /// events that first execution wrote, marked
+    /// [`replayed`](super::Executed::replayed).
     ///
     /// - The first execution that succeeds records the key with the
     ///   positions it wrote, atomically with its events (in the same
@@ -105,13 +106,20 @@ impl ExecutionOptions {
     /// - The same key with another command, other streams, or another
     ///   [`request_fingerprint`](Self::request_fingerprint) is refused with
     ///   [`IdempotencyKeyReused`](crate::CommandError::IdempotencyKeyReused),
-    ///   without running anything.
+    ///   without writing anything.
     /// - Keys are scoped per store, and kept for ever unless the executor
     ///   sets a [retention](super::CommandExecutor::idempotency_retention).
     ///
-    /// An idempotent execution always reads the store before deciding (the
-    /// lookup rides on that read), so it skips the executor's speculative
-    /// attempt on cached state.
+    /// The key costs no extra round trip: the claim travels with the
+    /// append, and the store refuses it if the key is recorded. The
+    /// lookup rides on the execution's read, so an execution that reads
+    /// the store first (a new executor, another process, a stream not
+    /// cached) finds the record without running the command's logic. On
+    /// a warm [stream cache](super::CommandExecutor::stream_cache) the
+    /// executor decides on cached state as it always does; if the store
+    /// then refuses the key, that decision is dropped unwritten and the
+    /// record is returned. `handle` is deterministic and sees only its
+    /// state, so that extra decision is invisible but for its cost.
     pub fn idempotency_key(mut self, key: impl Into<IdempotencyKey>) -> Self {
         self.idempotency_key = Some(key.into());
         self
@@ -141,26 +149,28 @@ impl ExecutionOptions {
 /// The UUID namespace of request digests.
 const REQUESTS: Uuid = Uuid::from_u128(0x0b6e_52a4_7f0c_4c3d_a1e9_52d8_6f40_3b17);
 
-/// The UUID namespace of request fingerprints.
-const FINGERPRINTS: Uuid = Uuid::from_u128(0x8f3a_c2d1_5e67_4a90_b4c3_1d2e_7f60_9a85);
-
 /// What identifies one idempotent request: the command's name, its declared
-/// streams in order, and the request digest if one was given. Stable across
-/// processes and releases (a UUID version 5 over those bytes).
+/// streams in order, and the request digest if one was given, as the 128
+/// bits of their XXH3-128 digest (a specified, stable hash: the same request
+/// has the same fingerprint in every process and release). XXH3 rather
+/// than SHA-1 because this runs on every keyed execution and the names are
+/// the application's own, not an adversary's; the request digest, over
+/// bytes a client may choose, stays a UUID version 5.
 pub(super) fn fingerprint(
     command: &str,
     streams: &[crate::types::StreamId],
     request: Option<Uuid>,
 ) -> Uuid {
-    let mut bytes = Vec::with_capacity(64);
-    bytes.extend_from_slice(command.as_bytes());
+    let mut hasher = Xxh3::new();
+    hasher.update(command.as_bytes());
     for stream in streams {
-        bytes.push(0);
-        bytes.extend_from_slice(stream.as_str().as_bytes());
+        // A name never holds NUL, so the separators keep the parts apart.
+        hasher.update(&[0]);
+        hasher.update(stream.as_str().as_bytes());
     }
-    bytes.push(0xff);
+    hasher.update(&[0xff]);
     if let Some(request) = request {
-        bytes.extend_from_slice(request.as_bytes());
+        hasher.update(request.as_bytes());
     }
-    Uuid::new_v5(&FINGERPRINTS, &bytes)
+    Uuid::from_u128(hasher.digest128())
 }

@@ -83,13 +83,10 @@ where
     let limit = execution.settings.retry.max_attempts();
     let mut cache = ExecutionCache::new(execution.settings.cache.as_deref());
     let mut attempts: u32 = 0;
-    // An idempotent execution looks its key up with a read before
-    // deciding, so it never decides on the cache alone.
-    let mut source = if execution.claim.is_some() {
-        Source::Store
-    } else {
-        Source::Cache
-    };
+    // An idempotent execution decides on the cache like any other: its
+    // append carries the claim, so a key already recorded refuses the
+    // append, and the store read that follows finds the record.
+    let mut source = Source::Cache;
     let mut key_raced = false;
     // The conflict being retried, for an error at the deadline.
     let mut last: Option<StoreError> = None;

@@ -1,7 +1,7 @@
 //! What the port needs for idempotent commands: a batch may claim a key,
 //! and a store keeps what the claiming batch wrote under it.
 
-use std::time::Duration;
+use std::{borrow::Cow, time::Duration};
 
 use uuid::Uuid;
 
@@ -19,16 +19,21 @@ use crate::types::{IdempotencyKey, Timestamp};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IdempotencyClaim {
     key: IdempotencyKey,
-    command: String,
+    command: Cow<'static, str>,
     fingerprint: Uuid,
     retention: Option<Duration>,
 }
 
 impl IdempotencyClaim {
-    /// A claim on `key` by `command` (its name), for the request identified
-    /// by `fingerprint`, kept for ever.
+    /// A claim on `key` by `command` (its name: a `&'static str` such as
+    /// [`Command::NAME`](crate::Command::NAME) is kept without a copy), for
+    /// the request identified by `fingerprint`, kept for ever.
     #[must_use]
-    pub fn new(key: IdempotencyKey, command: impl Into<String>, fingerprint: Uuid) -> Self {
+    pub fn new(
+        key: IdempotencyKey,
+        command: impl Into<Cow<'static, str>>,
+        fingerprint: Uuid,
+    ) -> Self {
         Self {
             key,
             command: command.into(),

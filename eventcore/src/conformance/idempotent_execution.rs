@@ -18,7 +18,7 @@ use crate::{
 
 /// The event the scenarios' command writes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct Counted {
+pub(super) struct Counted {
     n: u64,
 }
 
@@ -32,19 +32,19 @@ impl Event for Counted {
 
 #[derive(Debug, thiserror::Error)]
 #[error("the stream already holds {0} events, the limit")]
-struct Full(u64);
+pub(super) struct Full(pub(super) u64);
 
 /// Writes `Counted` to its stream while the stream holds fewer than
 /// `limit` events, refuses at the limit, and writes nothing when `limit`
 /// is 0. Counts how often its logic runs.
-struct Count {
+pub(super) struct Count {
     stream: StreamId,
     limit: u64,
     handled: Arc<AtomicU32>,
 }
 
 impl Count {
-    fn new(stream: &StreamId, limit: u64) -> Self {
+    pub(super) fn new(stream: &StreamId, limit: u64) -> Self {
         Self {
             stream: stream.clone(),
             limit,
@@ -52,7 +52,7 @@ impl Count {
         }
     }
 
-    fn sharing(&self, stream: &StreamId) -> Self {
+    pub(super) fn sharing(&self, stream: &StreamId) -> Self {
         Self {
             stream: stream.clone(),
             limit: self.limit,
@@ -60,7 +60,7 @@ impl Count {
         }
     }
 
-    fn handled(&self) -> u32 {
+    pub(super) fn handled(&self) -> u32 {
         self.handled.load(Ordering::SeqCst)
     }
 }

@@ -30,6 +30,7 @@ mod interleaving;
 mod notifications;
 mod ordering;
 mod payload_rules;
+mod process;
 mod projections;
 mod read_write;
 mod schema_versions;
@@ -45,6 +46,7 @@ pub use interleaving::*;
 pub use notifications::*;
 pub use ordering::*;
 pub use payload_rules::*;
+pub use process::*;
 pub use projections::*;
 pub use read_write::*;
 pub use schema_versions::*;
@@ -129,6 +131,10 @@ macro_rules! __conformance_scenarios {
             sixteen_concurrent_executions_with_one_key_write_once,
             a_key_reused_by_another_request_is_refused,
             only_successful_executions_record_their_key,
+            // process managers
+            a_process_answers_each_event_once_however_often_delivered,
+            an_interrupted_reaction_is_retried_without_writing_twice,
+            a_rejected_command_is_an_outcome_the_process_answers,
             // projections
             projection_catches_up_then_follows_live,
             projection_pause_and_resume,

@@ -25,6 +25,13 @@ pub(super) struct Tick {
     n: u64,
 }
 
+impl Tick {
+    /// The tick's number.
+    pub(super) const fn n(&self) -> u64 {
+        self.n
+    }
+}
+
 impl Event for Tick {
     const EVENT_TYPES: &'static [&'static str] = &["Tick"];
 

@@ -3,7 +3,8 @@
 //!
 //! [`MemoryStore`] implements the whole port: atomic multi-stream appends
 //! with optimistic concurrency, global positions, filtered `read_all`, live
-//! notifications, checkpoints and fenced leases. It is thread-safe and cheap
+//! notifications, checkpoints, fenced leases, idempotency records and
+//! scheduled messages. It is thread-safe and cheap
 //! to clone (clones share the same data). Nothing is persisted.
 //!
 //! ```
@@ -25,6 +26,7 @@
 
 mod idempotency;
 mod projection;
+mod schedule;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -38,7 +40,7 @@ use eventcore::{
 };
 use parking_lot::{Mutex, RwLock};
 
-use self::{idempotency::Keys, projection::ProjectionState};
+use self::{idempotency::Keys, projection::ProjectionState, schedule::Schedule};
 
 /// The in-memory event store. Clones share the same data.
 #[derive(Clone, Debug, Default)]
@@ -51,6 +53,7 @@ struct Shared {
     events: RwLock<EventLog>,
     hub: NotificationHub,
     projections: Mutex<ProjectionState>,
+    schedule: Mutex<Schedule>,
 }
 
 #[derive(Debug, Default)]

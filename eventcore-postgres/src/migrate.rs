@@ -55,6 +55,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "idempotency keys: a batch's claim is recorded with the positions it wrote, in its transaction",
         sql: include_str!("../migrations/0007_idempotency_keys.sql"),
     },
+    Migration {
+        version: 8,
+        description: "scheduled messages: timers kept until a scheduler fires them",
+        sql: include_str!("../migrations/0008_scheduled_messages.sql"),
+    },
 ];
 
 /// FNV-1a over the template text: detects a migration edited after it was

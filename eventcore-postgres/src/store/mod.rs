@@ -8,6 +8,7 @@ mod leases;
 mod read;
 mod read_all;
 mod rows;
+mod schedule;
 mod shared;
 mod statements;
 mod visibility;

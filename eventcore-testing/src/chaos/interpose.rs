@@ -2,7 +2,7 @@
 //! wraps.
 //!
 //! A wrapper writes only the hooks of the faults it injects ([`Interpose`]);
-//! `interposed_ports!` gives it the three ports. Each generated impl
+//! `interposed_ports!` gives it the four ports. Each generated impl
 //! denies `clippy::missing_trait_methods`, so every port method, defaulted
 //! ones included, reaches the inner store's own version (or a hook): a
 //! method added to a port later fails to compile here until someone decides
@@ -12,6 +12,7 @@
 //! `ChaosStore<S>` and `ConflictingStore<S>` stay plain structs and no fault
 //! plan trait joins the public API. The macro takes only the wrapper's
 //! name; what differs between wrappers lives in their `Interpose` impls.
+//! Scheduled messages are forwarded without hooks.
 
 use std::{
     future::{Future, ready},
@@ -19,11 +20,11 @@ use std::{
 };
 
 use eventcore::{
-    GlobalPosition, IdempotencyKey, StoreError, StreamId, StreamVersion,
+    GlobalPosition, IdempotencyKey, StoreError, StreamId, StreamVersion, Timestamp,
     store::{
         AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
-        ExpectedVersion, HeldBack, IdempotencyRecord, KeyedRead, Lease, LeaseStore, StoredEvent,
-        StreamsRead, UndecodableEvent,
+        ExpectedVersion, HeldBack, IdempotencyRecord, KeyedRead, Lease, LeaseStore, ScheduleStore,
+        ScheduledMessage, Settled, StoredEvent, StreamsRead, UndecodableEvent,
     },
 };
 
@@ -309,6 +310,48 @@ macro_rules! interposed_ports {
             ) -> impl Future<Output = Result<(), StoreError>> + Send
             {
                 self.around_save_checkpoint(self.inner.save_checkpoint(name, from, to, fence))
+            }
+        }
+
+        /// Scheduled messages pass through untouched.
+        #[deny(clippy::missing_trait_methods)]
+        impl<S: ScheduleStore> ScheduleStore for $wrapper<S> {
+            fn schedule(
+                &self,
+                message: ScheduledMessage,
+            ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+                self.inner.schedule(message)
+            }
+
+            fn due_messages(
+                &self,
+                queue: &str,
+                now: Timestamp,
+                limit: usize,
+            ) -> impl Future<Output = Result<Vec<ScheduledMessage>, StoreError>> + Send {
+                self.inner.due_messages(queue, now, limit)
+            }
+
+            fn next_due(
+                &self,
+                queue: &str,
+            ) -> impl Future<Output = Result<Option<Timestamp>, StoreError>> + Send {
+                self.inner.next_due(queue)
+            }
+
+            fn settle(
+                &self,
+                id: &IdempotencyKey,
+                how: Settled,
+            ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+                self.inner.settle(id, how)
+            }
+
+            fn purge_settled(
+                &self,
+                before: Timestamp,
+            ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+                self.inner.purge_settled(before)
             }
         }
     )+};

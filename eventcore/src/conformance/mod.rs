@@ -33,6 +33,7 @@ mod payload_rules;
 mod process;
 mod projections;
 mod read_write;
+mod schedule;
 mod schema_versions;
 mod support;
 
@@ -49,6 +50,7 @@ pub use payload_rules::*;
 pub use process::*;
 pub use projections::*;
 pub use read_write::*;
+pub use schedule::*;
 pub use schema_versions::*;
 pub use support::{ConformanceFailure, ConformanceStore, ScenarioResult};
 
@@ -135,6 +137,12 @@ macro_rules! __conformance_scenarios {
             a_process_answers_each_event_once_however_often_delivered,
             an_interrupted_reaction_is_retried_without_writing_twice,
             a_rejected_command_is_an_outcome_the_process_answers,
+            // scheduled messages
+            scheduled_messages_fall_due_in_order,
+            a_message_is_scheduled_and_settled_once,
+            a_due_message_fires_once_even_when_interrupted,
+            a_scheduler_taking_over_fires_each_message_once,
+            a_reaction_schedules_its_timer_once,
             // projections
             projection_catches_up_then_follows_live,
             projection_pause_and_resume,

@@ -18,7 +18,7 @@ use crate::{
     CommandError, CommandExecutor, EventSerializer, RecordedEvent, StreamId, ValidationError,
     process::{Commands, ProcessManager, ProcessProjection},
     projection::{ErrorPolicy, Fallback, ProjectionRunner, ProjectionStatus},
-    store::EventStore,
+    store::{EventStore, ScheduleStore},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -81,7 +81,7 @@ impl ProcessManager for Answering {
         self.name
     }
 
-    async fn react<S: EventStore, Ser: EventSerializer>(
+    async fn react<S: EventStore + ScheduleStore, Ser: EventSerializer>(
         &mut self,
         event: &RecordedEvent<Tick>,
         commands: &mut Commands<'_, S, Ser>,

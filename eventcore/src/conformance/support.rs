@@ -6,7 +6,7 @@ use crate::{
     error::StoreError,
     store::{
         AppendBatch, AppendResult, CheckpointStore, EventStore, ExpectedVersion, LeaseStore,
-        NewEvent, SerializedEvent, StreamWrite,
+        NewEvent, ScheduleStore, SerializedEvent, StreamWrite,
     },
     types::{EventMetadata, StreamId},
 };
@@ -15,9 +15,15 @@ use crate::{
 pub type ScenarioResult = Result<(), Box<dyn Error + Send + Sync + 'static>>;
 
 /// Everything a store must implement to run the suite.
-pub trait ConformanceStore: EventStore + CheckpointStore + LeaseStore + Clone + 'static {}
+pub trait ConformanceStore:
+    EventStore + CheckpointStore + LeaseStore + ScheduleStore + Clone + 'static
+{
+}
 
-impl<S> ConformanceStore for S where S: EventStore + CheckpointStore + LeaseStore + Clone + 'static {}
+impl<S> ConformanceStore for S where
+    S: EventStore + CheckpointStore + LeaseStore + ScheduleStore + Clone + 'static
+{
+}
 
 /// A broken expectation in a conformance scenario.
 #[derive(Debug)]

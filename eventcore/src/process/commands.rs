@@ -1,30 +1,38 @@
 //! What a reaction issues its commands through.
 
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{
     command::CommandLogic,
-    error::CommandError,
+    error::{CommandError, StoreError},
     executor::{CommandExecutor, Executed, ExecutionOptions},
     serialization::{EventSerializer, JsonSerializer},
-    store::EventStore,
-    types::{EventMetadataBuilder, IdempotencyKey, RecordedEvent},
+    store::{EventStore, ScheduleStore, ScheduledMessage, Settled},
+    types::{CorrelationId, EventMetadataBuilder, IdempotencyKey, RecordedEvent, Timestamp},
 };
 
-/// The UUID namespace of reaction keys.
+/// The UUID namespace of the keys of reactions to events.
 const REACTIONS: Uuid = Uuid::from_u128(0x2a7e_91c4_0b3d_4f58_8e16_c5a9_74d0_3b62);
+
+/// The UUID namespace of the keys of scheduled messages' handlers.
+const FIRINGS: Uuid = Uuid::from_u128(0x6c0f_d3a1_9e25_47b8_a4d7_2f81_5b6e_c093);
 
 /// Issues the commands of one reaction: the `n`-th command gets the
 /// idempotency key derived from the process's name, the triggering event's
 /// id and `n`, and metadata that names the event as its cause and carries
 /// its correlation id.
 ///
-/// Handed to [`ProcessManager::react`](super::ProcessManager::react).
+/// Handed to [`ProcessManager::react`](super::ProcessManager::react), and,
+/// for a message that fell due, to
+/// [`ScheduleHandler::fire`](super::ScheduleHandler::fire) (keys derived from
+/// the message's id, metadata with its correlation id).
 #[derive(Debug)]
 pub struct Commands<'a, S, Ser = JsonSerializer> {
     executor: &'a CommandExecutor<S, Ser>,
     reaction: IdempotencyKey,
     metadata: EventMetadataBuilder,
+    correlation: Option<CorrelationId>,
     issued: u64,
 }
 
@@ -35,10 +43,30 @@ impl<'a, S, Ser> Commands<'a, S, Ser> {
         process: &str,
         event: &RecordedEvent<E>,
     ) -> Self {
+        let event_id: Uuid = event.metadata().event_id().into();
         Self {
             executor,
-            reaction: reaction_key(process, event.metadata().event_id().into()),
+            reaction: reaction_key(&REACTIONS, process, event_id.as_bytes()),
             metadata: EventMetadataBuilder::default().caused_by(event),
+            correlation: Some(event.metadata().correlation_id()),
+            issued: 0,
+        }
+    }
+
+    /// The firing of `message` by the scheduler of its queue.
+    pub(crate) fn for_message(
+        executor: &'a CommandExecutor<S, Ser>,
+        message: &ScheduledMessage,
+    ) -> Self {
+        let mut metadata = EventMetadataBuilder::default();
+        if let Some(correlation) = message.correlation_id() {
+            metadata = metadata.correlation_id(correlation);
+        }
+        Self {
+            executor,
+            reaction: reaction_key(&FIRINGS, message.queue(), message.id().as_str().as_bytes()),
+            metadata,
+            correlation: message.correlation_id(),
             issued: 0,
         }
     }
@@ -93,6 +121,39 @@ impl<S: EventStore, Ser: EventSerializer> Commands<'_, S, Ser> {
         self.executor.execute_with_options(command, options).await
     }
 
+    /// Schedules `payload` for the scheduler of `queue` at `due_at`, as the
+    /// reaction's next step: the message's id is the key the next command
+    /// would have had, so the same event answered again schedules nothing
+    /// new (and a message already fired or cancelled is not revived).
+    /// Returns the id, which [`cancel`](Self::cancel) takes.
+    pub async fn schedule(
+        &mut self,
+        queue: &str,
+        due_at: Timestamp,
+        payload: Value,
+    ) -> Result<IdempotencyKey, StoreError>
+    where
+        S: ScheduleStore,
+    {
+        let id = self.next_key();
+        let mut message = ScheduledMessage::new(id.clone(), queue, due_at, payload)?;
+        if let Some(correlation) = self.correlation {
+            message = message.correlated(correlation);
+        }
+        self.executor.store().schedule(message).await?;
+        self.issued += 1;
+        Ok(id)
+    }
+
+    /// Cancels the pending message `id`; returns whether it was pending
+    /// (a message that already fired is not undone).
+    pub async fn cancel(&self, id: &IdempotencyKey) -> Result<bool, StoreError>
+    where
+        S: ScheduleStore,
+    {
+        self.executor.store().settle(id, Settled::Cancelled).await
+    }
+
     fn next_options(&mut self) -> ExecutionOptions {
         let key = self.next_key();
         self.issued += 1;
@@ -102,15 +163,15 @@ impl<S: EventStore, Ser: EventSerializer> Commands<'_, S, Ser> {
     }
 }
 
-/// The parent of a reaction's keys: the process's name and the triggering
-/// event's id, as a UUID version 5 (so any name fits the key's length
-/// limit).
-fn reaction_key(process: &str, event: Uuid) -> IdempotencyKey {
-    let mut name = Vec::with_capacity(process.len() + 17);
+/// The parent of a reaction's keys: the process's (or queue's) name and
+/// what triggered it, as a UUID version 5 in `namespace` (so any name fits
+/// the key's length limit).
+fn reaction_key(namespace: &Uuid, process: &str, trigger: &[u8]) -> IdempotencyKey {
+    let mut name = Vec::with_capacity(process.len() + 1 + trigger.len());
     name.extend_from_slice(process.as_bytes());
     name.push(0);
-    name.extend_from_slice(event.as_bytes());
-    IdempotencyKey::from(Uuid::new_v5(&REACTIONS, &name))
+    name.extend_from_slice(trigger);
+    IdempotencyKey::from(Uuid::new_v5(namespace, &name))
 }
 
 #[cfg(test)]
@@ -118,15 +179,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_differ_by_process_event_and_index() {
+    fn keys_differ_by_process_trigger_and_index() {
         let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        let key =
-            |process, event, index| IdempotencyKey::derived(&reaction_key(process, event), index);
+        let key = |process, event: Uuid, index| {
+            IdempotencyKey::derived(&reaction_key(&REACTIONS, process, event.as_bytes()), index)
+        };
         assert_eq!(key("p", a, 0), key("p", a, 0));
         assert_ne!(key("p", a, 0), key("p", a, 1));
         assert_ne!(key("p", a, 0), key("p", b, 0));
         assert_ne!(key("p", a, 0), key("q", a, 0));
-        // The separator keeps a name from running into the event id.
-        assert_ne!(reaction_key("p", a), reaction_key("p\u{1}", a));
+        // The separator keeps a name from running into the trigger.
+        assert_ne!(
+            reaction_key(&REACTIONS, "p", b"\x01a"),
+            reaction_key(&REACTIONS, "p\x01", b"a")
+        );
+        // An event and a message with the same bytes are different triggers.
+        assert_ne!(
+            reaction_key(&REACTIONS, "p", a.as_bytes()),
+            reaction_key(&FIRINGS, "p", a.as_bytes())
+        );
     }
 }

@@ -39,7 +39,8 @@
 //! use eventcore::projection::{ProjectionRunner, RunnerConfig};
 //! use eventcore::{
 //!     Command, CommandError, CommandExecutor, CommandLogic, Event, EventSerializer, Fold,
-//!     RecordedEvent, StreamId, ValidationError, require, store::EventStore,
+//!     RecordedEvent, StreamId, ValidationError, require,
+//!     store::{EventStore, ScheduleStore},
 //! };
 //! use serde::{Deserialize, Serialize};
 //!
@@ -130,7 +131,7 @@
 //!         "fulfilment"
 //!     }
 //!
-//!     async fn react<S: EventStore, Ser: EventSerializer>(
+//!     async fn react<S: EventStore + ScheduleStore, Ser: EventSerializer>(
 //!         &mut self,
 //!         event: &RecordedEvent<Shop>,
 //!         commands: &mut Commands<'_, S, Ser>,
@@ -181,17 +182,21 @@
 //! ```
 
 mod commands;
+mod scheduler;
 
 use std::future::Future;
 
 pub use commands::Commands;
+pub use scheduler::{
+    ScheduleHandler, Scheduler, SchedulerConfig, SchedulerHandle, SchedulerHealth,
+};
 
 use crate::{
     event::Event,
     executor::CommandExecutor,
     projection::Projection,
     serialization::{EventSerializer, JsonSerializer},
-    store::{EventFilter, EventStore},
+    store::{EventFilter, EventStore, ScheduleStore},
     types::RecordedEvent,
 };
 
@@ -224,7 +229,7 @@ pub trait ProcessManager: Send + 'static {
     /// `commands`. The same event may be delivered again (after a crash, a
     /// retry or a rebuild): issue the same commands in the same order, and
     /// the ones already written are replayed rather than written again.
-    fn react<S: EventStore, Ser: EventSerializer>(
+    fn react<S: EventStore + ScheduleStore, Ser: EventSerializer>(
         &mut self,
         event: &RecordedEvent<Self::Event>,
         commands: &mut Commands<'_, S, Ser>,
@@ -262,7 +267,7 @@ impl<P, S, Ser> ProcessProjection<P, S, Ser> {
 impl<P, S, Ser> Projection for ProcessProjection<P, S, Ser>
 where
     P: ProcessManager,
-    S: EventStore + 'static,
+    S: EventStore + ScheduleStore + 'static,
     Ser: EventSerializer,
 {
     type Event = P::Event;

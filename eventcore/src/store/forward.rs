@@ -1,7 +1,7 @@
 //! Pointers to a store are stores: `Arc<S>`, `Box<S>` and `&S` forward every
 //! port method to the pointee.
 //!
-//! One macro writes all three ports for each pointer, and each impl denies
+//! One macro writes all four ports for each pointer, and each impl denies
 //! `clippy::missing_trait_methods`: a method added to a port later cannot
 //! silently fall back to its default here, which would bypass a store's own
 //! (cheaper or stricter) version of it. *(`object_store`'s `as_ref_impl!`)*
@@ -10,12 +10,12 @@ use std::{future::Future, time::Duration};
 
 use super::{
     AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
-    HeldBack, IdempotencyRecord, KeyedRead, Lease, LeaseStore, StoredEvent, StreamsRead,
-    UndecodableEvent,
+    HeldBack, IdempotencyRecord, KeyedRead, Lease, LeaseStore, ScheduleStore, ScheduledMessage,
+    Settled, StoredEvent, StreamsRead, UndecodableEvent,
 };
 use crate::{
     error::StoreError,
-    types::{GlobalPosition, IdempotencyKey, StreamId, StreamVersion},
+    types::{GlobalPosition, IdempotencyKey, StreamId, StreamVersion, Timestamp},
 };
 
 macro_rules! forward_ports {
@@ -171,6 +171,48 @@ macro_rules! forward_ports {
                 fence: Option<&Lease>,
             ) -> impl Future<Output = Result<(), StoreError>> + Send {
                 (**self).save_checkpoint(name, from, to, fence)
+            }
+        }
+
+        #[doc = concat!("Forwards to the pointee: ", $what, " of a schedule store is a schedule store.")]
+        #[deny(clippy::missing_trait_methods)]
+        impl<S: ScheduleStore + ?Sized> ScheduleStore for $pointer {
+            fn schedule(
+                &self,
+                message: ScheduledMessage,
+            ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+                (**self).schedule(message)
+            }
+
+            fn due_messages(
+                &self,
+                queue: &str,
+                now: Timestamp,
+                limit: usize,
+            ) -> impl Future<Output = Result<Vec<ScheduledMessage>, StoreError>> + Send {
+                (**self).due_messages(queue, now, limit)
+            }
+
+            fn next_due(
+                &self,
+                queue: &str,
+            ) -> impl Future<Output = Result<Option<Timestamp>, StoreError>> + Send {
+                (**self).next_due(queue)
+            }
+
+            fn settle(
+                &self,
+                id: &IdempotencyKey,
+                how: Settled,
+            ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+                (**self).settle(id, how)
+            }
+
+            fn purge_settled(
+                &self,
+                before: Timestamp,
+            ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+                (**self).purge_settled(before)
             }
         }
     )+};

@@ -15,6 +15,7 @@ mod held_back;
 mod idempotency;
 mod lease;
 mod notify;
+mod schedule;
 mod undecodable;
 mod write;
 
@@ -32,6 +33,7 @@ pub use held_back::HeldBack;
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord, KeyedRead};
 pub use lease::{CheckpointStore, Lease, LeaseStore};
 pub use notify::{EventNotifications, NotificationHub};
+pub use schedule::{ScheduleStore, ScheduledMessage, Settled};
 pub use undecodable::UndecodableEvent;
 
 use crate::{

@@ -52,6 +52,7 @@ pub use ids::{CausationId, CorrelationId, EventId, UserId};
 pub use metadata::{CustomMetadata, EventMetadata, EventMetadataBuilder};
 pub use recorded::RecordedEvent;
 pub use stream_id::StreamId;
+pub(crate) use stream_id::{NameKind, validate_name};
 pub use timestamp::Timestamp;
 pub use validation::ValidationError;
 pub use version::{GlobalPosition, StreamVersion};

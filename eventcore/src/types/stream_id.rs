@@ -70,6 +70,8 @@ pub(crate) enum NameKind {
     StreamId,
     UserId,
     IdempotencyKey,
+    /// A scheduler's queue name (see `ScheduledMessage`).
+    Queue,
 }
 
 impl NameKind {
@@ -78,13 +80,14 @@ impl NameKind {
             Self::StreamId => "StreamId",
             Self::UserId => "UserId",
             Self::IdempotencyKey => "IdempotencyKey",
+            Self::Queue => "queue name",
         }
     }
 
     const fn max_chars(self) -> usize {
         match self {
             Self::StreamId | Self::UserId => StreamId::MAX_CHARS,
-            Self::IdempotencyKey => super::IdempotencyKey::MAX_CHARS,
+            Self::IdempotencyKey | Self::Queue => super::IdempotencyKey::MAX_CHARS,
         }
     }
 }

@@ -48,6 +48,11 @@
 //!   (NULL: never). Written by the keyed `append_events` in the append's
 //!   own transaction; a claim on a live key raises `EC003` and writes
 //!   nothing. `purge_idempotency_records` deletes the expired rows.
+//! - `scheduled_messages`: the [`ScheduleStore`](eventcore::store::ScheduleStore)'s
+//!   timers: id (primary key), queue, `due_at`, `payload jsonb`,
+//!   `correlation_id`, `scheduled_at`, and `settled` (`fired` or
+//!   `cancelled`, NULL while pending) with `settled_at`. A partial index
+//!   on the pending messages serves the schedulers' polls.
 //! - `append_events(...)`, the server-side procedure behind every append
 //!   (committing its own work, or inside the caller's transaction), and
 //!   `save_checkpoint(...)`, a checkpoint compare-and-set.
@@ -73,9 +78,10 @@
 //! -- as app_migrator, after migrate()
 //! GRANT SELECT, INSERT, UPDATE
 //!     ON eventcore.events, eventcore.streams, eventcore.checkpoints, eventcore.leases,
-//!        eventcore.idempotency_keys
+//!        eventcore.idempotency_keys, eventcore.scheduled_messages
 //!     TO app_runtime;
-//! GRANT DELETE ON eventcore.idempotency_keys TO app_runtime; -- purging expired keys
+//! -- purging expired keys and settled messages
+//! GRANT DELETE ON eventcore.idempotency_keys, eventcore.scheduled_messages TO app_runtime;
 //! GRANT USAGE, SELECT ON SEQUENCE eventcore.append_epochs TO app_runtime;
 //! GRANT EXECUTE ON ALL ROUTINES IN SCHEMA eventcore TO app_runtime;
 //! ```

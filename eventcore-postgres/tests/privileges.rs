@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use common::{TestResult, event, id};
 use eventcore::{
-    GlobalPosition, IdempotencyKey, StoreError, StreamVersion,
+    GlobalPosition, IdempotencyKey, StoreError, StreamVersion, Timestamp,
     store::{
         AppendBatch, CheckpointStore, EventStore, ExpectedVersion, IdempotencyClaim, LeaseStore,
+        ScheduleStore, ScheduledMessage, Settled,
     },
 };
 use eventcore_postgres::{PostgresConfig, PostgresStore, sqlx};
@@ -74,8 +75,8 @@ async fn a_least_privilege_role_migrates_and_a_runtime_role_runs() -> TestResult
         // gives, as the crate docs list them.
         sqlx::raw_sql(&format!(
             "GRANT SELECT, INSERT, UPDATE ON {s}.events, {s}.streams, {s}.checkpoints, {s}.leases, \
-             {s}.idempotency_keys TO {runtime}; \
-             GRANT DELETE ON {s}.idempotency_keys TO {runtime}; \
+             {s}.idempotency_keys, {s}.scheduled_messages TO {runtime}; \
+             GRANT DELETE ON {s}.idempotency_keys, {s}.scheduled_messages TO {runtime}; \
              GRANT USAGE, SELECT ON SEQUENCE {s}.append_epochs TO {runtime}; \
              GRANT EXECUTE ON ALL ROUTINES IN SCHEMA {s} TO {runtime}"
         ))
@@ -144,6 +145,13 @@ async fn runs_as_runtime(
         )
         .await?;
     assert_eq!(store.purge_idempotency_records().await?, 1);
+    let timer = ScheduledMessage::new(key, "runtime", Timestamp::now(), serde_json::json!(1))?;
+    assert!(store.schedule(timer.clone()).await?);
+    let due = store.due_messages("runtime", Timestamp::now(), 10).await?;
+    assert_eq!(due, vec![timer.clone()]);
+    assert!(store.settle(timer.id(), Settled::Fired).await?);
+    let later = Timestamp::new(Timestamp::now().into_inner() + chrono::TimeDelta::seconds(1));
+    assert_eq!(store.purge_settled(later).await?, 1);
     let read = store.read_streams(&[id("least-privilege")]).await?;
     assert_eq!(read.version_of(&id("least-privilege")).value(), 3);
     let lease = store

@@ -216,3 +216,42 @@ async fn a_keyed_execution_cancelled_and_executed_again_writes_once() {
         "{cut_off} cut off, {replayed} replayed"
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any sequence of requests, keys repeating at random, some through a
+    /// new executor (a cold cache, as another process) and some through a
+    /// warm one: each key writes once, and every repeat replays exactly
+    /// the events its first execution wrote.
+    #[test]
+    fn each_key_writes_once_whatever_the_order(
+        requests in proptest::collection::vec((0_u8..6, proptest::bool::ANY), 1..40)
+    ) {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let store = MemoryStore::new();
+            let warm = CommandExecutor::new(store.clone());
+            let mut first: std::collections::HashMap<u8, Vec<u64>> = std::collections::HashMap::new();
+            for (key, cold) in requests {
+                let executor = if cold { CommandExecutor::new(store.clone()) } else { warm.clone() };
+                let options = ExecutionOptions::new()
+                    .idempotency_key(IdempotencyKey::try_new(format!("request-{key}")).unwrap());
+                let done = executor.execute_with_options(tick_both(), options).await.unwrap();
+                let positions: Vec<u64> = done.events.iter().map(|e| e.position().value()).collect();
+                match first.entry(key) {
+                    std::collections::hash_map::Entry::Vacant(entry) => {
+                        assert!(!done.replayed, "request {key} first time");
+                        entry.insert(positions);
+                    }
+                    std::collections::hash_map::Entry::Occupied(entry) => {
+                        assert!(done.replayed, "request {key} again");
+                        assert_eq!(&positions, entry.get(), "request {key} again");
+                    }
+                }
+            }
+            let version = store.stream_version(&id("left")).await.unwrap().value();
+            assert_eq!(version, first.len() as u64, "one write per key");
+        });
+    }
+}

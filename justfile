@@ -51,3 +51,7 @@ workload *ARGS:
 # Run the README demo (banking, in memory; set DATABASE_URL to use PostgreSQL).
 demo:
     cargo run -p eventcore-examples --bin banking
+
+# Run the order-fulfilment saga (in memory; set DATABASE_URL to use PostgreSQL).
+saga:
+    cargo run -p eventcore-examples --bin saga

@@ -120,7 +120,15 @@ impl Settled {
     }
 }
 
-/// Durable scheduled messages (see the [module docs](self)).
+/// Durable scheduled messages: what a process needs to say "if no payment
+/// arrives within 15 minutes, cancel the order".
+///
+/// A store keeps each message until its
+/// [`Scheduler`](crate::process::Scheduler) fires it (or someone cancels
+/// it), so a timer survives restarts. A message's id is also its
+/// idempotency: scheduling an id again, pending or settled, changes
+/// nothing, so a process answering the same event twice schedules one
+/// timer.
 ///
 /// A message is *pending* from [`schedule`](Self::schedule) until it is
 /// settled, [fired](Self::settle) or cancelled; a settled message is kept

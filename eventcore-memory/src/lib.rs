@@ -3,8 +3,8 @@
 //!
 //! [`MemoryStore`] implements the whole port: atomic multi-stream appends
 //! with optimistic concurrency, global positions, filtered `read_all`, live
-//! notifications, checkpoints, fenced leases, idempotency records and
-//! scheduled messages. It is thread-safe and cheap
+//! notifications, checkpoints, fenced leases, idempotency records,
+//! scheduled messages and snapshots. It is thread-safe and cheap
 //! to clone (clones share the same data). Nothing is persisted.
 //!
 //! ```
@@ -27,6 +27,7 @@
 mod idempotency;
 mod projection;
 mod schedule;
+mod snapshot;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -40,7 +41,9 @@ use eventcore::{
 };
 use parking_lot::{Mutex, RwLock};
 
-use self::{idempotency::Keys, projection::ProjectionState, schedule::Schedule};
+use self::{
+    idempotency::Keys, projection::ProjectionState, schedule::Schedule, snapshot::Snapshots,
+};
 
 /// The in-memory event store. Clones share the same data.
 #[derive(Clone, Debug, Default)]
@@ -54,6 +57,7 @@ struct Shared {
     hub: NotificationHub,
     projections: Mutex<ProjectionState>,
     schedule: Mutex<Schedule>,
+    snapshots: Mutex<Snapshots>,
 }
 
 #[derive(Debug, Default)]

@@ -60,6 +60,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "scheduled messages: timers kept until a scheduler fires them",
         sql: include_str!("../migrations/0008_scheduled_messages.sql"),
     },
+    Migration {
+        version: 9,
+        description: "snapshots: one folded state per stream and state type",
+        sql: include_str!("../migrations/0009_snapshots.sql"),
+    },
 ];
 
 /// FNV-1a over the template text: detects a migration edited after it was

@@ -10,6 +10,7 @@ mod read_all;
 mod rows;
 mod schedule;
 mod shared;
+mod snapshot;
 mod statements;
 mod visibility;
 

@@ -2,7 +2,7 @@
 //! wraps.
 //!
 //! A wrapper writes only the hooks of the faults it injects ([`Interpose`]);
-//! `interposed_ports!` gives it the four ports. Each generated impl
+//! `interposed_ports!` gives it the five ports. Each generated impl
 //! denies `clippy::missing_trait_methods`, so every port method, defaulted
 //! ones included, reaches the inner store's own version (or a hook): a
 //! method added to a port later fails to compile here until someone decides
@@ -12,7 +12,7 @@
 //! `ChaosStore<S>` and `ConflictingStore<S>` stay plain structs and no fault
 //! plan trait joins the public API. The macro takes only the wrapper's
 //! name; what differs between wrappers lives in their `Interpose` impls.
-//! Scheduled messages are forwarded without hooks.
+//! Scheduled messages and snapshots are forwarded without hooks.
 
 use std::{
     future::{Future, ready},
@@ -24,7 +24,8 @@ use eventcore::{
     store::{
         AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
         ExpectedVersion, HeldBack, IdempotencyRecord, KeyedRead, Lease, LeaseStore, ScheduleStore,
-        ScheduledMessage, Settled, StoredEvent, StreamsRead, UndecodableEvent,
+        ScheduledMessage, Settled, Snapshot, SnapshotStore, StoredEvent, StreamsRead,
+        UndecodableEvent,
     },
 };
 
@@ -352,6 +353,32 @@ macro_rules! interposed_ports {
                 before: Timestamp,
             ) -> impl Future<Output = Result<u64, StoreError>> + Send {
                 self.inner.purge_settled(before)
+            }
+        }
+
+        /// Snapshots pass through untouched.
+        #[deny(clippy::missing_trait_methods)]
+        impl<S: SnapshotStore> SnapshotStore for $wrapper<S> {
+            fn save_snapshot(
+                &self,
+                snapshot: Snapshot,
+            ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+                self.inner.save_snapshot(snapshot)
+            }
+
+            fn load_snapshot(
+                &self,
+                stream: &StreamId,
+                state_type: &str,
+            ) -> impl Future<Output = Result<Option<Snapshot>, StoreError>> + Send {
+                self.inner.load_snapshot(stream, state_type)
+            }
+
+            fn drop_snapshots(
+                &self,
+                state_type: &str,
+            ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+                self.inner.drop_snapshots(state_type)
             }
         }
     )+};

@@ -12,8 +12,8 @@
 //!   to check what a command appended, with which expected versions, and how
 //!   many times it tried.
 //!
-//! All of them implement `EventStore`, `LeaseStore`, `CheckpointStore` and
-//! `ScheduleStore` whenever the wrapped store does, and forward every operation they do not fault,
+//! All of them implement `EventStore`, `LeaseStore`, `CheckpointStore`,
+//! `ScheduleStore` and `SnapshotStore` whenever the wrapped store does, and forward every operation they do not fault,
 //! defaulted port methods included, to the wrapped store's own version. With
 //! nothing configured, a `ChaosStore` passes the adapter conformance suite.
 

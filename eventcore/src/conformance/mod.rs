@@ -35,6 +35,7 @@ mod projections;
 mod read_write;
 mod schedule;
 mod schema_versions;
+mod snapshots;
 mod support;
 
 pub use cancellation::*;
@@ -52,6 +53,7 @@ pub use projections::*;
 pub use read_write::*;
 pub use schedule::*;
 pub use schema_versions::*;
+pub use snapshots::*;
 pub use support::{ConformanceFailure, ConformanceStore, ScenarioResult};
 
 #[cfg(doc)]
@@ -143,6 +145,10 @@ macro_rules! __conformance_scenarios {
             a_due_message_fires_once_even_when_interrupted,
             a_scheduler_taking_over_fires_each_message_once,
             a_reaction_schedules_its_timer_once,
+            // snapshots
+            a_saved_snapshot_loads_as_saved,
+            a_snapshot_is_replaced_and_never_turned_back,
+            snapshots_are_dropped_by_state_type,
             // projections
             projection_catches_up_then_follows_live,
             projection_pause_and_resume,

@@ -6,7 +6,7 @@ use crate::{
     error::StoreError,
     store::{
         AppendBatch, AppendResult, CheckpointStore, EventStore, ExpectedVersion, LeaseStore,
-        NewEvent, ScheduleStore, SerializedEvent, StreamWrite,
+        NewEvent, ScheduleStore, SerializedEvent, SnapshotStore, StreamWrite,
     },
     types::{EventMetadata, StreamId},
 };
@@ -16,12 +16,12 @@ pub type ScenarioResult = Result<(), Box<dyn Error + Send + Sync + 'static>>;
 
 /// Everything a store must implement to run the suite.
 pub trait ConformanceStore:
-    EventStore + CheckpointStore + LeaseStore + ScheduleStore + Clone + 'static
+    EventStore + CheckpointStore + LeaseStore + ScheduleStore + SnapshotStore + Clone + 'static
 {
 }
 
 impl<S> ConformanceStore for S where
-    S: EventStore + CheckpointStore + LeaseStore + ScheduleStore + Clone + 'static
+    S: EventStore + CheckpointStore + LeaseStore + ScheduleStore + SnapshotStore + Clone + 'static
 {
 }
 

@@ -1,7 +1,7 @@
 //! Pointers to a store are stores: `Arc<S>`, `Box<S>` and `&S` forward every
 //! port method to the pointee.
 //!
-//! One macro writes all four ports for each pointer, and each impl denies
+//! One macro writes all five ports for each pointer, and each impl denies
 //! `clippy::missing_trait_methods`: a method added to a port later cannot
 //! silently fall back to its default here, which would bypass a store's own
 //! (cheaper or stricter) version of it. *(`object_store`'s `as_ref_impl!`)*
@@ -11,7 +11,7 @@ use std::{future::Future, time::Duration};
 use super::{
     AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
     HeldBack, IdempotencyRecord, KeyedRead, Lease, LeaseStore, ScheduleStore, ScheduledMessage,
-    Settled, StoredEvent, StreamsRead, UndecodableEvent,
+    Settled, Snapshot, SnapshotStore, StoredEvent, StreamsRead, UndecodableEvent,
 };
 use crate::{
     error::StoreError,
@@ -213,6 +213,32 @@ macro_rules! forward_ports {
                 before: Timestamp,
             ) -> impl Future<Output = Result<u64, StoreError>> + Send {
                 (**self).purge_settled(before)
+            }
+        }
+
+        #[doc = concat!("Forwards to the pointee: ", $what, " of a snapshot store is a snapshot store.")]
+        #[deny(clippy::missing_trait_methods)]
+        impl<S: SnapshotStore + ?Sized> SnapshotStore for $pointer {
+            fn save_snapshot(
+                &self,
+                snapshot: Snapshot,
+            ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+                (**self).save_snapshot(snapshot)
+            }
+
+            fn load_snapshot(
+                &self,
+                stream: &StreamId,
+                state_type: &str,
+            ) -> impl Future<Output = Result<Option<Snapshot>, StoreError>> + Send {
+                (**self).load_snapshot(stream, state_type)
+            }
+
+            fn drop_snapshots(
+                &self,
+                state_type: &str,
+            ) -> impl Future<Output = Result<u64, StoreError>> + Send {
+                (**self).drop_snapshots(state_type)
             }
         }
     )+};

@@ -16,6 +16,7 @@ mod idempotency;
 mod lease;
 mod notify;
 mod schedule;
+mod snapshot;
 mod undecodable;
 mod write;
 
@@ -34,6 +35,7 @@ pub use idempotency::{IdempotencyClaim, IdempotencyRecord, KeyedRead};
 pub use lease::{CheckpointStore, Lease, LeaseStore};
 pub use notify::{EventNotifications, NotificationHub};
 pub use schedule::{ScheduleStore, ScheduledMessage, Settled};
+pub use snapshot::{Snapshot, SnapshotStore};
 pub use undecodable::UndecodableEvent;
 
 use crate::{

@@ -72,6 +72,10 @@ pub(crate) enum NameKind {
     IdempotencyKey,
     /// A scheduler's queue name (see `ScheduledMessage`).
     Queue,
+    /// A snapshot's state type name (see `Snapshot`).
+    StateType,
+    /// A snapshot's fingerprint (see `Snapshot`).
+    Fingerprint,
 }
 
 impl NameKind {
@@ -81,13 +85,17 @@ impl NameKind {
             Self::UserId => "UserId",
             Self::IdempotencyKey => "IdempotencyKey",
             Self::Queue => "queue name",
+            Self::StateType => "snapshot state type",
+            Self::Fingerprint => "snapshot fingerprint",
         }
     }
 
     const fn max_chars(self) -> usize {
         match self {
             Self::StreamId | Self::UserId => StreamId::MAX_CHARS,
-            Self::IdempotencyKey | Self::Queue => super::IdempotencyKey::MAX_CHARS,
+            Self::IdempotencyKey | Self::Queue | Self::StateType | Self::Fingerprint => {
+                super::IdempotencyKey::MAX_CHARS
+            }
         }
     }
 }

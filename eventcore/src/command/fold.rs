@@ -38,6 +38,20 @@ pub trait Fold<E>: Default {
     fn fold(&mut self, event: &RecordedEvent<E>);
 }
 
+/// A fingerprint of the code of a [`Fold`] impl, written by
+/// [`#[eventcore::fold]`](crate::fold) on the `impl Fold<E> for T` block:
+/// it changes whenever the fold logic does, so a snapshot of `T` saved by
+/// other code can be told apart and ignored.
+#[diagnostic::on_unimplemented(
+    message = "the fold logic of `{Self}` has no fingerprint",
+    label = "`{Self}` does not implement `FoldFingerprint<{E}>`",
+    note = "put `#[eventcore::fold]` on the `impl Fold<{E}> for {Self}` block"
+)]
+pub trait FoldFingerprint<E>: Fold<E> {
+    /// A hash of the tokens of the `impl Fold<E>` block.
+    const FOLD_FINGERPRINT: u64;
+}
+
 /// The states of a collection field declared `#[stream(state = T)]`: one `T`
 /// per distinct stream id, in declaration order.
 ///

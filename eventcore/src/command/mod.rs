@@ -23,7 +23,7 @@ mod macros;
 mod stream_field;
 
 pub use field::CommandField;
-pub use fold::{Fold, StreamStates};
+pub use fold::{Fold, FoldFingerprint, StreamStates};
 pub use handle::{StreamAccess, StreamHandle, StreamHandles};
 pub use stream_field::{IntoStreamId, StreamDeclarations, StreamField};
 

@@ -7,6 +7,8 @@
 
 #![cfg(test)]
 
+mod common;
+
 use std::time::Duration;
 
 use eventcore::{
@@ -18,7 +20,6 @@ use eventcore_examples::banking::{
     self, AccountId, Amount, BalanceProjection, BankError, Money, Withdraw,
 };
 use eventcore_memory::MemoryStore;
-use eventcore_postgres::{PostgresConfig, PostgresStore, SchemaName, sqlx};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -44,7 +45,7 @@ const FIXTURES: [&str; 2] = [
 /// ada 100.00 + 25.00 - 30.00; bo 5.00 + 30.00 + 0.01; cy 7.00 - 2.00.
 const EXPECTED: [(&str, i64); 3] = [("ada", 9_500), ("bo", 3_501), ("cy", 500)];
 
-type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+use common::TestResult;
 
 /// Appends every fixture event, one at a time, as the old releases did.
 async fn load<S: EventStore>(store: &S) -> TestResult {
@@ -135,39 +136,8 @@ async fn the_memory_store_reads_the_golden_history() -> TestResult {
 
 #[tokio::test]
 async fn postgres_reads_the_golden_history() -> TestResult {
-    let url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let schema = SchemaName::try_new(format!(
-        "ec_golden_{}_{:016x}",
-        std::process::id(),
-        rand::random::<u64>()
-    ))?;
-    let store: PostgresStore = PostgresConfig::from_url(url)
-        .schema(schema.clone())
-        .connect()
-        .await?;
-    store.migrate().await?;
+    let store = common::fresh_store("golden").await?;
     let outcome = today_reads_the_golden_history(store.clone()).await;
-    drop_schema(&store, &schema).await?;
+    common::drop_schema(&store).await?;
     outcome
-}
-
-/// Drops the test's schema. The store's own follower may still be reading
-/// it, so PostgreSQL can pick the drop as a deadlock victim: it is tried
-/// again then.
-async fn drop_schema(store: &PostgresStore, schema: &SchemaName) -> TestResult {
-    let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match sqlx::raw_sql(&sql).execute(store.pool()).await {
-            Ok(_) => return Ok(()),
-            Err(sqlx::Error::Database(e))
-                if e.code().as_deref() == Some("40P01") && attempt < 5 =>
-            {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
 }

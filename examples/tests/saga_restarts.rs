@@ -3,6 +3,8 @@
 //! be: every order still ends in exactly one terminal state, with no
 //! double charge, no double release and no shelf below zero.
 
+mod common;
+
 use std::time::Duration;
 
 use eventcore::{
@@ -17,10 +19,9 @@ use eventcore_examples::fulfilment::{
     CancelReason, Closed, Day, Fulfilment, FulfilmentError, PaymentTimeouts, ShopEvent, audit,
 };
 use eventcore_memory::MemoryStore;
-use eventcore_postgres::{PostgresConfig, PostgresStore, SchemaName, sqlx};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+use common::TestResult;
 
 const PAYMENT_WINDOW: Duration = Duration::from_secs(3);
 
@@ -176,37 +177,8 @@ async fn memory_saga_survives_restarts() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_saga_survives_restarts() -> TestResult {
-    let url = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
-    let schema = SchemaName::try_new(format!(
-        "ec_saga_{}_{:016x}",
-        std::process::id(),
-        rand::random::<u64>()
-    ))?;
-    let store: PostgresStore = PostgresConfig::from_url(url)
-        .schema(schema.clone())
-        .connect()
-        .await?;
-    store.migrate().await?;
+    let store = common::fresh_store("saga").await?;
     let outcome = day_with_restarts(store.clone(), "pg", 30, 12).await;
-    drop_schema(&store, &schema).await?;
+    common::drop_schema(&store).await?;
     outcome
-}
-
-/// Drops the test's schema, again if PostgreSQL picks the drop as a
-/// deadlock victim against the store's own follower.
-async fn drop_schema(store: &PostgresStore, schema: &SchemaName) -> TestResult {
-    let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-    for attempt in 1.. {
-        match sqlx::raw_sql(&sql).execute(store.pool()).await {
-            Ok(_) => return Ok(()),
-            Err(sqlx::Error::Database(e))
-                if e.code().as_deref() == Some("40P01") && attempt < 5 =>
-            {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
 }

@@ -25,6 +25,16 @@
 //! Every event those commands write carries the triggering event's id as its
 //! causation id and its correlation id, so a whole process can be traced.
 //!
+//! # Timers
+//!
+//! A reaction can schedule a message for later with
+//! [`Commands::schedule`] ("cancel the order if it is not paid within 15
+//! minutes"): the store keeps it ([`ScheduleStore`]) until the
+//! [`Scheduler`] of its queue fires it through a [`ScheduleHandler`],
+//! whose commands carry keys derived from the message's id. A message's id
+//! is the reaction's next key, so an event delivered again schedules
+//! nothing new, and a message fires once across crashes and restarts.
+//!
 //! # Rejections are outcomes
 //!
 //! [`Commands::execute`] returns the command's result: a rejection by the

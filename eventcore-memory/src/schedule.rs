@@ -14,8 +14,8 @@ use crate::MemoryStore;
 #[derive(Debug, Default)]
 pub(crate) struct Schedule {
     messages: HashMap<IdempotencyKey, Entry, foldhash::fast::RandomState>,
-    /// The pending messages, by queue, then due time, then id.
-    pending: BTreeSet<(String, Timestamp, IdempotencyKey)>,
+    /// The pending messages of each queue, by due time, then id.
+    pending: HashMap<String, BTreeSet<(Timestamp, IdempotencyKey)>, foldhash::fast::RandomState>,
 }
 
 #[derive(Debug)]
@@ -26,12 +26,8 @@ struct Entry {
 }
 
 impl Schedule {
-    fn pending_key(message: &ScheduledMessage) -> (String, Timestamp, IdempotencyKey) {
-        (
-            message.queue().to_owned(),
-            message.due_at(),
-            message.id().clone(),
-        )
+    fn pending_key(message: &ScheduledMessage) -> (Timestamp, IdempotencyKey) {
+        (message.due_at(), message.id().clone())
     }
 }
 
@@ -41,7 +37,11 @@ impl ScheduleStore for MemoryStore {
         if schedule.messages.contains_key(message.id()) {
             return Ok(false);
         }
-        schedule.pending.insert(Schedule::pending_key(&message));
+        schedule
+            .pending
+            .entry(message.queue().to_owned())
+            .or_default()
+            .insert(Schedule::pending_key(&message));
         schedule.messages.insert(
             message.id().clone(),
             Entry {
@@ -59,13 +59,14 @@ impl ScheduleStore for MemoryStore {
         limit: usize,
     ) -> Result<Vec<ScheduledMessage>, StoreError> {
         let schedule = self.shared.schedule.lock();
-        Ok(schedule
-            .pending
+        let Some(pending) = schedule.pending.get(queue) else {
+            return Ok(Vec::new());
+        };
+        Ok(pending
             .iter()
-            .skip_while(|(q, _, _)| q.as_str() < queue)
-            .take_while(|(q, due, _)| q == queue && *due <= now)
+            .take_while(|(due, _)| *due <= now)
             .take(limit)
-            .filter_map(|(_, _, id)| schedule.messages.get(id))
+            .filter_map(|(_, id)| schedule.messages.get(id))
             .map(|entry| entry.message.clone())
             .collect())
     }
@@ -74,10 +75,9 @@ impl ScheduleStore for MemoryStore {
         let schedule = self.shared.schedule.lock();
         Ok(schedule
             .pending
-            .iter()
-            .find(|(q, _, _)| q.as_str() >= queue)
-            .filter(|(q, _, _)| q == queue)
-            .map(|(_, due, _)| *due))
+            .get(queue)
+            .and_then(BTreeSet::first)
+            .map(|(due, _)| *due))
     }
 
     async fn settle(&self, id: &IdempotencyKey, how: Settled) -> Result<bool, StoreError> {
@@ -89,8 +89,16 @@ impl ScheduleStore for MemoryStore {
             return Ok(false);
         }
         entry.settled = Some((how, Timestamp::now()));
-        let key = Schedule::pending_key(&entry.message);
-        schedule.pending.remove(&key);
+        let (queue, key) = (
+            entry.message.queue().to_owned(),
+            Schedule::pending_key(&entry.message),
+        );
+        if let Some(pending) = schedule.pending.get_mut(&queue) {
+            pending.remove(&key);
+            if pending.is_empty() {
+                schedule.pending.remove(&queue);
+            }
+        }
         Ok(true)
     }
 

@@ -4,7 +4,7 @@ use clap::{Parser, ValueEnum};
 
 use crate::workload::{Backend, Group, Workload};
 
-/// Runs the bank workloads W1–W5 of the banking example on the in-memory
+/// Runs the bank workloads W1–W6 of the banking example on the in-memory
 /// store and on PostgreSQL, and prints every PostgreSQL result next to the
 /// raw-SQL limit of the same database measured in the same run.
 ///

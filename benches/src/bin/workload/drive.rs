@@ -33,8 +33,22 @@ impl Drive {
     }
 }
 
+/// Which executor runs each command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cache {
+    /// The workload's executor, its stream cache warming up as it goes.
+    Warm,
+    /// A new executor per command, created inside the timed section: an
+    /// empty stream cache each time, as a new process or replica has.
+    Cold,
+}
+
 /// Runs each task's commands from its own Tokio task.
-pub async fn drive<S, C>(executor: &CommandExecutor<S>, per_task: Vec<Vec<C>>) -> BenchResult<Drive>
+pub async fn drive<S, C>(
+    executor: &CommandExecutor<S>,
+    per_task: Vec<Vec<C>>,
+    cache: Cache,
+) -> BenchResult<Drive>
 where
     S: EventStore + Clone + 'static,
     C: CommandLogic + 'static,
@@ -51,7 +65,15 @@ where
             };
             for command in commands {
                 let t = Instant::now();
-                match executor.execute(command).await {
+                let outcome = match cache {
+                    Cache::Warm => executor.execute(command).await,
+                    Cache::Cold => {
+                        CommandExecutor::new(executor.store().clone())
+                            .execute(command)
+                            .await
+                    }
+                };
+                match outcome {
                     Ok(done) => {
                         observed.latencies.push(t.elapsed());
                         observed.retries += u64::from(done.attempts.saturating_sub(1));

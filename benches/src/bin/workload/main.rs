@@ -1,6 +1,6 @@
 //! The EventCore workload runner (`just workload`).
 //!
-//! Runs the bank workloads W1–W5 on the in-memory store and on PostgreSQL,
+//! Runs the bank workloads W1–W6 on the in-memory store and on PostgreSQL,
 //! and measures in the same run the raw-SQL limit of the database:
 //! single-row `INSERT` commits per second through the same kind of pool,
 //! from 1 and from 8 connections. Every PostgreSQL result is printed next

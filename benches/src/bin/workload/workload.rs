@@ -39,6 +39,9 @@ pub enum Group {
     /// Projection catch-up.
     #[value(name = "W5")]
     W5,
+    /// Deposits on one very long stream, each from a cold executor.
+    #[value(name = "W6")]
+    W6,
 }
 
 /// One measured workload.
@@ -50,17 +53,19 @@ pub enum Workload {
     W3,
     W4,
     W5,
+    W6,
 }
 
 impl Workload {
     /// Every workload, in suite order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::W1,
         Self::W2Single,
         Self::W2Eight,
         Self::W3,
         Self::W4,
         Self::W5,
+        Self::W6,
     ];
 
     pub const fn label(self) -> &'static str {
@@ -70,6 +75,7 @@ impl Workload {
             Self::W3 => "W3 contention",
             Self::W4 => "W4 long stream",
             Self::W5 => "W5 catch-up",
+            Self::W6 => "W6 cold long stream",
         }
     }
 
@@ -80,6 +86,7 @@ impl Workload {
             Self::W3 => Group::W3,
             Self::W4 => Group::W4,
             Self::W5 => Group::W5,
+            Self::W6 => Group::W6,
         }
     }
 
@@ -87,7 +94,7 @@ impl Workload {
     /// with (1 or 8 connections).
     pub const fn tasks(self) -> usize {
         match self {
-            Self::W1 | Self::W2Single | Self::W4 | Self::W5 => 1,
+            Self::W1 | Self::W2Single | Self::W4 | Self::W5 | Self::W6 => 1,
             Self::W2Eight | Self::W3 => 8,
         }
     }
@@ -100,7 +107,7 @@ impl Workload {
 }
 
 impl Group {
-    /// `"W1"` … `"W5"`, which also labels the workload's PostgreSQL schema.
+    /// `"W1"` … `"W6"`, which also labels the workload's PostgreSQL schema.
     pub const fn name(self) -> &'static str {
         match self {
             Self::W1 => "W1",
@@ -108,6 +115,7 @@ impl Group {
             Self::W3 => "W3",
             Self::W4 => "W4",
             Self::W5 => "W5",
+            Self::W6 => "W6",
         }
     }
 }

@@ -3,13 +3,16 @@
 //! - W1: 10,000 deposits to random accounts among 1,000, from one task.
 //! - W4: one account with 10,000 events, written straight through the
 //!   store, then 100 deposits on it through the executor.
+//! - W6: one account with 100,000 events, then 100 deposits, each from a
+//!   new executor (an empty stream cache, as a new process or replica has):
+//!   what snapshots are for.
 
 use eventcore::{CommandExecutor, store::EventStore};
 use eventcore_benches::{BenchResult, seed};
 use eventcore_examples::banking::{AccountId, Amount, Deposit};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-use super::{Expected, drive_and_audit};
+use super::{Cache, Expected, drive_and_audit};
 use crate::{
     measure::Measure,
     workload::{Backend, Workload},
@@ -21,6 +24,9 @@ const W1_COMMANDS: usize = 10_000;
 const W4_HISTORY: usize = 10_000;
 const W4_COMMANDS: usize = 100;
 const W4_DEPOSIT_CENTS: i64 = 100;
+
+const W6_HISTORY: usize = 100_000;
+const W6_COMMANDS: usize = 100;
 
 pub async fn w1<S: EventStore + Clone + 'static>(
     backend: Backend,
@@ -50,6 +56,7 @@ pub async fn w1<S: EventStore + Clone + 'static>(
         Workload::W1,
         &executor,
         vec![commands],
+        Cache::Warm,
         &accounts,
         &expected,
     )
@@ -80,6 +87,38 @@ pub async fn w4<S: EventStore + Clone + 'static>(
         Workload::W4,
         &executor,
         vec![commands],
+        Cache::Warm,
+        std::slice::from_ref(&account),
+        &expected,
+    )
+    .await
+}
+
+pub async fn w6<S: EventStore + Clone + 'static>(
+    backend: Backend,
+    store: S,
+) -> BenchResult<Measure> {
+    let account = AccountId::try_new("w6-long")?;
+    // AccountOpened (zero) + 99,999 deposits of one cent.
+    seed::seed_account(&store, &account, W6_HISTORY - 1, 1, 1_000).await?;
+    let executor = CommandExecutor::new(store);
+    let amount = Amount::try_from_cents(W4_DEPOSIT_CENTS)?;
+    let commands: Vec<Deposit> = (0..W6_COMMANDS)
+        .map(|_| Deposit {
+            account: account.clone(),
+            amount,
+        })
+        .collect();
+    let expected = Expected {
+        total_cents: (W6_HISTORY as i128 - 1) + i128::from(W4_DEPOSIT_CENTS) * W6_COMMANDS as i128,
+        events: W6_HISTORY + W6_COMMANDS,
+    };
+    drive_and_audit(
+        backend,
+        Workload::W6,
+        &executor,
+        vec![commands],
+        Cache::Cold,
         std::slice::from_ref(&account),
         &expected,
     )

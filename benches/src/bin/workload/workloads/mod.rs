@@ -2,7 +2,8 @@
 //! timed), runs its commands, then audits the streams.
 //!
 //! - [`deposits`]: W1, single-stream deposits spread over many accounts,
-//!   and W4, deposits on one stream with a long history.
+//!   W4, deposits on one stream with a long history, and W6, deposits on
+//!   one very long stream from a cold executor each.
 //! - [`transfers`]: W2 and W3, two-stream transfers with and without
 //!   contention.
 //! - [`catch_up`]: W5, a projection from position 0 to the head.
@@ -19,7 +20,7 @@ use eventcore_benches::{BenchResult, audit::audit};
 use eventcore_examples::banking::AccountId;
 
 use crate::{
-    drive::drive,
+    drive::{Cache, drive},
     invariants,
     measure::Measure,
     workload::{Backend, Workload},
@@ -36,6 +37,7 @@ where
         Workload::W3 => transfers::w3(backend, store).await,
         Workload::W4 => deposits::w4(backend, store).await,
         Workload::W5 => catch_up::w5(backend, store).await,
+        Workload::W6 => deposits::w6(backend, store).await,
     }
 }
 
@@ -47,13 +49,15 @@ struct Expected {
     events: usize,
 }
 
-/// Runs `per_task`'s commands (one Tokio task each), then audits
+/// Runs `per_task`'s commands (one Tokio task each, on `executor` or, with
+/// [`Cache::Cold`], on a new executor per command), then audits
 /// `accounts` for conservation against `expected`.
 async fn drive_and_audit<S, C>(
     backend: Backend,
     workload: Workload,
     executor: &CommandExecutor<S>,
     per_task: Vec<Vec<C>>,
+    cache: Cache,
     accounts: &[AccountId],
     expected: &Expected,
 ) -> BenchResult<Measure>
@@ -63,7 +67,7 @@ where
     C::State: Send,
 {
     let commands = per_task.iter().map(Vec::len).sum();
-    let drive = drive(executor, per_task).await?;
+    let drive = drive(executor, per_task, cache).await?;
     let audit = audit(executor.store(), accounts).await?;
     let checks = invariants::conservation(&audit, expected.total_cents, expected.events);
     Ok(Measure::new(backend, workload, &drive, commands, checks))

@@ -12,7 +12,7 @@ use eventcore_benches::{BenchResult, seed};
 use eventcore_examples::banking::{AccountId, Amount, TransferMoney};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-use super::{Expected, drive_and_audit};
+use super::{Cache, Expected, drive_and_audit};
 use crate::{
     measure::Measure,
     workload::{Backend, Workload},
@@ -76,7 +76,16 @@ async fn transfers<S: EventStore + Clone + 'static>(
         total_cents: i128::from(FUNDED_CENTS) * accounts.len() as i128,
         events: accounts.len() + 2 * total,
     };
-    drive_and_audit(backend, workload, &executor, per_task, accounts, &expected).await
+    drive_and_audit(
+        backend,
+        workload,
+        &executor,
+        per_task,
+        Cache::Warm,
+        accounts,
+        &expected,
+    )
+    .await
 }
 
 /// `count` transfers of 1 to [`MAX_TRANSFER_CENTS`] cents between random

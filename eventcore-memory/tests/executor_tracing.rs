@@ -12,7 +12,9 @@ use std::{
 };
 
 use bank::{account, open, transfer};
-use eventcore::{CommandExecutor, CorrelationId, EventMetadata, RetryPolicy};
+use eventcore::{
+    CommandExecutor, CorrelationId, EventMetadata, ExecutionOptions, IdempotencyKey, RetryPolicy,
+};
 use eventcore_memory::MemoryStore;
 use eventcore_testing::chaos::ConflictingStore;
 use tracing::{
@@ -135,4 +137,31 @@ async fn each_execution_has_a_span_with_command_streams_correlation_and_attempts
     );
     assert_eq!(transfer["correlation_id"], correlation.to_string());
     assert_eq!(transfer["attempts"], "1");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_keyed_execution_names_its_key_and_whether_it_replayed() {
+    let recorder = SpanRecorder::default();
+    let subscriber = tracing_subscriber::registry().with(recorder.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let executor = CommandExecutor::new(MemoryStore::new());
+    executor.execute(open(&account("carol"), 0)).await.unwrap();
+    let key = IdempotencyKey::try_new("deposit-carol-1").unwrap();
+    for _ in 0..2 {
+        let options = ExecutionOptions::new().idempotency_key(key.clone());
+        executor
+            .execute_with_options(open(&account("dave"), 5), options)
+            .await
+            .unwrap();
+    }
+
+    let spans = recorder.executions();
+    assert_eq!(spans.len(), 3, "one span per execution: {spans:?}");
+    assert_eq!(spans[0].get("idempotency_key"), None, "{:?}", spans[0]);
+    assert_eq!(spans[0]["replayed"], "false", "{:?}", spans[0]);
+    for (span, replayed) in spans[1..].iter().zip(["false", "true"]) {
+        assert_eq!(span["idempotency_key"], "deposit-carol-1", "{span:?}");
+        assert_eq!(span["replayed"], replayed, "{span:?}");
+    }
 }

@@ -238,7 +238,11 @@ impl ProcessManager for Timing {
     ) -> Result<(), StoreError> {
         self.reactions.fetch_add(1, Ordering::SeqCst);
         let name = format!("timed-{}", event.payload().n());
-        commands.schedule("timed", at(-1), json!(name)).await?;
+        // Due when the tick happened: already due, the same on every
+        // delivery.
+        commands
+            .schedule_after("timed", Duration::ZERO, json!(name))
+            .await?;
         Ok(())
     }
 }
@@ -279,10 +283,19 @@ pub async fn a_reaction_schedules_its_timer_once<S: ConformanceStore>(store: S) 
     let due = store.due_messages("timed", Timestamp::now(), 100).await?;
     ensure_eq!(due.len(), 3, "timers pending: {due:?}");
     let read = store.read_streams(&[stream("timing-in")?]).await?;
-    let first = read.streams()[0].events()[0].metadata().correlation_id();
+    let first = read.streams()[0].events()[0].metadata();
+    let timer = due
+        .iter()
+        .find(|m| m.correlation_id() == Some(first.correlation_id()));
     ensure!(
-        due.iter().any(|m| m.correlation_id() == Some(first)),
+        timer.is_some(),
         "no timer carries the first tick's correlation id: {due:?}"
+    );
+    let micros = |t: Timestamp| t.into_inner().timestamp_micros();
+    ensure_eq!(
+        timer.map(|m| micros(m.due_at())),
+        Some(micros(first.timestamp())),
+        "the timer is due when its tick happened"
     );
     let fired = Arc::default();
     let scheduler = Scheduler::new(

@@ -9,7 +9,10 @@ use crate::{
     executor::{CommandExecutor, Executed, ExecutionOptions},
     serialization::{EventSerializer, JsonSerializer},
     store::{EventStore, ScheduleStore, ScheduledMessage, Settled},
-    types::{CorrelationId, EventMetadataBuilder, IdempotencyKey, RecordedEvent, Timestamp},
+    types::{
+        CorrelationId, EventMetadataBuilder, IdempotencyKey, RecordedEvent, Timestamp,
+        ValidationError,
+    },
 };
 
 /// The UUID namespace of the keys of reactions to events.
@@ -33,6 +36,9 @@ pub struct Commands<'a, S, Ser = JsonSerializer> {
     reaction: IdempotencyKey,
     metadata: EventMetadataBuilder,
     correlation: Option<CorrelationId>,
+    /// When the trigger happened: the event's timestamp, or the message's
+    /// due time.
+    triggered_at: Timestamp,
     issued: u64,
 }
 
@@ -49,6 +55,7 @@ impl<'a, S, Ser> Commands<'a, S, Ser> {
             reaction: reaction_key(&REACTIONS, process, event_id.as_bytes()),
             metadata: EventMetadataBuilder::default().caused_by(event),
             correlation: Some(event.metadata().correlation_id()),
+            triggered_at: event.metadata().timestamp(),
             issued: 0,
         }
     }
@@ -67,6 +74,7 @@ impl<'a, S, Ser> Commands<'a, S, Ser> {
             reaction: reaction_key(&FIRINGS, message.queue(), message.id().as_str().as_bytes()),
             metadata,
             correlation: message.correlation_id(),
+            triggered_at: message.due_at(),
             issued: 0,
         }
     }
@@ -77,6 +85,14 @@ impl<'a, S, Ser> Commands<'a, S, Ser> {
     #[must_use]
     pub fn next_key(&self) -> IdempotencyKey {
         IdempotencyKey::derived(&self.reaction, self.issued)
+    }
+
+    /// When the trigger happened: the triggering event's timestamp, or the
+    /// scheduled message's due time. The same on every delivery, unlike
+    /// the clock.
+    #[must_use]
+    pub const fn triggered_at(&self) -> Timestamp {
+        self.triggered_at
     }
 
     /// How many commands this reaction has issued so far.
@@ -143,6 +159,32 @@ impl<S: EventStore, Ser: EventSerializer> Commands<'_, S, Ser> {
         self.executor.store().schedule(message).await?;
         self.issued += 1;
         Ok(id)
+    }
+
+    /// [`schedule`](Self::schedule)s `payload` `delay` after the trigger
+    /// happened ([`triggered_at`](Self::triggered_at)), so the due time is
+    /// the same however late or often the trigger is delivered.
+    pub async fn schedule_after(
+        &mut self,
+        queue: &str,
+        delay: std::time::Duration,
+        payload: Value,
+    ) -> Result<IdempotencyKey, StoreError>
+    where
+        S: ScheduleStore,
+    {
+        let at = self.triggered_at.into_inner();
+        let due = chrono::Duration::from_std(delay)
+            .ok()
+            .and_then(|delay| at.checked_add_signed(delay))
+            .ok_or_else(|| {
+                ValidationError::invalid(
+                    "schedule delay",
+                    format!("{delay:?}"),
+                    "must keep the due time within the calendar",
+                )
+            })?;
+        self.schedule(queue, Timestamp::new(due), payload).await
     }
 
     /// Cancels the pending message `id`; returns whether it was pending

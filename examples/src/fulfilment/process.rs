@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use eventcore::{
-    CommandError, EventSerializer, RecordedEvent, StoreError, Timestamp, ValidationError,
+    CommandError, EventSerializer, RecordedEvent, StoreError, ValidationError,
     process::{Commands, ProcessManager, ScheduleHandler},
     store::{EventStore, ScheduleStore, ScheduledMessage},
 };
@@ -65,13 +65,6 @@ impl Fulfilment {
     pub const fn new(payment_window: Duration) -> Self {
         Self { payment_window }
     }
-
-    fn timeout_due(&self, event: &RecordedEvent<ShopEvent>) -> Timestamp {
-        let placed = event.metadata().timestamp().into_inner();
-        let window =
-            chrono::Duration::from_std(self.payment_window).unwrap_or(chrono::Duration::MAX);
-        Timestamp::new(placed.checked_add_signed(window).unwrap_or(placed))
-    }
 }
 
 /// Whether `result` was refused by the domain, which the process lets be.
@@ -119,7 +112,7 @@ impl ProcessManager for Fulfilment {
                         };
                         let payload = serde_json::to_value(timeout)?;
                         commands
-                            .schedule(PAYMENT_TIMEOUTS, self.timeout_due(event), payload)
+                            .schedule_after(PAYMENT_TIMEOUTS, self.payment_window, payload)
                             .await?;
                     }
                     Some(ShopError::OutOfStock { .. }) => {

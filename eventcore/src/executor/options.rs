@@ -120,6 +120,55 @@ impl ExecutionOptions {
     /// then refuses the key, that decision is dropped unwritten and the
     /// record is returned. `handle` is deterministic and sees only its
     /// state, so that extra decision is invisible but for its cost.
+    ///
+    /// ```
+    /// use eventcore::{Command, CommandError, CommandExecutor, CommandLogic, CommandState, Event};
+    /// use eventcore::{ExecutionOptions, IdempotencyKey, RecordedEvent, StreamId};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+    /// enum Note { Written }
+    ///
+    /// #[derive(Command)]
+    /// #[command(event = Note)]
+    /// struct Write { #[stream] page: StreamId }
+    ///
+    /// impl CommandState for Write {
+    ///     type State = ();
+    ///     fn initial_state(&self) {}
+    ///     fn apply(&self, (): &mut (), _: &RecordedEvent<Note>) {}
+    /// }
+    ///
+    /// impl CommandLogic for Write {
+    ///     type Error = std::convert::Infallible;
+    ///     fn handle(&self, (): (), streams: &mut WriteStreams<'_>) -> Result<(), Self::Error> {
+    ///         streams.page.emit(Note::Written);
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let executor = CommandExecutor::new(eventcore_memory::MemoryStore::new());
+    /// let page = || StreamId::try_new("page-1");
+    /// let key = IdempotencyKey::try_new("message-42")?;
+    /// let keyed = |body: &str| {
+    ///     ExecutionOptions::new().idempotency_key(key.clone()).request_fingerprint(body)
+    /// };
+    ///
+    /// let first = executor.execute_with_options(Write { page: page()? }, keyed("hello")).await?;
+    /// let again = executor.execute_with_options(Write { page: page()? }, keyed("hello")).await?;
+    /// assert!(!first.replayed && again.replayed);
+    /// assert_eq!(again.events, first.events); // written once
+    ///
+    /// // The same key with another request body is refused, nothing written.
+    /// match executor.execute_with_options(Write { page: page()? }, keyed("bye")).await {
+    ///     Err(CommandError::IdempotencyKeyReused { .. }) => {}
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn idempotency_key(mut self, key: impl Into<IdempotencyKey>) -> Self {
         self.idempotency_key = Some(key.into());
         self

@@ -146,6 +146,7 @@ macro_rules! __conformance_scenarios {
             a_message_is_scheduled_and_settled_once,
             a_due_message_fires_once_even_when_interrupted,
             a_scheduler_taking_over_fires_each_message_once,
+            a_failing_message_does_not_hold_back_the_others,
             a_reaction_schedules_its_timer_once,
             // snapshots
             a_saved_snapshot_loads_as_saved,

@@ -40,8 +40,9 @@ enum Firing {
     Payload(Value),
 }
 
-/// Counts once in the stream its payload names; can be interrupted after
-/// the command, before the message is settled (as a crash would).
+/// Counts once in the stream its payload names (a payload that is not a
+/// string fails every firing: a poisoned message); can be interrupted
+/// after the command, before the message is settled (as a crash would).
 struct Counter {
     queue: &'static str,
     fired: Arc<AtomicU32>,
@@ -215,6 +216,59 @@ pub async fn a_scheduler_taking_over_fires_each_message_once<S: ConformanceStore
     );
     a.shutdown().await?;
     b.shutdown().await?;
+    Ok(())
+}
+
+/// A message whose firing always fails waits for its own retries and
+/// never holds back the others, even with room for one message per round:
+/// they all fire, and it stays pending, counted as retrying.
+pub async fn a_failing_message_does_not_hold_back_the_others<S: ConformanceStore>(
+    store: S,
+) -> ScenarioResult {
+    store
+        .schedule(message(
+            "poisoned",
+            "poison",
+            at(-100),
+            json!({ "not": "a name" }),
+        )?)
+        .await?;
+    let names: Vec<String> = (1..=3).map(|n| format!("after-poison-{n}")).collect();
+    for name in &names {
+        store
+            .schedule(message(name, "poison", at(-50), json!(name))?)
+            .await?;
+    }
+    let fired = Arc::default();
+    let handle = Scheduler::new(
+        CommandExecutor::new(store.clone()),
+        Counter::new("poison", &fired),
+        fast("poison").batch_size(1),
+    )
+    .start();
+    ensure!(
+        handle.wait_for(|h| h.fired == 3, WAIT).await,
+        "the messages after the poisoned one did not fire: {:?}",
+        handle.health()
+    );
+    let health = handle.health();
+    ensure!(health.failures >= 1, "no failure recorded: {health:?}");
+    ensure_eq!(health.retrying, 1, "messages waiting for a retry");
+    ensure_eq!(
+        versions(&store, &names).await?,
+        [1, 1, 1],
+        "events per message"
+    );
+    let pending = store.due_messages("poison", Timestamp::now(), 10).await?;
+    ensure_eq!(
+        pending
+            .iter()
+            .map(|m| m.id().to_string())
+            .collect::<Vec<_>>(),
+        ["poisoned"],
+        "still pending"
+    );
+    handle.shutdown().await?;
     Ok(())
 }
 

@@ -63,8 +63,9 @@ impl SchedulerConfig {
         self
     }
 
-    /// The longest wait after failures (the wait starts at 100 ms and
-    /// doubles).
+    /// The longest wait after failures, of the whole scheduler after a
+    /// store error and of one message after its firing failed (the wait
+    /// starts at 100 ms and doubles).
     #[must_use]
     pub fn max_backoff(mut self, backoff: Duration) -> Self {
         self.max_backoff = backoff.max(Duration::from_millis(100));
@@ -88,6 +89,9 @@ pub struct SchedulerHealth {
     pub fired: u64,
     /// Failed firings and store errors.
     pub failures: u64,
+    /// Messages whose firing failed, waiting to be tried again (each after
+    /// its own backoff, from 100 ms doubling up to the configured maximum).
+    pub retrying: usize,
     /// The last failure, if any.
     pub last_error: Option<String>,
     /// Whether the scheduler has stopped.

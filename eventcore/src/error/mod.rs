@@ -223,9 +223,11 @@ pub enum CommandError<E> {
     /// The idempotency key was first used by a different request: another
     /// command, or the same command with other streams or another
     /// [request fingerprint](crate::ExecutionOptions::request_fingerprint).
-    /// Nothing was written and the command's logic did not run.
+    /// Nothing was written. (An executor whose stream cache holds the
+    /// command's streams may have decided once on cached state before the
+    /// store refused the key; that decision was dropped.)
     #[error(
-        "idempotency key {key} was first used by a different request ({recorded_command}{}); this {command} was not executed",
+        "idempotency key {key} was first used by a different request ({recorded_command}{}); this {command} wrote nothing",
         if recorded_command == command { " with other streams or payload" } else { "" }
     )]
     IdempotencyKeyReused {

@@ -6,8 +6,9 @@ pub use tokio;
 
 pub use crate::{
     command::{
-        Command, CommandField, CommandState, Fold, StreamAccess, StreamDeclarations, StreamField,
-        StreamHandle, StreamHandles, StreamResolver, StreamStates,
+        Command, CommandField, CommandState, Fold, FoldFingerprint, FoldIdentity, RestoreError,
+        SnapshotKind, StreamAccess, StreamDeclarations, StreamField, StreamHandle, StreamHandles,
+        StreamResolver, StreamStates, capture_field, restore_field,
     },
     event::Event,
     types::{RecordedEvent, StreamId},
@@ -19,7 +20,9 @@ pub fn discovered<C: Command>(access: &StreamAccess<C::Event>) -> StreamHandles<
     access.discovered()
 }
 
-pub use std::{sync::OnceLock, vec::Vec};
+pub use serde;
+pub use serde_json::{Error as JsonError, Value as JsonValue};
+pub use std::{result::Result, sync::OnceLock, vec::Vec};
 
 /// Shows a field of a generated struct in its `Debug` output: with its own
 /// `Debug` when its type has one, as `..` otherwise. Generated code calls

@@ -20,6 +20,7 @@ mod field;
 mod fold;
 pub(crate) mod handle;
 mod macros;
+pub(crate) mod snapshot;
 mod stream_field;
 
 pub use field::CommandField;
@@ -27,7 +28,13 @@ pub use fold::{Fold, FoldFingerprint, StreamStates};
 pub use handle::{StreamAccess, StreamHandle, StreamHandles};
 pub use stream_field::{IntoStreamId, StreamDeclarations, StreamField};
 
-use crate::{event::Event, types::RecordedEvent};
+use crate::{
+    event::Event,
+    types::{RecordedEvent, StreamId},
+};
+
+#[doc(hidden)]
+pub use snapshot::{FoldIdentity, RestoreError, SnapshotKind, capture_field, restore_field};
 
 /// What `#[derive(Command)]` generates: the streams a command reads and the
 /// handles it writes through.
@@ -86,7 +93,7 @@ pub trait Command: Send + Sync + Sized {
     /// assert_eq!(audit.declared_streams(), vec![a]);
     /// # Ok::<(), eventcore::ValidationError>(())
     /// ```
-    fn declared_streams(&self) -> Vec<crate::types::StreamId> {
+    fn declared_streams(&self) -> Vec<StreamId> {
         let mut streams = StreamDeclarations::default();
         self.declare_streams(&mut streams);
         streams.into_ids()
@@ -95,7 +102,7 @@ pub trait Command: Send + Sync + Sized {
     /// Streams to read in addition to the declared ones, after seeing
     /// `state`. Generated to call [`StreamResolver::resolve`] for commands
     /// marked `#[command(resolver)]`; asks for nothing otherwise.
-    fn discover_streams(&self, state: &<Self as CommandState>::State) -> Vec<crate::types::StreamId>
+    fn discover_streams(&self, state: &<Self as CommandState>::State) -> Vec<StreamId>
     where
         Self: CommandState,
     {
@@ -151,6 +158,40 @@ pub trait CommandState: Command {
     /// Folds one event into `state`. The executor calls it for every event of
     /// every stream read, in global position order.
     fn apply(&self, state: &mut Self::State, event: &RecordedEvent<Self::Event>);
+
+    /// The snapshots the state of `stream` may be restored from, when the
+    /// stream's state is kept in snapshots (`#[stream(state = T, snapshot)]`
+    /// on every stateful field holding it).
+    #[doc(hidden)]
+    fn snapshot_kind(&self, stream: &StreamId) -> Option<SnapshotKind> {
+        let _ = stream;
+        None
+    }
+
+    /// Restores the state of `stream` from a snapshot's `value`; the
+    /// executor then folds only the stream's events after the snapshot.
+    #[doc(hidden)]
+    fn restore_snapshot(
+        &self,
+        state: &mut Self::State,
+        stream: &StreamId,
+        value: &serde_json::Value,
+    ) -> Result<(), RestoreError> {
+        let _ = (state, stream, value);
+        Err(RestoreError::NoPlace)
+    }
+
+    /// The state of `stream`, serialized for a snapshot; `None` when the
+    /// stream's state is not kept in snapshots.
+    #[doc(hidden)]
+    fn capture_snapshot(
+        &self,
+        state: &mut Self::State,
+        stream: &StreamId,
+    ) -> Option<Result<serde_json::Value, serde_json::Error>> {
+        let _ = (state, stream);
+        None
+    }
 }
 
 /// The business decision of a command: given the folded state, emit events
@@ -223,5 +264,5 @@ pub trait CommandLogic: CommandState {
 pub trait StreamResolver: CommandState {
     /// The streams to read next, given the state folded so far. Streams
     /// already read are ignored, so returning them again is harmless.
-    fn resolve(&self, state: &Self::State) -> Vec<crate::types::StreamId>;
+    fn resolve(&self, state: &Self::State) -> Vec<StreamId>;
 }

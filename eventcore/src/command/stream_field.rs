@@ -110,6 +110,24 @@ pub trait StreamField {
     /// Folds `event` into the field's state if it belongs to one of the
     /// field's streams.
     fn fold<S: Fold<E>, E>(&self, state: &mut Self::State<S>, event: &RecordedEvent<E>);
+
+    /// Whether `id` is one of the field's streams.
+    #[doc(hidden)]
+    fn holds(&self, id: &StreamId) -> bool {
+        let mut streams = StreamDeclarations::default();
+        self.declare(&mut streams);
+        streams.ids().contains(id)
+    }
+
+    /// The state of the field's stream `id`, if the field holds it; used to
+    /// restore it from a snapshot and to capture it into one. A field type
+    /// that cannot reach it returns `None`, and its streams are always
+    /// folded from their events.
+    #[doc(hidden)]
+    fn state_mut<'s, S>(&self, state: &'s mut Self::State<S>, id: &StreamId) -> Option<&'s mut S> {
+        let _ = (state, id);
+        None
+    }
 }
 
 #[diagnostic::do_not_recommend]
@@ -133,6 +151,14 @@ impl<T: IntoStreamId> StreamField for T {
         if *event.stream_id() == self.to_stream_id() {
             state.fold(event);
         }
+    }
+
+    fn holds(&self, id: &StreamId) -> bool {
+        self.to_stream_id() == *id
+    }
+
+    fn state_mut<'s, S>(&self, state: &'s mut S, id: &StreamId) -> Option<&'s mut S> {
+        self.holds(id).then_some(state)
     }
 }
 
@@ -164,6 +190,14 @@ impl<T: IntoStreamId> StreamField for Option<T> {
         {
             state.fold(event);
         }
+    }
+
+    fn holds(&self, id: &StreamId) -> bool {
+        self.as_ref().is_some_and(|own| own.to_stream_id() == *id)
+    }
+
+    fn state_mut<'s, S>(&self, state: &'s mut Option<S>, id: &StreamId) -> Option<&'s mut S> {
+        if self.holds(id) { state.as_mut() } else { None }
     }
 }
 
@@ -200,6 +234,18 @@ macro_rules! collection_stream_field {
                 if let Some(state) = state.get_mut_by_id(event.stream_id()) {
                     state.fold(event);
                 }
+            }
+
+            fn holds(&self, id: &StreamId) -> bool {
+                self.iter().any(|own| own.to_stream_id() == *id)
+            }
+
+            fn state_mut<'s, S>(
+                &self,
+                state: &'s mut StreamStates<S>,
+                id: &StreamId,
+            ) -> Option<&'s mut S> {
+                state.get_mut_by_id(id)
             }
         }
     )*};

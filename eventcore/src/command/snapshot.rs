@@ -1,0 +1,155 @@
+//! What `#[stream(state = T, snapshot)]` generates calls into: which
+//! snapshots a stream's state may be restored from, and how a field's state
+//! is restored from, and captured into, a snapshot.
+
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+
+use super::StreamField;
+use crate::{event::Event, store::Snapshot, types::StreamId};
+
+/// The snapshots a stream's state may be restored from: of one state type,
+/// folded by code with one fingerprint.
+///
+/// The fingerprint covers the state type's name, the fold's fingerprint
+/// (the hash of its tokens from `#[eventcore::fold]`, or the manual
+/// version of `snapshot_version = N`), and the names and schema versions of
+/// the event type, so a change to any of them makes older snapshots
+/// unusable without anyone dropping them.
+#[doc(hidden)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotKind {
+    state_type: &'static str,
+    fingerprint: String,
+}
+
+/// Where a state type's fold logic is identified from.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub enum FoldIdentity {
+    /// The hash of the `impl Fold` block's tokens (`#[eventcore::fold]`).
+    Tokens(u64),
+    /// A version the user bumps by hand (`snapshot_version = N`).
+    Manual(u32),
+}
+
+impl SnapshotKind {
+    /// The kind of snapshots of `T`, folded from events of type `E` by the
+    /// fold identified by `fold`.
+    #[must_use]
+    pub fn of<T: ?Sized, E: Event>(fold: FoldIdentity) -> Self {
+        let state_type = std::any::type_name::<T>();
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(state_type.as_bytes());
+        match fold {
+            FoldIdentity::Tokens(hash) => {
+                hasher.update(b"\0tokens\0");
+                hasher.update(&hash.to_le_bytes());
+            }
+            FoldIdentity::Manual(version) => {
+                hasher.update(b"\0manual\0");
+                hasher.update(&version.to_le_bytes());
+            }
+        }
+        hasher.update(b"\0events");
+        for name in E::EVENT_TYPES {
+            hasher.update(b"\0");
+            hasher.update(name.as_bytes());
+        }
+        hasher.update(b"\0versions");
+        for version in E::SCHEMA_VERSIONS {
+            hasher.update(&version.to_le_bytes());
+        }
+        Self {
+            state_type,
+            fingerprint: format!("{:032x}", hasher.digest128()),
+        }
+    }
+
+    /// The state type's name, as snapshots are saved under.
+    #[must_use]
+    pub const fn state_type(&self) -> &'static str {
+        self.state_type
+    }
+
+    /// The fingerprint a snapshot must carry to be used.
+    #[must_use]
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Whether `snapshot` is of this kind.
+    #[must_use]
+    pub fn matches(&self, snapshot: &Snapshot) -> bool {
+        snapshot.state_type() == self.state_type && snapshot.fingerprint() == self.fingerprint
+    }
+
+    /// Joins the kinds of two fields holding one stream: a stream whose
+    /// fields want different kinds has no single snapshot to restore from.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn join(found: Option<Option<Self>>, next: Self) -> Option<Option<Self>> {
+        match found {
+            None => Some(Some(next)),
+            Some(Some(kind)) if kind == next => Some(Some(kind)),
+            Some(_) => Some(None),
+        }
+    }
+}
+
+/// Why a snapshot could not be restored.
+#[doc(hidden)]
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    /// The state does not decode as the state type.
+    #[error("the snapshot's state does not decode: {0}")]
+    Decode(#[from] serde_json::Error),
+    /// The field cannot reach the stream's state (a stream field type that
+    /// does not implement `StreamField::state_mut`).
+    #[error("the command's state has no place for the stream's snapshot")]
+    NoPlace,
+}
+
+/// Restores `field`'s state of `stream` from `value`; `Ok(false)` when
+/// the field does not hold `stream`.
+#[doc(hidden)]
+pub fn restore_field<F, T>(
+    field: &F,
+    state: &mut F::State<T>,
+    stream: &StreamId,
+    value: &Value,
+) -> Result<bool, RestoreError>
+where
+    F: StreamField + ?Sized,
+    T: DeserializeOwned,
+{
+    if !field.holds(stream) {
+        return Ok(false);
+    }
+    let restored = T::deserialize(value)?;
+    let slot = field
+        .state_mut(state, stream)
+        .ok_or(RestoreError::NoPlace)?;
+    *slot = restored;
+    Ok(true)
+}
+
+/// `field`'s state of `stream`, serialized; `None` when the field does not
+/// hold `stream` (or cannot reach its state).
+#[doc(hidden)]
+pub fn capture_field<F, T>(
+    field: &F,
+    state: &mut F::State<T>,
+    stream: &StreamId,
+) -> Option<Result<Value, serde_json::Error>>
+where
+    F: StreamField + ?Sized,
+    T: Serialize,
+{
+    if !field.holds(stream) {
+        return None;
+    }
+    field
+        .state_mut(state, stream)
+        .map(|slot| serde_json::to_value(&*slot))
+}

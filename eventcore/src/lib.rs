@@ -191,14 +191,16 @@ pub mod conformance;
 
 pub use command::{
     Command, CommandField, CommandLogic, CommandState, Fold, FoldFingerprint, IntoStreamId,
-    StreamField, StreamHandle, StreamHandles, StreamResolver, StreamStates,
+    SnapshotState, StreamField, StreamHandle, StreamHandles, StreamResolver, StreamStates,
 };
 pub use error::{
     BoxError, CommandError, ProjectionError, SerializationError, StoreError, ValidationError,
 };
 pub use event::Event;
 pub use eventcore_macros::{Command, Event, fold};
-pub use executor::{CommandExecutor, Executed, ExecutionOptions, RetryPolicy, execute};
+pub use executor::{
+    CommandExecutor, Executed, ExecutionOptions, RetryPolicy, SnapshotPolicy, execute,
+};
 pub use serialization::{
     EventSchema, EventSerializer, JsonSerializer, StoreCheck, TypeSchema, Unreadable, UpcastStep,
     check_store,

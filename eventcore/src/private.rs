@@ -6,9 +6,9 @@ pub use tokio;
 
 pub use crate::{
     command::{
-        Command, CommandField, CommandState, Fold, FoldFingerprint, FoldIdentity, RestoreError,
-        SnapshotKind, StreamAccess, StreamDeclarations, StreamField, StreamHandle, StreamHandles,
-        StreamResolver, StreamStates, capture_field, restore_field,
+        CaptureError, Command, CommandField, CommandState, Fold, FoldFingerprint, FoldIdentity,
+        RestoreError, SnapshotKind, SnapshotState, StreamAccess, StreamDeclarations, StreamField,
+        StreamHandle, StreamHandles, StreamResolver, StreamStates, capture_field, restore_field,
     },
     event::Event,
     types::{RecordedEvent, StreamId},

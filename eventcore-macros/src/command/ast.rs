@@ -6,7 +6,7 @@
 //! returned, so that the expansion can be emitted next to the errors and the
 //! user sees only the real mistakes.
 
-use darling::{FromDeriveInput, FromField};
+use darling::{FromDeriveInput, FromField, util::SpannedValue};
 use proc_macro2::Span;
 use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Type, Visibility};
 
@@ -36,6 +36,10 @@ pub struct CommandAttr {
 pub struct StreamAttr {
     /// The type the field's streams fold into.
     pub state: Option<TypeOption<false>>,
+    /// Keep the state in snapshots, fingerprinted by `#[eventcore::fold]`.
+    pub snapshot: WordFlag,
+    /// Keep the state in snapshots, identified by a version bumped by hand.
+    pub snapshot_version: Option<SpannedValue<u32>>,
 }
 
 /// A parsed `#[derive(Command)]` input.
@@ -67,6 +71,17 @@ pub struct StreamField<'a> {
     pub ident: &'a Ident,
     pub ty: &'a Type,
     pub state: Option<Type>,
+    /// How the state's snapshots are identified, when it is kept in them.
+    pub snapshot: Option<SnapshotFold>,
+}
+
+/// What identifies the fold logic of a state kept in snapshots.
+#[derive(Clone, Copy)]
+pub enum SnapshotFold {
+    /// The fingerprint `#[eventcore::fold]` puts on the state type.
+    Fingerprint(Span),
+    /// `snapshot_version = N`.
+    Manual(u32, Span),
 }
 
 /// Parses a `#[derive(Command)]` input. Returns `None` when the input is not
@@ -158,10 +173,12 @@ pub fn parse<'a>(
             rejected_streams += 1;
             continue;
         }
+        let snapshot = snapshot_fold(&parsed, errors);
         streams.push(StreamField {
             ident,
             ty: &field.ty,
             state: parsed.state.map(|state| state.0),
+            snapshot,
         });
     }
 
@@ -179,4 +196,39 @@ pub fn parse<'a>(
         field_types: fields.named.iter().map(|field| &field.ty).collect(),
         rejected_streams,
     })
+}
+
+/// How a field's snapshots are identified, from `snapshot` or
+/// `snapshot_version = N`; reports either without `state = T`, and both.
+fn snapshot_fold(
+    parsed: &StreamAttr,
+    errors: &mut darling::error::Accumulator,
+) -> Option<SnapshotFold> {
+    let fold = match (parsed.snapshot.span(), &parsed.snapshot_version) {
+        (None, None) => return None,
+        (Some(span), None) => SnapshotFold::Fingerprint(span),
+        (None, Some(version)) => SnapshotFold::Manual(**version, version.span()),
+        (Some(_), Some(version)) => {
+            errors.push(
+                darling::Error::custom(
+                    "write either `snapshot` (the fold's fingerprint comes from #[eventcore::fold] on its impl) or `snapshot_version = N` (a version you bump whenever the fold changes), not both",
+                )
+                .with_span(&version.span()),
+            );
+            SnapshotFold::Manual(**version, version.span())
+        }
+    };
+    if parsed.state.is_none() {
+        let span = match fold {
+            SnapshotFold::Fingerprint(span) | SnapshotFold::Manual(_, span) => span,
+        };
+        errors.push(
+            darling::Error::custom(
+                "a snapshot keeps the state a field folds into: write #[stream(state = T, snapshot)]",
+            )
+            .with_span(&span),
+        );
+        return None;
+    }
+    Some(fold)
 }

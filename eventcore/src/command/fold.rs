@@ -45,7 +45,8 @@ pub trait Fold<E>: Default {
 #[diagnostic::on_unimplemented(
     message = "the fold logic of `{Self}` has no fingerprint",
     label = "`{Self}` does not implement `FoldFingerprint<{E}>`",
-    note = "put `#[eventcore::fold]` on the `impl Fold<{E}> for {Self}` block"
+    note = "put `#[eventcore::fold]` on the `impl Fold<{E}> for {Self}` block, so that snapshots folded by other code are never used",
+    note = "or, where the impl cannot be annotated, name a version you bump whenever the fold changes: `#[stream(state = {Self}, snapshot_version = 1)]`"
 )]
 pub trait FoldFingerprint<E>: Fold<E> {
     /// A hash of the tokens of the `impl Fold<E>` block.

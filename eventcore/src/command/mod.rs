@@ -33,8 +33,11 @@ use crate::{
     types::{RecordedEvent, StreamId},
 };
 
+pub use snapshot::SnapshotState;
 #[doc(hidden)]
-pub use snapshot::{FoldIdentity, RestoreError, SnapshotKind, capture_field, restore_field};
+pub use snapshot::{
+    CaptureError, FoldIdentity, RestoreError, SnapshotKind, capture_field, restore_field,
+};
 
 /// What `#[derive(Command)]` generates: the streams a command reads and the
 /// handles it writes through.
@@ -188,7 +191,7 @@ pub trait CommandState: Command {
         &self,
         state: &mut Self::State,
         stream: &StreamId,
-    ) -> Option<Result<serde_json::Value, serde_json::Error>> {
+    ) -> Option<Result<serde_json::Value, CaptureError>> {
         let _ = (state, stream);
         None
     }

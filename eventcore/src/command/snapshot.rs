@@ -6,7 +6,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
 use super::StreamField;
-use crate::{event::Event, store::Snapshot, types::StreamId};
+use crate::{event::Event, serialization::finite, store::Snapshot, types::StreamId};
 
 /// The snapshots a stream's state may be restored from: of one state type,
 /// folded by code with one fingerprint.
@@ -22,6 +22,22 @@ pub struct SnapshotKind {
     state_type: &'static str,
     fingerprint: String,
 }
+
+/// A state that can be kept in snapshots, which are JSON: every
+/// `Serialize + DeserializeOwned` type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be kept in snapshots",
+    label = "`{Self}` does not implement `Serialize` and `Deserialize`",
+    note = "a state kept in snapshots (`#[stream(state = T, snapshot)]`) is saved as JSON: add `#[derive(serde::Serialize, serde::Deserialize)]` to `{Self}`"
+)]
+pub trait SnapshotState: Serialize + DeserializeOwned {
+    /// Names the trait for the derive's checks.
+    #[doc(hidden)]
+    fn snapshot_state() {}
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Serialize + DeserializeOwned> SnapshotState for T {}
 
 /// Where a state type's fold logic is identified from.
 #[doc(hidden)]
@@ -121,7 +137,7 @@ pub fn restore_field<F, T>(
 ) -> Result<bool, RestoreError>
 where
     F: StreamField + ?Sized,
-    T: DeserializeOwned,
+    T: SnapshotState,
 {
     if !field.holds(stream) {
         return Ok(false);
@@ -134,6 +150,24 @@ where
     Ok(true)
 }
 
+/// Why a state could not be captured into a snapshot.
+#[doc(hidden)]
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// JSON cannot carry a float of the state: `serde_json` would write it
+    /// as `null`, and the state restored from it would differ.
+    #[error("the state holds a float JSON cannot carry, at `{path}`: {detail}")]
+    NonFinite {
+        /// Where, such as `limits.daily`.
+        path: String,
+        /// What was found.
+        detail: String,
+    },
+    /// The state does not serialize.
+    #[error("the state does not serialize: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
 /// `field`'s state of `stream`, serialized; `None` when the field does not
 /// hold `stream` (or cannot reach its state).
 #[doc(hidden)]
@@ -141,15 +175,17 @@ pub fn capture_field<F, T>(
     field: &F,
     state: &mut F::State<T>,
     stream: &StreamId,
-) -> Option<Result<Value, serde_json::Error>>
+) -> Option<Result<Value, CaptureError>>
 where
     F: StreamField + ?Sized,
-    T: Serialize,
+    T: SnapshotState,
 {
     if !field.holds(stream) {
         return None;
     }
-    field
-        .state_mut(state, stream)
-        .map(|slot| serde_json::to_value(&*slot))
+    let slot = field.state_mut(state, stream)?;
+    Some(match finite::check(&*slot) {
+        Err((path, detail)) => Err(CaptureError::NonFinite { path, detail }),
+        Ok(()) => serde_json::to_value(&*slot).map_err(CaptureError::from),
+    })
 }

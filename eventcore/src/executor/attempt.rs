@@ -1,6 +1,6 @@
 //! One attempt: plan (read or recall, fold, discover), decide, append.
 
-use std::sync::atomic::Ordering;
+use std::sync::{Arc, atomic::Ordering};
 
 use crate::{
     command::{Command, CommandLogic, StreamAccess, handle::ReadStream},
@@ -84,7 +84,11 @@ where
     C: CommandLogic,
 {
     let on_cache = source == Source::Cache;
-    let Plan { streams, state } = match plan::plan(execution, cache, source).await? {
+    let Plan {
+        streams,
+        state,
+        captured,
+    } = match plan::plan(execution, cache, source).await? {
         None => return Err(AttemptError::Unconfirmed),
         Some(Planned::Decide(plan)) => plan,
         Some(Planned::Recorded(record)) => {
@@ -113,6 +117,12 @@ where
     }
     let written = write(execution, &streams, emitted).await?;
     cache.remember(streams.iter().map(|s| (&s.id, s.version)), &written);
+    if let Some(snapshots) = &execution.settings.snapshots {
+        for snapshot in captured {
+            cache.rebase::<EventOf<C>>(snapshot.stream_id(), Arc::new(snapshot.clone()));
+            snapshots.save(snapshot);
+        }
+    }
     Ok(Attempted {
         events: written,
         replayed: false,

@@ -17,21 +17,62 @@ use std::{
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::{
+    command::SnapshotKind,
     error::StoreError,
+    store::Snapshot,
     types::{RecordedEvent, StreamId, StreamVersion},
 };
 
-/// A stream's history, versions `1..=len()`. Shared with the commands folding
-/// it, so eviction never pulls events from under a fold.
-pub(crate) type History<E> = Arc<Vec<Slot<E>>>;
+/// A stream's history as cached, shared with the commands folding it, so
+/// eviction never pulls events from under a fold.
+pub(crate) type History<E> = Arc<Timeline<E>>;
 
 /// One version of a stream: its event, or `None` for an event of a retired
 /// type, which folds skip and which keeps the versions dense.
 pub(crate) type Slot<E> = Option<RecordedEvent<E>>;
 
-/// The events of one stream read past a cached version: the stream, the
-/// version the cache held, the new events, and the stream's version.
-pub(crate) type Piece<'a, E> = (&'a StreamId, StreamVersion, Vec<Slot<E>>, StreamVersion);
+/// A stream's events from version 1, or from just after the snapshot it
+/// starts from.
+#[derive(Clone, Debug)]
+pub(crate) struct Timeline<E> {
+    base: Option<Arc<Snapshot>>,
+    events: Vec<Slot<E>>,
+}
+
+impl<E> Timeline<E> {
+    /// The version the events follow: the snapshot's, or 0.
+    pub(crate) fn start(&self) -> u64 {
+        self.base.as_ref().map_or(0, |base| base.version().value())
+    }
+
+    /// The version of the last event held.
+    pub(crate) fn version(&self) -> StreamVersion {
+        StreamVersion::new(self.start() + self.events.len() as u64)
+    }
+
+    /// The snapshot the events follow, if any.
+    pub(crate) fn base(&self) -> Option<&Snapshot> {
+        self.base.as_deref()
+    }
+
+    /// The events after the start, up to `version`.
+    pub(crate) fn up_to(&self, version: StreamVersion) -> &[Slot<E>] {
+        let len = version.value().saturating_sub(self.start());
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        &self.events[..len.min(self.events.len())]
+    }
+}
+
+/// The events of one stream read past a cached version (or past a
+/// snapshot): the stream, the version the events follow, the snapshot they
+/// follow if any, the new events, and the stream's version.
+pub(crate) struct Piece<'a, E> {
+    pub(crate) id: &'a StreamId,
+    pub(crate) known: StreamVersion,
+    pub(crate) base: Option<Arc<Snapshot>>,
+    pub(crate) events: Vec<Slot<E>>,
+    pub(crate) current: StreamVersion,
+}
 
 /// What one execution may assume about the cache: the executor's shared
 /// cache, or one of its own when the executor has none (then it only spares
@@ -115,14 +156,21 @@ impl std::fmt::Debug for Entries {
 
 /// A history whose event type is erased, so one map holds every type.
 trait Cached: Send {
+    /// The number of events held.
     fn len(&self) -> usize;
+    /// The version of the last event held.
+    fn version(&self) -> StreamVersion;
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
 impl<E: Clone + Send + Sync + 'static> Cached for History<E> {
     fn len(&self) -> usize {
-        self.as_ref().len()
+        self.events.len()
+    }
+
+    fn version(&self) -> StreamVersion {
+        Timeline::version(self)
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -158,14 +206,34 @@ impl StreamCache {
         ids.iter().map(|id| guard.history::<E>(id)).collect()
     }
 
-    /// How far each of `ids` is cached (0 if not at all), in order.
+    /// How far each of `ids` is cached (0 if not at all), in order, for a
+    /// command whose snapshot kinds are `kinds` (same order; missing means
+    /// none): a history that starts from a snapshot of another kind is no
+    /// use to it, and counts as not cached.
     pub(crate) fn versions<E: Clone + Send + Sync + 'static>(
         &self,
         ids: &[&StreamId],
+        kinds: &[Option<SnapshotKind>],
     ) -> Vec<StreamVersion> {
         let guard = self.lock();
         ids.iter()
-            .map(|id| guard.version::<E>(id).unwrap_or_default())
+            .enumerate()
+            .map(|(at, id)| {
+                let Some(history) = guard.history::<E>(id) else {
+                    return StreamVersion::INITIAL;
+                };
+                let usable = history.base().is_none_or(|base| {
+                    kinds
+                        .get(at)
+                        .and_then(Option::as_ref)
+                        .is_some_and(|kind| kind.matches(base))
+                });
+                if usable {
+                    history.version()
+                } else {
+                    StreamVersion::INITIAL
+                }
+            })
             .collect()
     }
 
@@ -179,7 +247,7 @@ impl StreamCache {
         let mut guard = self.lock();
         pieces
             .into_iter()
-            .map(|(id, known, new, current)| guard.extend(id, known, new, current))
+            .map(|piece| guard.extend(piece))
             .collect()
     }
 
@@ -200,9 +268,26 @@ impl StreamCache {
                 .collect();
             if let Some(Some(last)) = mine.last() {
                 let current = last.version();
-                guard.extend(id, version, mine, current);
+                guard.extend(Piece {
+                    id,
+                    known: version,
+                    base: None,
+                    events: mine,
+                    current,
+                });
             }
         }
+    }
+
+    /// Makes the cached history of `id` start from `snapshot` (saved after
+    /// a command that wrote to it), so folds on this executor start there
+    /// too.
+    pub(crate) fn rebase<E: Clone + Send + Sync + 'static>(
+        &self,
+        id: &StreamId,
+        snapshot: Arc<Snapshot>,
+    ) {
+        self.lock().rebase::<E>(id, snapshot);
     }
 
     /// Locks the cache. Hold the guard only in synchronous sections.
@@ -235,48 +320,103 @@ impl CacheGuard<'_> {
         self.entries
             .streams
             .get(&(id.clone(), TypeId::of::<E>()))
-            .map(|entry| StreamVersion::new(entry.len() as u64))
+            .map(|entry| entry.version())
     }
 
-    /// Adds `new`, the events of `id` after version `known`, and returns a
-    /// history holding at least `current` events. `None` if the pieces do
-    /// not line up (the entry was evicted, or is shorter than `known`).
+    /// Adds a piece and returns a history holding at least its `current`
+    /// version. A piece that follows a snapshot replaces the entry; one
+    /// read from version 0 replaces an entry that starts from a snapshot.
+    /// `None` if the piece does not line up (the entry was evicted, is
+    /// shorter than `known`, or starts after it).
     fn extend<E: Clone + Send + Sync + 'static>(
         &mut self,
-        id: &StreamId,
-        known: StreamVersion,
-        new: Vec<Slot<E>>,
-        current: StreamVersion,
+        piece: Piece<'_, E>,
     ) -> Option<History<E>> {
+        let Piece {
+            id,
+            known,
+            base,
+            events,
+            current,
+        } = piece;
         let key = (id.clone(), TypeId::of::<E>());
-        let (history, grew) = match self.entries.streams.get_mut(&key) {
-            Some(entry) => {
-                let history = entry.as_any_mut().downcast_mut::<History<E>>()?;
-                let have = history.len() as u64;
-                if have < known.value() {
+        // The start of the entry there is, if any.
+        let existing = match self.entries.streams.get(&key) {
+            Some(entry) => Some(entry.as_any().downcast_ref::<History<E>>()?.start()),
+            None => None,
+        };
+        let replace = match (&base, existing) {
+            (Some(_), _) => true,
+            (None, None) => {
+                if !known.is_initial() {
                     return None;
                 }
-                // Events are immutable: skip the ones already cached.
-                let skip = usize::try_from(have - known.value()).unwrap_or(usize::MAX);
-                let before = history.len();
-                if skip < new.len() {
-                    Arc::make_mut(history).extend(new.into_iter().skip(skip));
-                }
-                (Arc::clone(history), history.len() - before)
+                true
             }
-            None if known.is_initial() => {
-                let history: History<E> = Arc::new(new);
-                let grew = history.len();
-                self.entries
-                    .streams
-                    .insert(key.clone(), Box::new(Arc::clone(&history)));
-                (history, grew)
-            }
-            None => return None,
+            // A whole history read again replaces one from a snapshot.
+            (None, Some(start)) => known.is_initial() && start > 0,
         };
-        self.entries.events += grew;
+        let history = if replace {
+            let history: History<E> = Arc::new(Timeline { base, events });
+            let grew = history.events.len();
+            if let Some(old) = self
+                .entries
+                .streams
+                .insert(key.clone(), Box::new(Arc::clone(&history)))
+            {
+                self.entries.events = self.entries.events.saturating_sub(old.len());
+            }
+            self.entries.events += grew;
+            history
+        } else {
+            let history = self
+                .entries
+                .streams
+                .get_mut(&key)?
+                .as_any_mut()
+                .downcast_mut::<History<E>>()?;
+            let have = history.version().value();
+            if have < known.value() || known.value() < history.start() {
+                return None;
+            }
+            // Events are immutable: skip the ones already cached.
+            let skip = usize::try_from(have - known.value()).unwrap_or(usize::MAX);
+            let before = history.events.len();
+            if skip < events.len() {
+                Arc::make_mut(history)
+                    .events
+                    .extend(events.into_iter().skip(skip));
+            }
+            let grew = history.events.len() - before;
+            let history = Arc::clone(history);
+            self.entries.events += grew;
+            history
+        };
         self.make_room(&key);
-        (history.len() as u64 >= current.value()).then_some(history)
+        (history.version() >= current).then_some(history)
+    }
+
+    /// Makes the entry of `id` start from `snapshot`, dropping the events
+    /// it folds, when the entry holds its version.
+    fn rebase<E: Clone + Send + Sync + 'static>(&mut self, id: &StreamId, snapshot: Arc<Snapshot>) {
+        let key = (id.clone(), TypeId::of::<E>());
+        let Some(history) = self
+            .entries
+            .streams
+            .get_mut(&key)
+            .and_then(|entry| entry.as_any_mut().downcast_mut::<History<E>>())
+        else {
+            return;
+        };
+        let (start, at) = (history.start(), snapshot.version().value());
+        if at <= start || history.version().value() < at {
+            return;
+        }
+        let drop = usize::try_from(at - start).unwrap_or(usize::MAX);
+        let timeline = Arc::make_mut(history);
+        timeline.events.drain(..drop.min(timeline.events.len()));
+        timeline.base = Some(snapshot);
+        self.entries.events = self.entries.events.saturating_sub(drop);
     }
 
     /// Evicts arbitrary entries other than `keep` while over capacity.

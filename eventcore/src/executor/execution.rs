@@ -6,7 +6,7 @@ use std::{
     time::Duration,
 };
 
-use super::{cache::StreamCache, retry::RetryPolicy};
+use super::{cache::StreamCache, retry::RetryPolicy, snapshots::Snapshots};
 use crate::{
     serialization::JsonSerializer,
     store::IdempotencyClaim,
@@ -25,6 +25,8 @@ pub(super) struct Settings<Ser> {
     pub(super) cache: Option<Arc<StreamCache>>,
     /// How long idempotency records are kept (`None`: for ever).
     pub(super) idempotency_retention: Option<Duration>,
+    /// Where snapshots are loaded from and saved to, if anywhere.
+    pub(super) snapshots: Option<Arc<Snapshots>>,
 }
 
 impl Default for Settings<JsonSerializer> {
@@ -35,6 +37,7 @@ impl Default for Settings<JsonSerializer> {
             serializer: JsonSerializer,
             cache: None,
             idempotency_retention: None,
+            snapshots: None,
         }
     }
 }

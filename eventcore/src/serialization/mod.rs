@@ -1,6 +1,6 @@
 //! Turning typed events into the store's serialized form and back.
 
-mod finite;
+pub(crate) mod finite;
 mod json;
 mod registry;
 mod variants;

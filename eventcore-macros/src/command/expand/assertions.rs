@@ -7,7 +7,7 @@ use quote::{ToTokens, quote};
 use syn::{Generics, Type};
 
 use crate::{
-    command::ast::{Command, StreamField},
+    command::ast::{Command, SnapshotFold, StreamField},
     internals::bounds::{self, Check},
 };
 
@@ -77,17 +77,44 @@ pub(super) fn with_fold_bounds(
         return (generics, assertions);
     }
     let mut bounded: Vec<String> = Vec::new();
-    for (_, state) in stateful {
-        let key = state.to_token_stream().to_string();
+    let mut bound = |generics: &mut Generics, state: &Type, bound: TokenStream, check: Check| {
+        let key = format!("{}: {bound}", state.to_token_stream());
         if !bounded.contains(&key) {
             bounded.push(key);
             assertions.extend(bounds::add_spanned(
-                &mut generics,
+                generics,
                 state,
                 &input.krate,
-                &quote!(Fold<#event>),
-                Check::Method("fold"),
+                &bound,
+                check,
             ));
+        }
+    };
+    for (field, state) in stateful {
+        bound(
+            &mut generics,
+            state,
+            quote!(Fold<#event>),
+            Check::Method("fold"),
+        );
+        match field.snapshot {
+            None => {}
+            Some(fold) => {
+                bound(
+                    &mut generics,
+                    state,
+                    quote!(SnapshotState),
+                    Check::Method("snapshot_state"),
+                );
+                if let SnapshotFold::Fingerprint(_) = fold {
+                    bound(
+                        &mut generics,
+                        state,
+                        quote!(FoldFingerprint<#event>),
+                        Check::Method("FOLD_FINGERPRINT"),
+                    );
+                }
+            }
         }
     }
     (generics, assertions)

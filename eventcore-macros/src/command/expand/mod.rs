@@ -13,6 +13,7 @@ mod assertions;
 mod context;
 mod debug;
 mod kind;
+mod snapshot;
 
 use self::{
     assertions::with_fold_bounds,
@@ -267,6 +268,7 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
     let (impl_generics, ty_generics, where_clause) = cx.generics.split_for_impl();
     let (_, _, impl_where_clause) = fold_generics.split_for_impl();
     let debug = state_debug(cx, &stateful);
+    let snapshots = snapshot::methods(cx, &stateful, &quote!(#state_ident #ty_generics));
     let items = quote! {
         #[doc = #doc]
         #vis struct #state_ident #decl_generics #where_clause {
@@ -294,6 +296,8 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
             ) {
                 #(#folds)*
             }
+
+            #snapshots
         }
     };
     Some((items, fold_assertions))

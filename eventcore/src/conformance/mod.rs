@@ -36,6 +36,7 @@ mod read_write;
 mod schedule;
 mod scheduler;
 mod schema_versions;
+mod snapshot_execution;
 mod snapshots;
 mod support;
 
@@ -55,6 +56,7 @@ pub use read_write::*;
 pub use schedule::*;
 pub use scheduler::*;
 pub use schema_versions::*;
+pub use snapshot_execution::*;
 pub use snapshots::*;
 pub use support::{ConformanceFailure, ConformanceStore, ScenarioResult};
 
@@ -152,6 +154,9 @@ macro_rules! __conformance_scenarios {
             a_saved_snapshot_loads_as_saved,
             a_snapshot_is_replaced_and_never_turned_back,
             snapshots_are_dropped_by_state_type,
+            snapshot_and_tail_fold_to_the_state_from_scratch,
+            untrustworthy_snapshots_are_passed_over,
+            snapshots_saved_while_commands_run_never_change_a_decision,
             // projections
             projection_catches_up_then_follows_live,
             projection_pause_and_resume,

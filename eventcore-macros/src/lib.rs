@@ -185,6 +185,12 @@ pub fn derive_event(input: TokenStream) -> TokenStream {
 /// comments) changes the fingerprint, so a snapshot of `State` folded by
 /// the old code is never used by the new.
 ///
+/// Only the tokens of the block are hashed: logic the fold calls elsewhere
+/// (a method of `State`, a helper function) is not covered, and editing it
+/// leaves the fingerprint as it was. Keep the fold logic inside the block,
+/// or name a version bumped by hand on the field instead
+/// (`#[stream(state = State, snapshot_version = 2)]`).
+///
 /// `#[eventcore::fold(crate = path)]` names where `eventcore` is when it is
 /// re-exported under another path.
 ///

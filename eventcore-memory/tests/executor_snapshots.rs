@@ -4,6 +4,8 @@
 //! and for any history and any snapshot point, the state from snapshot and
 //! tail is the state folded from scratch.
 
+#![cfg(test)]
+
 use std::{
     sync::{Arc, Mutex},
     time::Duration,

@@ -39,7 +39,7 @@ pub struct StreamAttr {
     /// Keep the state in snapshots, fingerprinted by `#[eventcore::fold]`.
     pub snapshot: WordFlag,
     /// Keep the state in snapshots, identified by a version bumped by hand.
-    pub snapshot_version: Option<SpannedValue<u32>>,
+    pub snapshot_version: Option<SpannedValue<syn::Expr>>,
 }
 
 /// A parsed `#[derive(Command)]` input.
@@ -76,12 +76,12 @@ pub struct StreamField<'a> {
 }
 
 /// What identifies the fold logic of a state kept in snapshots.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub enum SnapshotFold {
     /// The fingerprint `#[eventcore::fold]` puts on the state type.
     Fingerprint(Span),
-    /// `snapshot_version = N`.
-    Manual(u32, Span),
+    /// `snapshot_version = N`: a `u32` literal or constant.
+    Manual(syn::Expr, Span),
 }
 
 /// Parses a `#[derive(Command)]` input. Returns `None` when the input is not
@@ -207,7 +207,7 @@ fn snapshot_fold(
     let fold = match (parsed.snapshot.span(), &parsed.snapshot_version) {
         (None, None) => return None,
         (Some(span), None) => SnapshotFold::Fingerprint(span),
-        (None, Some(version)) => SnapshotFold::Manual(**version, version.span()),
+        (None, Some(version)) => SnapshotFold::Manual((**version).clone(), version.span()),
         (Some(_), Some(version)) => {
             errors.push(
                 darling::Error::custom(
@@ -215,12 +215,12 @@ fn snapshot_fold(
                 )
                 .with_span(&version.span()),
             );
-            SnapshotFold::Manual(**version, version.span())
+            SnapshotFold::Manual((**version).clone(), version.span())
         }
     };
     if parsed.state.is_none() {
-        let span = match fold {
-            SnapshotFold::Fingerprint(span) | SnapshotFold::Manual(_, span) => span,
+        let span = match &fold {
+            SnapshotFold::Fingerprint(span) | SnapshotFold::Manual(_, span) => *span,
         };
         errors.push(
             darling::Error::custom(

@@ -11,6 +11,7 @@ mod replay;
 mod retry;
 mod run;
 mod snapshots;
+mod timeline;
 
 use std::sync::Arc;
 
@@ -173,76 +174,6 @@ impl<S, Ser> CommandExecutor<S, Ser> {
     }
 }
 
-impl<S: SnapshotStore + Clone + 'static, Ser> CommandExecutor<S, Ser> {
-    /// Keeps snapshots of stream states in the store, taken as `policy`
-    /// says, so that a command on a long stream from a cold executor (a
-    /// new process, another replica, an evicted cache) reads only the
-    /// events after the newest snapshot.
-    ///
-    /// Only the states of fields marked `#[stream(state = T, snapshot)]`
-    /// are kept (`T: Serialize + DeserializeOwned`, its `impl Fold` marked
-    /// [`#[eventcore::fold]`](crate::fold) or the field given
-    /// `snapshot_version = N`). A snapshot is only ever a cache: one saved
-    /// by other fold code (its fingerprint differs), one that does not
-    /// decode, or one that claims a version the stream has not reached is
-    /// passed over (reported once at warning level) and the state is
-    /// folded from the events. Snapshots are saved on a task of their own
-    /// after a successful append, never in it.
-    ///
-    /// ```
-    /// use eventcore::{Command, CommandExecutor, CommandLogic, Event, Fold, RecordedEvent};
-    /// use eventcore::{SnapshotPolicy, StreamId};
-    /// use eventcore_memory::MemoryStore;
-    /// use serde::{Deserialize, Serialize};
-    ///
-    /// #[derive(Clone, Debug, Serialize, Deserialize, Event)]
-    /// enum BankEvent { Deposited { amount: u64 } }
-    ///
-    /// #[derive(Default, Serialize, Deserialize)]
-    /// struct Account { balance: u64 }
-    ///
-    /// #[eventcore::fold]
-    /// impl Fold<BankEvent> for Account {
-    ///     fn fold(&mut self, event: &RecordedEvent<BankEvent>) {
-    ///         let BankEvent::Deposited { amount } = event.payload();
-    ///         self.balance += amount;
-    ///     }
-    /// }
-    ///
-    /// #[derive(Command)]
-    /// #[command(event = BankEvent)]
-    /// struct Deposit {
-    ///     #[stream(state = Account, snapshot)]
-    ///     account: StreamId,
-    ///     amount: u64,
-    /// }
-    ///
-    /// impl CommandLogic for Deposit {
-    ///     type Error = std::convert::Infallible;
-    ///     fn handle(&self, _: DepositState, streams: &mut DepositStreams<'_>) -> Result<(), Self::Error> {
-    ///         streams.account.emit(BankEvent::Deposited { amount: self.amount });
-    ///         Ok(())
-    ///     }
-    /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let store = MemoryStore::new();
-    /// let executor = CommandExecutor::new(store.clone()).snapshots(SnapshotPolicy::every(10)?);
-    /// let account = StreamId::try_new("account-1")?;
-    /// for _ in 0..25 {
-    ///     executor.execute(Deposit { account: account.clone(), amount: 1 }).await?;
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    #[must_use]
-    pub fn snapshots(mut self, policy: SnapshotPolicy) -> Self {
-        self.settings.snapshots = Some(Snapshots::new(self.store.clone(), policy));
-        self
-    }
-}
-
 impl<S: EventStore, Ser: EventSerializer> CommandExecutor<S, Ser> {
     /// Executes `command` with fresh metadata.
     ///
@@ -398,5 +329,29 @@ impl<S: EventStore, Ser: EventSerializer> CommandExecutor<S, Ser> {
         options: ExecutionOptions,
     ) -> Result<Executed<C::Event>, CommandError<C::Error>> {
         run(&self.store, &self.settings, command, &options).await
+    }
+}
+
+impl<S: SnapshotStore + Clone + 'static, Ser> CommandExecutor<S, Ser> {
+    /// Keeps snapshots of stream states in the store, taken as `policy`
+    /// says, so that a command on a long stream from a cold executor (a
+    /// new process, another replica, an evicted cache) reads only the
+    /// events after the newest snapshot.
+    ///
+    /// Only the states of fields marked `#[stream(state = T, snapshot)]`
+    /// are kept (`T: Serialize + DeserializeOwned`, its `impl Fold` marked
+    /// [`#[eventcore::fold]`](crate::fold) or the field given
+    /// `snapshot_version = N`). A snapshot is only ever a cache: one saved
+    /// by other fold code (its fingerprint differs), one that does not
+    /// decode, or one that claims a version the stream has not reached is
+    /// passed over (reported once at warning level) and the state is
+    /// folded from the events. Snapshots are saved on a task of their own
+    /// after a successful append, never in it.
+    ///
+    /// See [`SnapshotPolicy`] for an example.
+    #[must_use]
+    pub fn snapshots(mut self, policy: SnapshotPolicy) -> Self {
+        self.settings.snapshots = Some(Snapshots::new(self.store.clone(), policy));
+        self
     }
 }

@@ -17,15 +17,65 @@ use crate::{
 ///
 /// A snapshot is captured from the state a successful command decided on
 /// and saved on a task of its own after the command's append: it is never
-/// part of the append, and a command never waits for it.
+/// part of the append, and a command never waits for it. Turn snapshots on
+/// with [`CommandExecutor::snapshots`](crate::CommandExecutor::snapshots),
+/// and keep a state in them with `#[stream(state = T, snapshot)]`:
+///
+/// ```
+/// use eventcore::{Command, CommandExecutor, CommandLogic, Event, Fold, RecordedEvent};
+/// use eventcore::{SnapshotPolicy, StreamId};
+/// use eventcore_memory::MemoryStore;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Clone, Debug, Serialize, Deserialize, Event)]
+/// enum BankEvent { Deposited { amount: u64 } }
+///
+/// #[derive(Default, Serialize, Deserialize)]
+/// struct Account { balance: u64 }
+///
+/// #[eventcore::fold]
+/// impl Fold<BankEvent> for Account {
+///     fn fold(&mut self, event: &RecordedEvent<BankEvent>) {
+///         let BankEvent::Deposited { amount } = event.payload();
+///         self.balance += amount;
+///     }
+/// }
+///
+/// #[derive(Command)]
+/// #[command(event = BankEvent)]
+/// struct Deposit {
+///     #[stream(state = Account, snapshot)]
+///     account: StreamId,
+///     amount: u64,
+/// }
+///
+/// impl CommandLogic for Deposit {
+///     type Error = std::convert::Infallible;
+///     fn handle(&self, _: DepositState, streams: &mut DepositStreams<'_>) -> Result<(), Self::Error> {
+///         streams.account.emit(BankEvent::Deposited { amount: self.amount });
+///         Ok(())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = MemoryStore::new();
+/// let executor = CommandExecutor::new(store.clone()).snapshots(SnapshotPolicy::every(10)?);
+/// let account = StreamId::try_new("account-1")?;
+/// for _ in 0..25 {
+///     executor.execute(Deposit { account: account.clone(), amount: 1 }).await?;
+/// }
+/// # Ok(())
+/// # }
+/// ```
+///
+/// The distance must be at least one event:
 ///
 /// ```
 /// use eventcore::SnapshotPolicy;
 ///
-/// let policy = SnapshotPolicy::every(500)?;
-/// assert_eq!(policy.events(), 500);
+/// assert_eq!(SnapshotPolicy::every(500)?.events(), 500);
 /// assert_eq!(SnapshotPolicy::default().events(), SnapshotPolicy::DEFAULT_EVENTS);
-/// // Every 0 events means nothing.
 /// assert!(SnapshotPolicy::every(0).is_err());
 /// # Ok::<(), eventcore::ValidationError>(())
 /// ```

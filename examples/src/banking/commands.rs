@@ -1,6 +1,6 @@
 use eventcore::{Command, CommandLogic, ValidationError, emit, require};
 
-use super::{Account, AccountId, Amount, BankEvent, Money, Owner};
+use super::{ACCOUNT_FOLD, Account, AccountId, Amount, BankEvent, Money, Owner};
 
 /// Why the bank refused a command.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -58,7 +58,7 @@ fn ensure_room_for(account: &Account, id: &AccountId, amount: Amount) -> Result<
 #[command(event = BankEvent)]
 pub struct OpenAccount {
     /// The new account.
-    #[stream(state = Account)]
+    #[stream(state = Account, snapshot_version = ACCOUNT_FOLD)]
     pub account: AccountId,
     /// Its owner.
     pub owner: Owner,
@@ -90,7 +90,7 @@ impl CommandLogic for OpenAccount {
 #[command(event = BankEvent)]
 pub struct Deposit {
     /// The account.
-    #[stream(state = Account)]
+    #[stream(state = Account, snapshot_version = ACCOUNT_FOLD)]
     pub account: AccountId,
     /// How much.
     pub amount: Amount,
@@ -114,7 +114,7 @@ impl CommandLogic for Deposit {
 #[command(event = BankEvent)]
 pub struct Withdraw {
     /// The account.
-    #[stream(state = Account)]
+    #[stream(state = Account, snapshot_version = ACCOUNT_FOLD)]
     pub account: AccountId,
     /// How much.
     pub amount: Amount,
@@ -138,10 +138,10 @@ impl CommandLogic for Withdraw {
 #[command(event = BankEvent)]
 pub struct TransferMoney {
     /// The paying account.
-    #[stream(state = Account)]
+    #[stream(state = Account, snapshot_version = ACCOUNT_FOLD)]
     from: AccountId,
     /// The receiving account.
-    #[stream(state = Account)]
+    #[stream(state = Account, snapshot_version = ACCOUNT_FOLD)]
     to: AccountId,
     /// How much.
     amount: Amount,

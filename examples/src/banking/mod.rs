@@ -2,14 +2,16 @@
 //! an account-balance projection.
 //!
 //! ```
-//! use eventcore::CommandExecutor;
+//! use eventcore::{CommandExecutor, SnapshotPolicy};
 //! use eventcore_examples::banking::{self, AccountId, Amount, Deposit, Money, OpenAccount, Owner};
 //! use eventcore_memory::MemoryStore;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = MemoryStore::new();
-//! let executor = CommandExecutor::new(store.clone());
+//! // Accounts are kept in snapshots, so a cold executor reads only the
+//! // events after an account's latest snapshot.
+//! let executor = CommandExecutor::new(store.clone()).snapshots(SnapshotPolicy::default());
 //! let alice = AccountId::try_new("alice")?;
 //!
 //! executor
@@ -33,7 +35,7 @@ mod projection;
 mod types;
 
 pub use commands::{BankError, Deposit, OpenAccount, TransferMoney, Withdraw};
-pub use events::{Account, BankEvent, bank_upcasters};
+pub use events::{ACCOUNT_FOLD, Account, BankEvent, bank_upcasters};
 pub use pg_projection::PgBalanceTable;
 pub use projection::BalanceProjection;
 pub use types::{AccountId, Amount, Money, Owner};

@@ -9,9 +9,9 @@ use std::{
 };
 
 use eventcore::{
-    CommandError, CommandExecutor, EventId, RetryPolicy,
+    CommandError, CommandExecutor, EventId, RetryPolicy, SnapshotPolicy,
     projection::{ProjectionHandle, ProjectionRunner, RunnerConfig},
-    store::{CheckpointStore, EventStore, LeaseStore},
+    store::{CheckpointStore, EventStore, LeaseStore, SnapshotStore},
 };
 use eventcore_examples::banking::{
     self, AccountId, Amount, BalanceProjection, BankError, Money, OpenAccount, Owner,
@@ -69,13 +69,17 @@ fn redact(url: &str) -> String {
 
 async fn run<S>(store: S, table: Option<(PgBalanceTable, ProjectionHandle)>) -> DemoResult
 where
-    S: EventStore + CheckpointStore + LeaseStore + Clone + 'static,
+    S: EventStore + CheckpointStore + LeaseStore + SnapshotStore + Clone + 'static,
 {
-    let executor = CommandExecutor::new(store.clone()).retry_policy(
-        RetryPolicy::new()
-            .with_max_attempts(100)
-            .max_delay(Duration::from_millis(20)),
-    );
+    // Accounts are kept in snapshots (`snapshot_version` on the commands'
+    // fields): a restarted demo reads only each account's latest events.
+    let executor = CommandExecutor::new(store.clone())
+        .retry_policy(
+            RetryPolicy::new()
+                .with_max_attempts(100)
+                .max_delay(Duration::from_millis(20)),
+        )
+        .snapshots(SnapshotPolicy::default());
     let balances = BalanceProjection::new();
     let projection =
         ProjectionRunner::new(store.clone(), balances.clone(), RunnerConfig::default()).start();

@@ -67,8 +67,12 @@ where
                 let t = Instant::now();
                 let outcome = match cache {
                     Cache::Warm => executor.execute(command).await,
+                    // The executor's settings (snapshots included) with a
+                    // cache of its own.
                     Cache::Cold => {
-                        CommandExecutor::new(executor.store().clone())
+                        executor
+                            .clone()
+                            .stream_cache(CommandExecutor::<S>::DEFAULT_CACHE_EVENTS)
                             .execute(command)
                             .await
                     }

@@ -39,7 +39,8 @@ pub enum Group {
     /// Projection catch-up.
     #[value(name = "W5")]
     W5,
-    /// Deposits on one very long stream, each from a cold executor.
+    /// Deposits on one very long stream, each from a cold executor, with
+    /// snapshots and without.
     #[value(name = "W6")]
     W6,
 }
@@ -54,11 +55,13 @@ pub enum Workload {
     W4,
     W5,
     W6,
+    /// W6 without snapshots: the figure snapshots are measured against.
+    W6Plain,
 }
 
 impl Workload {
     /// Every workload, in suite order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::W1,
         Self::W2Single,
         Self::W2Eight,
@@ -66,6 +69,7 @@ impl Workload {
         Self::W4,
         Self::W5,
         Self::W6,
+        Self::W6Plain,
     ];
 
     pub const fn label(self) -> &'static str {
@@ -76,6 +80,7 @@ impl Workload {
             Self::W4 => "W4 long stream",
             Self::W5 => "W5 catch-up",
             Self::W6 => "W6 cold long stream",
+            Self::W6Plain => "W6 without snapshots",
         }
     }
 
@@ -86,7 +91,7 @@ impl Workload {
             Self::W3 => Group::W3,
             Self::W4 => Group::W4,
             Self::W5 => Group::W5,
-            Self::W6 => Group::W6,
+            Self::W6 | Self::W6Plain => Group::W6,
         }
     }
 
@@ -94,7 +99,7 @@ impl Workload {
     /// with (1 or 8 connections).
     pub const fn tasks(self) -> usize {
         match self {
-            Self::W1 | Self::W2Single | Self::W4 | Self::W5 | Self::W6 => 1,
+            Self::W1 | Self::W2Single | Self::W4 | Self::W5 | Self::W6 | Self::W6Plain => 1,
             Self::W2Eight | Self::W3 => 8,
         }
     }

@@ -97,7 +97,7 @@ pub(super) fn with_fold_bounds(
             quote!(Fold<#event>),
             Check::Method("fold"),
         );
-        match field.snapshot {
+        match &field.snapshot {
             None => {}
             Some(fold) => {
                 bound(

@@ -18,7 +18,7 @@ pub(super) fn methods(
     let private = &cx.private;
     let kept: Vec<_> = stateful
         .iter()
-        .filter_map(|(field, state)| field.snapshot.map(|fold| (*field, *state, fold)))
+        .filter(|(field, _)| field.snapshot.is_some())
         .collect();
     if kept.is_empty() || cx.input.event.is_none() {
         return None;
@@ -27,7 +27,7 @@ pub(super) fn methods(
     let kinds = stateful.iter().map(|(field, state)| {
         let (ident, ty) = (field.ident, field.ty);
         let holds = quote_spanned!(ty.span()=> <#ty as #private::StreamField>::holds(&self.#ident, stream));
-        let Some(fold) = field.snapshot else {
+        let Some(fold) = &field.snapshot else {
             // A state that is not kept: the stream is always folded whole.
             return quote! {
                 if #holds {
@@ -36,11 +36,11 @@ pub(super) fn methods(
             };
         };
         let identity = match fold {
-            SnapshotFold::Fingerprint(span) => quote_spanned! {span=>
+            SnapshotFold::Fingerprint(span) => quote_spanned! {*span=>
                 #private::FoldIdentity::Tokens(<#state as #private::FoldFingerprint<#event>>::FOLD_FINGERPRINT)
             },
             SnapshotFold::Manual(version, span) => {
-                quote_spanned!(span=> #private::FoldIdentity::Manual(#version))
+                quote_spanned!(*span=> #private::FoldIdentity::Manual(#version))
             }
         };
         quote! {
@@ -52,13 +52,13 @@ pub(super) fn methods(
             }
         }
     });
-    let restores = kept.iter().map(|(field, state, _)| {
+    let restores = kept.iter().map(|(field, state)| {
         let (ident, ty) = (field.ident, field.ty);
         quote_spanned! {state.span()=>
             restored |= #private::restore_field::<#ty, #state>(&self.#ident, &mut state.#ident, stream, value)?;
         }
     });
-    let captures = kept.iter().map(|(field, state, _)| {
+    let captures = kept.iter().map(|(field, state)| {
         let (ident, ty) = (field.ident, field.ty);
         quote_spanned! {state.span()=>
             if let ::core::option::Option::Some(captured) =

@@ -10,10 +10,8 @@ use crate::{
     types::{IdempotencyKey, RecordedEvent, StreamId, StreamVersion},
 };
 
-use super::super::{
-    cache::{History, Piece, StreamCache},
-    execution::Execution,
-};
+use crate::executor::cache::{History, Piece, StreamCache};
+use crate::executor::execution::Execution;
 
 type EventOf<C> = <C as Command>::Event;
 

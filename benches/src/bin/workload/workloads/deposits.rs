@@ -7,7 +7,10 @@
 //!   new executor (an empty stream cache, as a new process or replica has):
 //!   what snapshots are for.
 
-use eventcore::{CommandExecutor, store::EventStore};
+use eventcore::{
+    CommandExecutor, CommandState, SnapshotPolicy,
+    store::{EventStore, SnapshotStore},
+};
 use eventcore_benches::{BenchResult, seed};
 use eventcore_examples::banking::{AccountId, Amount, Deposit};
 use rand::{Rng, SeedableRng, rngs::StdRng};
@@ -94,28 +97,60 @@ pub async fn w4<S: EventStore + Clone + 'static>(
     .await
 }
 
-pub async fn w6<S: EventStore + Clone + 'static>(
+/// W6, with snapshots (`snapshots`) or without. With them, one deposit
+/// before the timed section (not timed) saves the account's first
+/// snapshot, as a system running with snapshots would have; the timed
+/// deposits then save more as the policy says.
+///
+/// `EVENTCORE_W6_SNAPSHOT_EVERY=N` runs it with `SnapshotPolicy::every(N)`
+/// instead of the default; for N over 100, `(N - 100) / 2` deposits
+/// without snapshots follow the first snapshot (not timed), so the timed
+/// commands read on average N / 2 events past it, as they would in a
+/// steady state under that policy.
+pub async fn w6<S: EventStore + SnapshotStore + Clone + 'static>(
     backend: Backend,
     store: S,
+    snapshots: bool,
 ) -> BenchResult<Measure> {
     let account = AccountId::try_new("w6-long")?;
     // AccountOpened (zero) + 99,999 deposits of one cent.
     seed::seed_account(&store, &account, W6_HISTORY - 1, 1, 1_000).await?;
-    let executor = CommandExecutor::new(store);
+    let policy = match std::env::var("EVENTCORE_W6_SNAPSHOT_EVERY") {
+        Ok(every) => SnapshotPolicy::every(every.parse()?)?,
+        Err(_) => SnapshotPolicy::default(),
+    };
+    let mut executor = CommandExecutor::new(store.clone());
+    let workload = if snapshots {
+        executor = executor.snapshots(policy);
+        Workload::W6
+    } else {
+        Workload::W6Plain
+    };
     let amount = Amount::try_from_cents(W4_DEPOSIT_CENTS)?;
-    let commands: Vec<Deposit> = (0..W6_COMMANDS)
-        .map(|_| Deposit {
-            account: account.clone(),
-            amount,
-        })
-        .collect();
+    let deposit = || Deposit {
+        account: account.clone(),
+        amount,
+    };
+    let mut setup = 0;
+    if snapshots {
+        executor.execute(deposit()).await?;
+        wait_for_snapshot(&store, &account).await?;
+        let tail = usize::try_from(policy.events().saturating_sub(100) / 2)?;
+        let plain = CommandExecutor::new(store.clone());
+        for _ in 0..tail {
+            plain.execute(deposit()).await?;
+        }
+        setup = 1 + tail;
+    }
+    let commands: Vec<Deposit> = (0..W6_COMMANDS).map(|_| deposit()).collect();
+    let deposits = (W6_COMMANDS + setup) as i128;
     let expected = Expected {
-        total_cents: (W6_HISTORY as i128 - 1) + i128::from(W4_DEPOSIT_CENTS) * W6_COMMANDS as i128,
-        events: W6_HISTORY + W6_COMMANDS,
+        total_cents: (W6_HISTORY as i128 - 1) + i128::from(W4_DEPOSIT_CENTS) * deposits,
+        events: W6_HISTORY + W6_COMMANDS + setup,
     };
     drive_and_audit(
         backend,
-        Workload::W6,
+        workload,
         &executor,
         vec![commands],
         Cache::Cold,
@@ -123,4 +158,28 @@ pub async fn w6<S: EventStore + Clone + 'static>(
         &expected,
     )
     .await
+}
+
+/// Waits (up to 30 s) until `account` has a snapshot: they are saved on a
+/// task of their own after a command.
+async fn wait_for_snapshot<S: SnapshotStore>(store: &S, account: &AccountId) -> BenchResult {
+    let probe = Deposit {
+        account: account.clone(),
+        amount: Amount::try_from_cents(1)?,
+    };
+    let kind = probe
+        .snapshot_kind(account.stream_id())
+        .ok_or("the account state is not kept in snapshots")?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if store
+            .load_snapshot(account.stream_id(), kind.state_type())
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    Err("no snapshot of the W6 account was saved within 30 s".into())
 }

@@ -14,7 +14,7 @@ mod transfers;
 
 use eventcore::{
     CommandExecutor, CommandLogic,
-    store::{CheckpointStore, EventStore, LeaseStore},
+    store::{CheckpointStore, EventStore, LeaseStore, SnapshotStore},
 };
 use eventcore_benches::{BenchResult, audit::audit};
 use eventcore_examples::banking::AccountId;
@@ -29,7 +29,7 @@ use crate::{
 /// Runs `workload` on a fresh `store`.
 pub async fn run<S>(workload: Workload, backend: Backend, store: S) -> BenchResult<Measure>
 where
-    S: EventStore + CheckpointStore + LeaseStore + Clone + 'static,
+    S: EventStore + CheckpointStore + LeaseStore + SnapshotStore + Clone + 'static,
 {
     match workload {
         Workload::W1 => deposits::w1(backend, store).await,
@@ -37,7 +37,8 @@ where
         Workload::W3 => transfers::w3(backend, store).await,
         Workload::W4 => deposits::w4(backend, store).await,
         Workload::W5 => catch_up::w5(backend, store).await,
-        Workload::W6 => deposits::w6(backend, store).await,
+        Workload::W6 => deposits::w6(backend, store, true).await,
+        Workload::W6Plain => deposits::w6(backend, store, false).await,
     }
 }
 

@@ -11,11 +11,12 @@ use crate::{event::Event, serialization::finite, store::Snapshot, types::StreamI
 /// The snapshots a stream's state may be restored from: of one state type,
 /// folded by code with one fingerprint.
 ///
-/// The fingerprint covers the state type's name, the fold's fingerprint
-/// (the hash of its tokens from `#[eventcore::fold]`, or the manual
-/// version of `snapshot_version = N`), and the names and schema versions of
-/// the event type, so a change to any of them makes older snapshots
-/// unusable without anyone dropping them.
+/// The fingerprint covers the state type's name, its serialized shape (the
+/// field names and value kinds of its default value, as JSON), the fold's
+/// fingerprint (the hash of its tokens from `#[eventcore::fold]`, or the
+/// manual version of `snapshot_version = N`), and the names and schema
+/// versions of the event type, so a change to any of them makes older
+/// snapshots unusable without anyone dropping them.
 #[doc(hidden)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SnapshotKind {
@@ -53,10 +54,15 @@ impl SnapshotKind {
     /// The kind of snapshots of `T`, folded from events of type `E` by the
     /// fold identified by `fold`.
     #[must_use]
-    pub fn of<T: ?Sized, E: Event>(fold: FoldIdentity) -> Self {
+    pub fn of<T: Default + Serialize, E: Event>(fold: FoldIdentity) -> Self {
         let state_type = std::any::type_name::<T>();
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(state_type.as_bytes());
+        hasher.update(b"\0shape\0");
+        match serde_json::to_value(T::default()) {
+            Ok(shape) => hash_shape(&mut hasher, &shape),
+            Err(_) => hasher.update(b"?"),
+        }
         match fold {
             FoldIdentity::Tokens(hash) => {
                 hasher.update(b"\0tokens\0");
@@ -109,6 +115,33 @@ impl SnapshotKind {
             None => Some(Some(next)),
             Some(Some(kind)) if kind == next => Some(Some(kind)),
             Some(_) => Some(None),
+        }
+    }
+}
+
+/// Hashes the shape of `value`: object keys (in order) and the kind of
+/// every value, not the values themselves.
+fn hash_shape(hasher: &mut xxhash_rust::xxh3::Xxh3, value: &Value) {
+    match value {
+        Value::Null => hasher.update(b"n"),
+        Value::Bool(_) => hasher.update(b"b"),
+        Value::Number(_) => hasher.update(b"#"),
+        Value::String(_) => hasher.update(b"s"),
+        Value::Array(items) => {
+            hasher.update(b"[");
+            for item in items {
+                hash_shape(hasher, item);
+            }
+            hasher.update(b"]");
+        }
+        Value::Object(fields) => {
+            hasher.update(b"{");
+            for (name, field) in fields {
+                hasher.update(name.as_bytes());
+                hasher.update(b":");
+                hash_shape(hasher, field);
+            }
+            hasher.update(b"}");
         }
     }
 }
@@ -188,4 +221,82 @@ where
         Err((path, detail)) => Err(CaptureError::NonFinite { path, detail }),
         Ok(()) => serde_json::to_value(&*slot).map_err(CaptureError::from),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn shape(value: &Value) -> u128 {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hash_shape(&mut hasher, value);
+        hasher.digest128()
+    }
+
+    #[test]
+    fn a_shape_is_the_names_and_kinds_not_the_values() {
+        let account = json!({ "balance": 0, "open": false, "owner": null });
+        assert_eq!(
+            shape(&account),
+            shape(&json!({ "balance": 17, "open": true, "owner": null }))
+        );
+        // A field added, renamed, or of another kind is another shape.
+        for changed in [
+            json!({ "balance": 0, "open": false, "owner": null, "limit": 0 }),
+            json!({ "cents": 0, "open": false, "owner": null }),
+            json!({ "balance": "0", "open": false, "owner": null }),
+            json!({ "balance": 0, "open": false }),
+        ] {
+            assert_ne!(shape(&account), shape(&changed), "{changed}");
+        }
+    }
+
+    #[derive(Default, Serialize)]
+    struct Tally {
+        count: u64,
+    }
+
+    #[derive(Clone, Debug, Serialize, serde::Deserialize)]
+    enum Ticked {
+        Tick,
+    }
+
+    impl Event for Ticked {
+        const EVENT_TYPES: &'static [&'static str] = &["Tick"];
+        fn event_type(&self) -> &'static str {
+            "Tick"
+        }
+    }
+
+    #[derive(Clone, Debug, Serialize, serde::Deserialize)]
+    enum Tocked {
+        Tock,
+    }
+
+    impl Event for Tocked {
+        const EVENT_TYPES: &'static [&'static str] = &["Tock"];
+        fn event_type(&self) -> &'static str {
+            "Tock"
+        }
+    }
+
+    #[test]
+    fn a_kind_changes_with_the_fold_and_the_events() {
+        let base = SnapshotKind::of::<Tally, Ticked>(FoldIdentity::Tokens(7));
+        assert_eq!(
+            base,
+            SnapshotKind::of::<Tally, Ticked>(FoldIdentity::Tokens(7))
+        );
+        assert_eq!(base.fingerprint().len(), 32);
+        assert!(base.state_type().ends_with("Tally"));
+        for other in [
+            SnapshotKind::of::<Tally, Ticked>(FoldIdentity::Tokens(8)),
+            SnapshotKind::of::<Tally, Ticked>(FoldIdentity::Manual(7)),
+            SnapshotKind::of::<Tally, Tocked>(FoldIdentity::Tokens(7)),
+        ] {
+            assert_ne!(base.fingerprint(), other.fingerprint());
+        }
+    }
 }

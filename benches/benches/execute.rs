@@ -9,10 +9,19 @@
 //!
 //! Streams stay short (a handful of events): every few thousand commands
 //! the bench starts over on a fresh store, outside the timed section.
+//!
+//! Last, `execute/metrics` runs the deposit again after installing a
+//! metrics recorder (one that adds every record to an atomic): next to
+//! `execute/memory/single_stream_deposit`, run before any recorder exists,
+//! it shows what recording costs, and that without a recorder it costs
+//! nothing measurable.
 
 use std::{
     hint::black_box,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -213,9 +222,116 @@ fn postgres(c: &mut Criterion) {
     });
 }
 
+/// A recorder that adds every record to one atomic: the cost of the
+/// instrumentation itself, without an exporter's own bookkeeping.
+#[derive(Default)]
+struct Tally(Arc<AtomicU64>);
+
+struct Recorded(Arc<AtomicU64>);
+
+impl metrics::CounterFn for Recorded {
+    fn increment(&self, value: u64) {
+        self.0.fetch_add(value, Ordering::Relaxed);
+    }
+
+    fn absolute(&self, value: u64) {
+        self.0.fetch_max(value, Ordering::Relaxed);
+    }
+}
+
+impl metrics::GaugeFn for Recorded {
+    fn increment(&self, _: f64) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn decrement(&self, _: f64) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn set(&self, _: f64) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl metrics::HistogramFn for Recorded {
+    fn record(&self, _: f64) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl metrics::Recorder for Tally {
+    fn describe_counter(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_gauge(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+    fn describe_histogram(
+        &self,
+        _: metrics::KeyName,
+        _: Option<metrics::Unit>,
+        _: metrics::SharedString,
+    ) {
+    }
+
+    fn register_counter(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Counter {
+        metrics::Counter::from_arc(Arc::new(Recorded(Arc::clone(&self.0))))
+    }
+
+    fn register_gauge(&self, _: &metrics::Key, _: &metrics::Metadata<'_>) -> metrics::Gauge {
+        metrics::Gauge::from_arc(Arc::new(Recorded(Arc::clone(&self.0))))
+    }
+
+    fn register_histogram(
+        &self,
+        _: &metrics::Key,
+        _: &metrics::Metadata<'_>,
+    ) -> metrics::Histogram {
+        metrics::Histogram::from_arc(Arc::new(Recorded(Arc::clone(&self.0))))
+    }
+}
+
+/// The deposit with a recorder installed (for the rest of the process).
+fn recorded(c: &mut Criterion) {
+    let tally = Tally::default();
+    let records = Arc::clone(&tally.0);
+    or_exit(
+        metrics::set_global_recorder(tally).map_err(|e| e.to_string()),
+        "install the recorder",
+    );
+    let rt = harness::runtime(Builder::new_current_thread());
+    let accounts = or_exit(seed::accounts("bench", ACCOUNTS), "account ids");
+    let mut group = c.benchmark_group("execute/metrics");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("single_stream_deposit_recorded", |b| {
+        b.to_async(&rt).iter_custom(|iters| {
+            let accounts = accounts.clone();
+            async move {
+                timed(iters, &accounts, 0, Keys::Fresh, |i| {
+                    Ok((deposit(&accounts, i)?, ExecutionOptions::new()))
+                })
+                .await
+            }
+        });
+    });
+    group.finish();
+    if records.load(Ordering::Relaxed) == 0 {
+        eprintln!("the recorder saw no record: the metrics are not wired");
+        std::process::exit(1);
+    }
+}
+
 criterion_group!(
     name = benches;
     config = harness::config(Duration::from_secs(3), 20);
-    targets = execute, postgres
+    targets = execute, postgres, recorded
 );
 criterion_main!(benches);

@@ -125,49 +125,21 @@ fn version_of(indexes: Option<&Vec<usize>>) -> StreamVersion {
     StreamVersion::new(indexes.map_or(0, Vec::len) as u64)
 }
 
-impl EventStore for MemoryStore {
-    async fn read_streams(&self, streams: &[StreamId]) -> Result<StreamsRead, StoreError> {
-        let log = self.shared.events.read();
-        let mut out: Vec<StreamEvents> = Vec::with_capacity(streams.len());
-        for id in streams {
-            if !out.iter().any(|s| s.stream_id() == id) {
-                out.push(log.stream_after(id, 0));
-            }
-        }
-        Ok(StreamsRead::new(out))
-    }
+/// The `store` label of this adapter's metrics.
+const STORE: &str = "memory";
 
-    async fn read_streams_after(
-        &self,
-        streams: &[(StreamId, StreamVersion)],
-    ) -> Result<StreamsRead, StoreError> {
-        Ok(self.shared.events.read().streams_after(streams))
-    }
+/// Runs a store operation, recording its duration (see
+/// [`eventcore::metrics`]).
+async fn metered<T>(
+    operation: &'static str,
+    run: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    eventcore::metrics::store_operation(STORE, operation, run).await
+}
 
-    async fn idempotency_record(
-        &self,
-        key: &IdempotencyKey,
-    ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        Ok(self.shared.events.read().idempotency_record(key))
-    }
-
-    async fn read_streams_keyed(
-        &self,
-        streams: &[(StreamId, StreamVersion)],
-        key: &IdempotencyKey,
-    ) -> Result<KeyedRead, StoreError> {
-        let log = self.shared.events.read();
-        Ok(match log.idempotency_record(key) {
-            Some(record) => KeyedRead::Recorded(record),
-            None => KeyedRead::Streams(log.streams_after(streams)),
-        })
-    }
-
-    async fn purge_idempotency_records(&self) -> Result<u64, StoreError> {
-        Ok(self.shared.events.write().keys.purge())
-    }
-
-    async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
+impl MemoryStore {
+    /// Appends `batch` at once (it never waits).
+    fn append_now(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
         batch.check_payloads()?;
         let head = {
             let mut guard = self.shared.events.write();
@@ -235,6 +207,61 @@ impl EventStore for MemoryStore {
         }
         Ok(result)
     }
+}
+
+impl EventStore for MemoryStore {
+    async fn read_streams(&self, streams: &[StreamId]) -> Result<StreamsRead, StoreError> {
+        let log = self.shared.events.read();
+        let mut out: Vec<StreamEvents> = Vec::with_capacity(streams.len());
+        for id in streams {
+            if !out.iter().any(|s| s.stream_id() == id) {
+                out.push(log.stream_after(id, 0));
+            }
+        }
+        Ok(StreamsRead::new(out))
+    }
+
+    async fn read_streams_after(
+        &self,
+        streams: &[(StreamId, StreamVersion)],
+    ) -> Result<StreamsRead, StoreError> {
+        metered("read_streams_after", async {
+            Ok(self.shared.events.read().streams_after(streams))
+        })
+        .await
+    }
+
+    async fn idempotency_record(
+        &self,
+        key: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        Ok(self.shared.events.read().idempotency_record(key))
+    }
+
+    async fn read_streams_keyed(
+        &self,
+        streams: &[(StreamId, StreamVersion)],
+        key: &IdempotencyKey,
+    ) -> Result<KeyedRead, StoreError> {
+        metered("read_streams_keyed", async {
+            let log = self.shared.events.read();
+            Ok(match log.idempotency_record(key) {
+                Some(record) => KeyedRead::Recorded(record),
+                None => KeyedRead::Streams(log.streams_after(streams)),
+            })
+        })
+        .await
+    }
+
+    async fn purge_idempotency_records(&self) -> Result<u64, StoreError> {
+        Ok(self.shared.events.write().keys.purge())
+    }
+
+    async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
+        let appended = metered("append", async { self.append_now(batch) }).await?;
+        eventcore::metrics::events_appended(STORE, appended.events.len());
+        Ok(appended)
+    }
 
     async fn stream_version(&self, stream: &StreamId) -> Result<StreamVersion, StoreError> {
         Ok(version_of(self.shared.events.read().streams.get(stream)))
@@ -246,17 +273,20 @@ impl EventStore for MemoryStore {
         filter: &EventFilter,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let log = self.shared.events.read();
-        // Positions are dense, so the first event after `after` is at index `after`.
-        let start = usize::try_from(after.value())
-            .unwrap_or(usize::MAX)
-            .min(log.log.len());
-        Ok(log.log[start..]
-            .iter()
-            .filter(|e| filter.matches(e.stream_id().as_str(), e.event_type()))
-            .take(limit)
-            .cloned()
-            .collect())
+        metered("read_all", async {
+            let log = self.shared.events.read();
+            // Positions are dense, so the first event after `after` is at index `after`.
+            let start = usize::try_from(after.value())
+                .unwrap_or(usize::MAX)
+                .min(log.log.len());
+            Ok(log.log[start..]
+                .iter()
+                .filter(|e| filter.matches(e.stream_id().as_str(), e.event_type()))
+                .take(limit)
+                .cloned()
+                .collect())
+        })
+        .await
     }
 
     async fn head_position(&self) -> Result<GlobalPosition, StoreError> {

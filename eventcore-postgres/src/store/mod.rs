@@ -157,10 +157,22 @@ impl PostgresStore {
     }
 }
 
+/// The `store` label of this adapter's metrics.
+const STORE: &str = "postgres";
+
+/// Runs a store operation, recording its duration (see
+/// [`eventcore::metrics`]).
+async fn metered<T>(
+    operation: &'static str,
+    run: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    eventcore::metrics::store_operation(STORE, operation, run).await
+}
+
 impl EventStore for PostgresStore {
     #[tracing::instrument(name = "eventcore_postgres.read_streams", skip_all, fields(streams = streams.len()))]
     async fn read_streams(&self, streams: &[StreamId]) -> Result<StreamsRead, StoreError> {
-        read::read_streams(&self.shared, streams).await
+        metered("read_streams", read::read_streams(&self.shared, streams)).await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.read_streams_after", skip_all, fields(streams = streams.len()))]
@@ -168,7 +180,11 @@ impl EventStore for PostgresStore {
         &self,
         streams: &[(StreamId, StreamVersion)],
     ) -> Result<StreamsRead, StoreError> {
-        read::read_streams_after(&self.shared, streams).await
+        metered(
+            "read_streams_after",
+            read::read_streams_after(&self.shared, streams),
+        )
+        .await
     }
 
     #[tracing::instrument(
@@ -177,7 +193,9 @@ impl EventStore for PostgresStore {
         fields(streams = batch.writes().len(), events = batch.event_count())
     )]
     async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
-        append::commit(&self.shared, batch).await
+        let appended = metered("append", append::commit(&self.shared, batch)).await?;
+        eventcore::metrics::events_appended(STORE, appended.events.len());
+        Ok(appended)
     }
 
     #[tracing::instrument(name = "eventcore_postgres.idempotency_record", skip_all, fields(key = %key))]
@@ -185,7 +203,11 @@ impl EventStore for PostgresStore {
         &self,
         key: &IdempotencyKey,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        append::idempotency_record(&self.shared, key).await
+        metered(
+            "idempotency_record",
+            append::idempotency_record(&self.shared, key),
+        )
+        .await
     }
 
     #[tracing::instrument(
@@ -198,17 +220,21 @@ impl EventStore for PostgresStore {
         streams: &[(StreamId, StreamVersion)],
         key: &IdempotencyKey,
     ) -> Result<KeyedRead, StoreError> {
-        append::read_streams_keyed(&self.shared, streams, key).await
+        metered(
+            "read_streams_keyed",
+            append::read_streams_keyed(&self.shared, streams, key),
+        )
+        .await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.purge_idempotency_records", skip_all)]
     async fn purge_idempotency_records(&self) -> Result<u64, StoreError> {
-        append::purge(&self.shared).await
+        metered("purge_idempotency_records", append::purge(&self.shared)).await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.stream_version", skip_all, fields(stream = %stream))]
     async fn stream_version(&self, stream: &StreamId) -> Result<StreamVersion, StoreError> {
-        read::stream_version(&self.shared, stream).await
+        metered("stream_version", read::stream_version(&self.shared, stream)).await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.read_all", skip_all, fields(after = %after, limit))]
@@ -218,7 +244,8 @@ impl EventStore for PostgresStore {
         filter: &EventFilter,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let entries = read_all::read_all_lenient(&self.shared, after, filter, limit).await?;
+        let read = read_all::read_all_lenient(&self.shared, after, filter, limit);
+        let entries = metered("read_all", read).await?;
         Ok(entries.into_iter().collect::<Result<_, _>>()?)
     }
 
@@ -229,12 +256,16 @@ impl EventStore for PostgresStore {
         filter: &EventFilter,
         limit: usize,
     ) -> Result<Vec<Result<StoredEvent, UndecodableEvent>>, StoreError> {
-        read_all::read_all_lenient(&self.shared, after, filter, limit).await
+        metered(
+            "read_all_lenient",
+            read_all::read_all_lenient(&self.shared, after, filter, limit),
+        )
+        .await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.head_position", skip_all)]
     async fn head_position(&self) -> Result<GlobalPosition, StoreError> {
-        read_all::head_position(&self.shared).await
+        metered("head_position", read_all::head_position(&self.shared)).await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.count_events", skip_all, fields(after = %after, up_to = %up_to))]
@@ -244,12 +275,16 @@ impl EventStore for PostgresStore {
         up_to: GlobalPosition,
         cap: u64,
     ) -> Result<u64, StoreError> {
-        read_all::count_events(&self.shared, after, up_to, cap).await
+        metered(
+            "count_events",
+            read_all::count_events(&self.shared, after, up_to, cap),
+        )
+        .await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.held_back", skip_all)]
     async fn held_back(&self) -> Result<Option<HeldBack>, StoreError> {
-        read_all::held_back(&self.shared).await
+        metered("held_back", read_all::held_back(&self.shared)).await
     }
 
     fn subscribe(&self) -> EventNotifications {

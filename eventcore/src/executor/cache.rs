@@ -153,7 +153,11 @@ impl StreamCache {
         ids: &[&StreamId],
     ) -> Option<Vec<History<E>>> {
         let guard = self.lock();
-        ids.iter().map(|id| guard.history::<E>(id)).collect()
+        let found: Option<Vec<History<E>>> = ids.iter().map(|id| guard.history::<E>(id)).collect();
+        if found.is_some() {
+            crate::metrics::cache_lookups(ids.len() as u64, 0);
+        }
+        found
     }
 
     /// How far each of `ids` is cached (0 if not at all), in order, for a
@@ -166,7 +170,8 @@ impl StreamCache {
         kinds: &[Option<SnapshotKind>],
     ) -> Vec<StreamVersion> {
         let guard = self.lock();
-        ids.iter()
+        let versions: Vec<StreamVersion> = ids
+            .iter()
             .enumerate()
             .map(|(at, id)| {
                 let Some(history) = guard.history::<E>(id) else {
@@ -184,7 +189,10 @@ impl StreamCache {
                     StreamVersion::INITIAL
                 }
             })
-            .collect()
+            .collect();
+        let hits = versions.iter().filter(|v| !v.is_initial()).count() as u64;
+        crate::metrics::cache_lookups(hits, versions.len() as u64 - hits);
+        versions
     }
 
     /// Adds freshly read pieces and returns each stream's history, in
@@ -377,6 +385,7 @@ impl CacheGuard<'_> {
             };
             if let Some(entry) = self.entries.streams.remove(&victim) {
                 self.entries.events = self.entries.events.saturating_sub(entry.len());
+                crate::metrics::cache_evictions(1);
             }
         }
     }

@@ -2,7 +2,10 @@
 //! and the command with its declared streams and shared metadata.
 
 use std::{
-    sync::{Arc, atomic::AtomicBool},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU32},
+    },
     time::Duration,
 };
 
@@ -58,6 +61,8 @@ pub(super) struct Execution<'a, S, Ser, C> {
     /// to append, cleared when it answers. An attempt abandoned at the
     /// deadline while it is set has an unknown outcome.
     pub(super) appending: AtomicBool,
+    /// The appends tried so far (for metrics).
+    pub(super) attempts: AtomicU32,
     /// The idempotency key the execution claims, if any.
     pub(super) claim: Option<IdempotencyClaim>,
 }

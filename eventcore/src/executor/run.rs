@@ -1,7 +1,10 @@
 //! One execution: declare the streams, then run attempts until one settles
 //! the command, the retry policy says stop, or the deadline passes.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::{
+    sync::atomic::{AtomicBool, AtomicU32, Ordering},
+    time::Instant,
+};
 
 use tracing::Instrument;
 
@@ -65,9 +68,27 @@ where
         metadata: &metadata,
         deadline: options.deadline.map(tokio::time::Instant::from_std),
         appending: AtomicBool::new(false),
+        attempts: AtomicU32::new(0),
         claim,
     };
-    retry(&execution).instrument(span).await
+    let started = Instant::now();
+    let result = retry(&execution).instrument(span).await;
+    let outcome = match &result {
+        Ok(executed) if executed.replayed => "replayed",
+        Ok(_) => "ok",
+        Err(CommandError::Rejected(_)) => "rejected",
+        Err(CommandError::RetriesExhausted { .. }) => "conflict_exhausted",
+        Err(CommandError::DeadlineExceeded { .. } | CommandError::OutcomeUnknown { .. }) => {
+            "deadline"
+        }
+        Err(_) => "error",
+    };
+    let attempts = match &result {
+        Ok(executed) => executed.attempts,
+        Err(_) => execution.attempts.load(Ordering::Relaxed),
+    };
+    crate::metrics::execution(C::NAME, outcome, started, attempts);
+    result
 }
 
 /// Runs attempts until one settles the command or the [`RetryPolicy`](crate::RetryPolicy) says
@@ -113,6 +134,7 @@ where
         };
         if !matches!(outcome, Err(AttemptError::Unconfirmed)) {
             attempts += 1;
+            execution.attempts.store(attempts, Ordering::Relaxed);
             tracing::Span::current().record("attempts", attempts);
         }
         let conflict = match outcome {
@@ -145,7 +167,10 @@ where
                 source = Source::Store;
                 continue;
             }
-            Err(AttemptError::Conflict(conflict)) => conflict,
+            Err(AttemptError::Conflict(conflict)) => {
+                crate::metrics::conflict(C::NAME);
+                conflict
+            }
             Err(AttemptError::Failed(error)) => return Err(error),
         };
         if attempts >= limit {

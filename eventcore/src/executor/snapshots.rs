@@ -143,8 +143,14 @@ impl<S: SnapshotStore + Clone + 'static> Port for StorePort<S> {
         runtime.spawn(async move {
             let (stream, version) = (snapshot.stream_id().clone(), snapshot.version());
             match store.save_snapshot(snapshot).await {
-                Ok(written) => tracing::debug!(%stream, %version, written, "snapshot saved"),
-                Err(error) => tracing::warn!(%stream, %version, %error, "snapshot not saved"),
+                Ok(written) => {
+                    crate::metrics::snapshot_saved(if written { "written" } else { "kept_newer" });
+                    tracing::debug!(%stream, %version, written, "snapshot saved");
+                }
+                Err(error) => {
+                    crate::metrics::snapshot_saved("error");
+                    tracing::warn!(%stream, %version, %error, "snapshot not saved");
+                }
             }
         });
     }
@@ -198,7 +204,7 @@ impl Snapshots {
         match self.port.load(stream, state_type).await {
             Ok(found) => found,
             Err(error) => {
-                self.passed_over(stream, state_type, &error);
+                self.passed_over(stream, state_type, "load_error", &error);
                 None
             }
         }
@@ -216,8 +222,10 @@ impl Snapshots {
         &self,
         stream: &StreamId,
         state_type: &'static str,
+        reason: &'static str,
         why: &dyn fmt::Display,
     ) {
+        crate::metrics::snapshot_passed_over(reason);
         let first = {
             let mut warned = self.warned.lock();
             warned.len() < WARNED_LIMIT && warned.insert((stream.clone(), state_type))

@@ -134,7 +134,7 @@ where
                     .snapshot_kind(&stream.id)
                     .map_or("", |kind| kind.state_type());
                 let why = format!("it does not restore at version {}: {why}", base.version());
-                snapshots.passed_over(&stream.id, state_type, &why);
+                snapshots.passed_over(&stream.id, state_type, "undecodable", &why);
             }
             let (version, history) = read_whole(execution, cache, &stream.id).await?;
             stream.version = version;
@@ -209,6 +209,7 @@ fn capture<S, Ser, C: CommandLogic>(
             Err(why) => snapshots.passed_over(
                 &stream.id,
                 kind.state_type(),
+                "not_captured",
                 &format!("no snapshot is taken at version {}: {why}", stream.version),
             ),
         }

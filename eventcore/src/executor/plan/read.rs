@@ -88,7 +88,7 @@ where
                     .get(at)
                     .and_then(Option::as_ref)
                     .map_or("", SnapshotKind::state_type);
-                snapshots.passed_over(id, state_type, &why);
+                snapshots.passed_over(id, state_type, "beyond_stream", &why);
                 beyond = true;
             }
             let stored = stream.map_or(&[][..], StreamEvents::events);
@@ -160,6 +160,7 @@ async fn snapshots<S, Ser, C>(
             continue;
         };
         if kind.matches(&snapshot) {
+            crate::metrics::snapshot_loaded();
             bases[at] = Some(Arc::new(snapshot));
         } else {
             let why = format!(
@@ -167,7 +168,7 @@ async fn snapshots<S, Ser, C>(
                 snapshot.fingerprint(),
                 kind.fingerprint()
             );
-            snapshots.passed_over(ids[at], kind.state_type(), &why);
+            snapshots.passed_over(ids[at], kind.state_type(), "fingerprint", &why);
         }
     }
     bases

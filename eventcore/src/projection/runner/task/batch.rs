@@ -202,6 +202,7 @@ where
                 Ok(()) => {
                     self.publish_position(checkpoint);
                     let applied = batch.len() as u64;
+                    self.count_applied(applied);
                     self.state.send_modify(|s| {
                         s.last_event = Some(Instant::now());
                         s.health.lag = s.health.lag.saturating_sub(applied);
@@ -215,6 +216,7 @@ where
                 Err(e) if !is_event_failure(&e) => return Err(Failure::Store(e)),
                 Err(e) => e,
             };
+            self.count_error();
             let Some(wait) = self.config.error_policy.backoff(attempt) else {
                 return Ok(Outcome::Exhausted(error));
             };
@@ -284,6 +286,7 @@ where
                 "skipping event that could not be applied"
             );
         }
+        self.count_skip(skipped.cause);
         self.state.send_modify(|s| s.health.skipped.push(skipped));
         self.save_progress(from, checkpoint).await
     }

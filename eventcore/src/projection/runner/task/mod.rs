@@ -67,6 +67,7 @@ where
         held_back_checked_at: None,
         catching_up: false,
         store_failures: 0,
+        behind_since: None,
     };
     ProjectionHandle {
         name,
@@ -77,6 +78,7 @@ where
 }
 
 mod batch;
+mod gauges;
 mod lag;
 
 struct Task<S, P> {
@@ -96,6 +98,9 @@ struct Task<S, P> {
     catching_up: bool,
     /// Store failures in a row; any step that completes resets it.
     store_failures: u32,
+    /// Since when the runner has been behind the head (for the lag in
+    /// seconds); `None` while caught up.
+    behind_since: Option<Instant>,
 }
 
 impl<S, P> Task<S, P>
@@ -126,6 +131,7 @@ where
                 },
             };
         });
+        self.report_gauges();
         if let Err(error) = &result {
             tracing::error!(projection = self.projection.name(), %error, "projection stopped");
         }
@@ -140,10 +146,15 @@ where
             if control.shutdown {
                 return Ok(());
             }
-            match self.step(&control, &filter, &mut notifications).await {
+            let step = self.step(&control, &filter, &mut notifications).await;
+            self.report_gauges();
+            match step {
                 Ok(()) => self.store_failures = 0,
                 Err(Failure::Stop(error)) => return Err(error),
-                Err(Failure::Store(error)) => self.back_off(error).await?,
+                Err(Failure::Store(error)) => {
+                    self.count_error();
+                    self.back_off(error).await?;
+                }
             }
         }
     }

@@ -33,6 +33,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use eventcore::{
     GlobalPosition, IdempotencyKey, StoreError, StreamId, StreamVersion,
+    metrics::StoreMetrics,
     store::{
         AppendBatch, AppendResult, AppendedEvent, EventFilter, EventNotifications, EventStore,
         ExpectedVersion, IdempotencyRecord, KeyedRead, NewEvent, NotificationHub, StoredEvent,
@@ -51,13 +52,27 @@ pub struct MemoryStore {
     shared: Arc<Shared>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     events: RwLock<EventLog>,
     hub: NotificationHub,
     projections: Mutex<ProjectionState>,
     schedule: Mutex<Schedule>,
     snapshots: Mutex<Snapshots>,
+    metrics: StoreMetrics,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            events: RwLock::default(),
+            hub: NotificationHub::default(),
+            projections: Mutex::default(),
+            schedule: Mutex::default(),
+            snapshots: Mutex::default(),
+            metrics: StoreMetrics::new("memory"),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -123,18 +138,6 @@ fn position_of(index: usize) -> GlobalPosition {
 
 fn version_of(indexes: Option<&Vec<usize>>) -> StreamVersion {
     StreamVersion::new(indexes.map_or(0, Vec::len) as u64)
-}
-
-/// The `store` label of this adapter's metrics.
-const STORE: &str = "memory";
-
-/// Runs a store operation, recording its duration (see
-/// [`eventcore::metrics`]).
-async fn metered<T>(
-    operation: &'static str,
-    run: impl Future<Output = Result<T, StoreError>>,
-) -> Result<T, StoreError> {
-    eventcore::metrics::store_operation(STORE, operation, run).await
 }
 
 impl MemoryStore {
@@ -225,10 +228,12 @@ impl EventStore for MemoryStore {
         &self,
         streams: &[(StreamId, StreamVersion)],
     ) -> Result<StreamsRead, StoreError> {
-        metered("read_streams_after", async {
-            Ok(self.shared.events.read().streams_after(streams))
-        })
-        .await
+        self.shared
+            .metrics
+            .operation("read_streams_after", async {
+                Ok(self.shared.events.read().streams_after(streams))
+            })
+            .await
     }
 
     async fn idempotency_record(
@@ -243,14 +248,16 @@ impl EventStore for MemoryStore {
         streams: &[(StreamId, StreamVersion)],
         key: &IdempotencyKey,
     ) -> Result<KeyedRead, StoreError> {
-        metered("read_streams_keyed", async {
-            let log = self.shared.events.read();
-            Ok(match log.idempotency_record(key) {
-                Some(record) => KeyedRead::Recorded(record),
-                None => KeyedRead::Streams(log.streams_after(streams)),
+        self.shared
+            .metrics
+            .operation("read_streams_keyed", async {
+                let log = self.shared.events.read();
+                Ok(match log.idempotency_record(key) {
+                    Some(record) => KeyedRead::Recorded(record),
+                    None => KeyedRead::Streams(log.streams_after(streams)),
+                })
             })
-        })
-        .await
+            .await
     }
 
     async fn purge_idempotency_records(&self) -> Result<u64, StoreError> {
@@ -258,8 +265,12 @@ impl EventStore for MemoryStore {
     }
 
     async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
-        let appended = metered("append", async { self.append_now(batch) }).await?;
-        eventcore::metrics::events_appended(STORE, appended.events.len());
+        let appended = self
+            .shared
+            .metrics
+            .operation("append", async { self.append_now(batch) })
+            .await?;
+        self.shared.metrics.appended(appended.events.len());
         Ok(appended)
     }
 
@@ -273,20 +284,22 @@ impl EventStore for MemoryStore {
         filter: &EventFilter,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        metered("read_all", async {
-            let log = self.shared.events.read();
-            // Positions are dense, so the first event after `after` is at index `after`.
-            let start = usize::try_from(after.value())
-                .unwrap_or(usize::MAX)
-                .min(log.log.len());
-            Ok(log.log[start..]
-                .iter()
-                .filter(|e| filter.matches(e.stream_id().as_str(), e.event_type()))
-                .take(limit)
-                .cloned()
-                .collect())
-        })
-        .await
+        self.shared
+            .metrics
+            .operation("read_all", async {
+                let log = self.shared.events.read();
+                // Positions are dense, so the first event after `after` is at index `after`.
+                let start = usize::try_from(after.value())
+                    .unwrap_or(usize::MAX)
+                    .min(log.log.len());
+                Ok(log.log[start..]
+                    .iter()
+                    .filter(|e| filter.matches(e.stream_id().as_str(), e.event_type()))
+                    .take(limit)
+                    .cloned()
+                    .collect())
+            })
+            .await
     }
 
     async fn head_position(&self) -> Result<GlobalPosition, StoreError> {

@@ -157,22 +157,13 @@ impl PostgresStore {
     }
 }
 
-/// The `store` label of this adapter's metrics.
-const STORE: &str = "postgres";
-
-/// Runs a store operation, recording its duration (see
-/// [`eventcore::metrics`]).
-async fn metered<T>(
-    operation: &'static str,
-    run: impl Future<Output = Result<T, StoreError>>,
-) -> Result<T, StoreError> {
-    eventcore::metrics::store_operation(STORE, operation, run).await
-}
-
 impl EventStore for PostgresStore {
     #[tracing::instrument(name = "eventcore_postgres.read_streams", skip_all, fields(streams = streams.len()))]
     async fn read_streams(&self, streams: &[StreamId]) -> Result<StreamsRead, StoreError> {
-        metered("read_streams", read::read_streams(&self.shared, streams)).await
+        self.shared
+            .metrics
+            .operation("read_streams", read::read_streams(&self.shared, streams))
+            .await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.read_streams_after", skip_all, fields(streams = streams.len()))]
@@ -180,11 +171,13 @@ impl EventStore for PostgresStore {
         &self,
         streams: &[(StreamId, StreamVersion)],
     ) -> Result<StreamsRead, StoreError> {
-        metered(
-            "read_streams_after",
-            read::read_streams_after(&self.shared, streams),
-        )
-        .await
+        self.shared
+            .metrics
+            .operation(
+                "read_streams_after",
+                read::read_streams_after(&self.shared, streams),
+            )
+            .await
     }
 
     #[tracing::instrument(
@@ -193,8 +186,12 @@ impl EventStore for PostgresStore {
         fields(streams = batch.writes().len(), events = batch.event_count())
     )]
     async fn append(&self, batch: AppendBatch) -> Result<AppendResult, StoreError> {
-        let appended = metered("append", append::commit(&self.shared, batch)).await?;
-        eventcore::metrics::events_appended(STORE, appended.events.len());
+        let appended = self
+            .shared
+            .metrics
+            .operation("append", append::commit(&self.shared, batch))
+            .await?;
+        self.shared.metrics.appended(appended.events.len());
         Ok(appended)
     }
 
@@ -203,11 +200,13 @@ impl EventStore for PostgresStore {
         &self,
         key: &IdempotencyKey,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        metered(
-            "idempotency_record",
-            append::idempotency_record(&self.shared, key),
-        )
-        .await
+        self.shared
+            .metrics
+            .operation(
+                "idempotency_record",
+                append::idempotency_record(&self.shared, key),
+            )
+            .await
     }
 
     #[tracing::instrument(
@@ -220,21 +219,29 @@ impl EventStore for PostgresStore {
         streams: &[(StreamId, StreamVersion)],
         key: &IdempotencyKey,
     ) -> Result<KeyedRead, StoreError> {
-        metered(
-            "read_streams_keyed",
-            append::read_streams_keyed(&self.shared, streams, key),
-        )
-        .await
+        self.shared
+            .metrics
+            .operation(
+                "read_streams_keyed",
+                append::read_streams_keyed(&self.shared, streams, key),
+            )
+            .await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.purge_idempotency_records", skip_all)]
     async fn purge_idempotency_records(&self) -> Result<u64, StoreError> {
-        metered("purge_idempotency_records", append::purge(&self.shared)).await
+        self.shared
+            .metrics
+            .operation("purge_idempotency_records", append::purge(&self.shared))
+            .await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.stream_version", skip_all, fields(stream = %stream))]
     async fn stream_version(&self, stream: &StreamId) -> Result<StreamVersion, StoreError> {
-        metered("stream_version", read::stream_version(&self.shared, stream)).await
+        self.shared
+            .metrics
+            .operation("stream_version", read::stream_version(&self.shared, stream))
+            .await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.read_all", skip_all, fields(after = %after, limit))]
@@ -245,7 +252,7 @@ impl EventStore for PostgresStore {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let read = read_all::read_all_lenient(&self.shared, after, filter, limit);
-        let entries = metered("read_all", read).await?;
+        let entries = self.shared.metrics.operation("read_all", read).await?;
         Ok(entries.into_iter().collect::<Result<_, _>>()?)
     }
 
@@ -256,16 +263,21 @@ impl EventStore for PostgresStore {
         filter: &EventFilter,
         limit: usize,
     ) -> Result<Vec<Result<StoredEvent, UndecodableEvent>>, StoreError> {
-        metered(
-            "read_all_lenient",
-            read_all::read_all_lenient(&self.shared, after, filter, limit),
-        )
-        .await
+        self.shared
+            .metrics
+            .operation(
+                "read_all_lenient",
+                read_all::read_all_lenient(&self.shared, after, filter, limit),
+            )
+            .await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.head_position", skip_all)]
     async fn head_position(&self) -> Result<GlobalPosition, StoreError> {
-        metered("head_position", read_all::head_position(&self.shared)).await
+        self.shared
+            .metrics
+            .operation("head_position", read_all::head_position(&self.shared))
+            .await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.count_events", skip_all, fields(after = %after, up_to = %up_to))]
@@ -275,16 +287,21 @@ impl EventStore for PostgresStore {
         up_to: GlobalPosition,
         cap: u64,
     ) -> Result<u64, StoreError> {
-        metered(
-            "count_events",
-            read_all::count_events(&self.shared, after, up_to, cap),
-        )
-        .await
+        self.shared
+            .metrics
+            .operation(
+                "count_events",
+                read_all::count_events(&self.shared, after, up_to, cap),
+            )
+            .await
     }
 
     #[tracing::instrument(name = "eventcore_postgres.held_back", skip_all)]
     async fn held_back(&self) -> Result<Option<HeldBack>, StoreError> {
-        metered("held_back", read_all::held_back(&self.shared)).await
+        self.shared
+            .metrics
+            .operation("held_back", read_all::held_back(&self.shared))
+            .await
     }
 
     fn subscribe(&self) -> EventNotifications {

@@ -42,6 +42,8 @@ pub(crate) struct Shared {
     follower: OnceLock<Option<Follower>>,
     /// When a direct connection last succeeded while the pool was empty.
     last_probe: tokio::sync::Mutex<Option<Instant>>,
+    /// The store's metric handles.
+    pub metrics: eventcore::metrics::StoreMetrics,
 }
 
 impl Shared {
@@ -59,6 +61,7 @@ impl Shared {
             runtime: tokio::runtime::Handle::try_current().ok(),
             follower: OnceLock::new(),
             last_probe: tokio::sync::Mutex::new(None),
+            metrics: eventcore::metrics::StoreMetrics::new("postgres"),
         }
     }
 

@@ -20,6 +20,7 @@ pub(crate) use super::timeline::{History, Piece, Slot, Timeline};
 use crate::{
     command::SnapshotKind,
     error::StoreError,
+    metrics::CacheCounters,
     store::Snapshot,
     types::{RecordedEvent, StreamId, StreamVersion},
 };
@@ -87,6 +88,7 @@ impl<'a> ExecutionCache<'a> {
 pub(crate) struct StreamCache {
     inner: Mutex<Entries>,
     capacity: usize,
+    counters: CacheCounters,
 }
 
 #[derive(Default)]
@@ -138,6 +140,7 @@ impl StreamCache {
         Self {
             inner: Mutex::default(),
             capacity,
+            counters: CacheCounters::default(),
         }
     }
 
@@ -155,7 +158,7 @@ impl StreamCache {
         let guard = self.lock();
         let found: Option<Vec<History<E>>> = ids.iter().map(|id| guard.history::<E>(id)).collect();
         if found.is_some() {
-            crate::metrics::cache_lookups(ids.len() as u64, 0);
+            self.counters.lookups(ids.len() as u64, 0);
         }
         found
     }
@@ -191,7 +194,7 @@ impl StreamCache {
             })
             .collect();
         let hits = versions.iter().filter(|v| !v.is_initial()).count() as u64;
-        crate::metrics::cache_lookups(hits, versions.len() as u64 - hits);
+        self.counters.lookups(hits, versions.len() as u64 - hits);
         versions
     }
 
@@ -253,6 +256,7 @@ impl StreamCache {
         CacheGuard {
             entries: self.inner.lock(),
             capacity: self.capacity,
+            counters: &self.counters,
         }
     }
 }
@@ -261,6 +265,7 @@ impl StreamCache {
 struct CacheGuard<'a> {
     entries: MutexGuard<'a, Entries>,
     capacity: usize,
+    counters: &'a CacheCounters,
 }
 
 impl CacheGuard<'_> {
@@ -379,14 +384,18 @@ impl CacheGuard<'_> {
 
     /// Evicts arbitrary entries other than `keep` while over capacity.
     fn make_room(&mut self, keep: &(StreamId, TypeId)) {
+        let mut evicted = 0;
         while self.entries.events > self.capacity {
             let Some(victim) = self.entries.streams.keys().find(|k| *k != keep).cloned() else {
                 break;
             };
             if let Some(entry) = self.entries.streams.remove(&victim) {
                 self.entries.events = self.entries.events.saturating_sub(entry.len());
-                crate::metrics::cache_evictions(1);
+                evicted += 1;
             }
+        }
+        if evicted > 0 {
+            self.counters.evictions(evicted);
         }
     }
 }

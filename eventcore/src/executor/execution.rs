@@ -11,6 +11,7 @@ use std::{
 
 use super::{cache::StreamCache, retry::RetryPolicy, snapshots::Snapshots};
 use crate::{
+    metrics::ExecutorMetrics,
     serialization::JsonSerializer,
     store::IdempotencyClaim,
     types::{EventMetadataBuilder, StreamId},
@@ -30,6 +31,8 @@ pub(super) struct Settings<Ser> {
     pub(super) idempotency_retention: Option<Duration>,
     /// Where snapshots are loaded from and saved to, if anywhere.
     pub(super) snapshots: Option<Arc<Snapshots>>,
+    /// The executor's metric handles, shared by its clones.
+    pub(super) metrics: Arc<ExecutorMetrics>,
 }
 
 impl Default for Settings<JsonSerializer> {
@@ -41,6 +44,7 @@ impl Default for Settings<JsonSerializer> {
             cache: None,
             idempotency_retention: None,
             snapshots: None,
+            metrics: Arc::default(),
         }
     }
 }

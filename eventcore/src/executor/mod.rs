@@ -144,6 +144,7 @@ impl<S, Ser> CommandExecutor<S, Ser> {
                 cache: capacity.map(|events| Arc::new(StreamCache::new(events))),
                 idempotency_retention: self.settings.idempotency_retention,
                 snapshots: self.settings.snapshots,
+                metrics: self.settings.metrics,
             },
         }
     }

@@ -20,6 +20,7 @@ use super::{
 use crate::{
     command::{CommandLogic, StreamDeclarations},
     error::{CommandError, StoreError},
+    metrics::Outcome,
     serialization::EventSerializer,
     store::{EventStore, IdempotencyClaim},
 };
@@ -74,20 +75,22 @@ where
     let started = Instant::now();
     let result = retry(&execution).instrument(span).await;
     let outcome = match &result {
-        Ok(executed) if executed.replayed => "replayed",
-        Ok(_) => "ok",
-        Err(CommandError::Rejected(_)) => "rejected",
-        Err(CommandError::RetriesExhausted { .. }) => "conflict_exhausted",
+        Ok(executed) if executed.replayed => Outcome::Replayed,
+        Ok(_) => Outcome::Ok,
+        Err(CommandError::Rejected(_)) => Outcome::Rejected,
+        Err(CommandError::RetriesExhausted { .. }) => Outcome::ConflictExhausted,
         Err(CommandError::DeadlineExceeded { .. } | CommandError::OutcomeUnknown { .. }) => {
-            "deadline"
+            Outcome::Deadline
         }
-        Err(_) => "error",
+        Err(_) => Outcome::Error,
     };
     let attempts = match &result {
         Ok(executed) => executed.attempts,
         Err(_) => execution.attempts.load(Ordering::Relaxed),
     };
-    crate::metrics::execution(C::NAME, outcome, started, attempts);
+    settings
+        .metrics
+        .execution(C::NAME, outcome, started, attempts);
     result
 }
 
@@ -168,7 +171,7 @@ where
                 continue;
             }
             Err(AttemptError::Conflict(conflict)) => {
-                crate::metrics::conflict(C::NAME);
+                execution.settings.metrics.conflict(C::NAME);
                 conflict
             }
             Err(AttemptError::Failed(error)) => return Err(error),

@@ -160,7 +160,7 @@ async fn snapshots<S, Ser, C>(
             continue;
         };
         if kind.matches(&snapshot) {
-            crate::metrics::snapshot_loaded();
+            execution.settings.metrics.snapshot_loaded();
             bases[at] = Some(Arc::new(snapshot));
         } else {
             let why = format!(

@@ -94,7 +94,9 @@ use std::future::Future;
 pub use checkpointed::{AtLeastOnce, CheckpointedProjection, apply_failed, decode_events};
 pub use health::{ProjectionHealth, ProjectionStatus, SkipCause, SkippedEvent};
 pub use policy::{ErrorPolicy, Fallback};
-pub use runner::{ProjectionHandle, ProjectionRunner, RunnerConfig, StoreRetryPolicy};
+pub use runner::{
+    ProjectionHandle, ProjectionRunner, ProjectionWatch, RunnerConfig, StoreRetryPolicy,
+};
 pub use set::ProjectionSet;
 
 use crate::{event::Event, store::EventFilter, types::RecordedEvent};

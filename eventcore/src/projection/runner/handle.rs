@@ -52,6 +52,33 @@ impl RunnerState {
     }
 }
 
+/// The health of a runner as it is now, from what it publishes.
+fn health_of(state: &watch::Receiver<RunnerState>) -> ProjectionHealth {
+    let state = state.borrow();
+    let mut health = state.health.clone();
+    health.since_last_event = state.last_event.map(|at| at.elapsed());
+    // Judged now, not when the runner last looked: a runner stalled past
+    // its lease's time-to-live may already have been replaced.
+    health.holds_lease = state
+        .lease_valid_until
+        .is_some_and(|until| Instant::now() < until);
+    health
+}
+
+/// A cloneable view of one runner's health (see
+/// [`ProjectionHandle::watch`]). It outlives the runner: a stopped runner
+/// reports its last health, with its final status.
+#[derive(Clone, Debug)]
+pub struct ProjectionWatch(watch::Receiver<RunnerState>);
+
+impl ProjectionWatch {
+    /// The runner's current health and lag.
+    #[must_use]
+    pub fn health(&self) -> ProjectionHealth {
+        health_of(&self.0)
+    }
+}
+
 /// Controls a running projection. Dropping the handle does not stop the
 /// runner; call [`shutdown`](Self::shutdown).
 #[derive(Debug)]
@@ -72,15 +99,15 @@ impl ProjectionHandle {
     /// The runner's current health and lag.
     #[must_use]
     pub fn health(&self) -> ProjectionHealth {
-        let state = self.state.borrow();
-        let mut health = state.health.clone();
-        health.since_last_event = state.last_event.map(|at| at.elapsed());
-        // Judged now, not when the runner last looked: a runner stalled past
-        // its lease's time-to-live may already have been replaced.
-        health.holds_lease = state
-            .lease_valid_until
-            .is_some_and(|until| Instant::now() < until);
-        health
+        health_of(&self.state)
+    }
+
+    /// A cloneable view of the runner's health, for a
+    /// [`HealthCheck`](crate::health::HealthCheck) or anything else that
+    /// reports on it while the handle stays with its owner.
+    #[must_use]
+    pub fn watch(&self) -> ProjectionWatch {
+        ProjectionWatch(self.state.clone())
     }
 
     /// Pauses after the batch in flight. Returns once the runner is paused

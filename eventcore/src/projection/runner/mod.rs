@@ -12,7 +12,7 @@ mod lease;
 mod task;
 
 pub use config::{RunnerConfig, StoreRetryPolicy};
-pub use handle::ProjectionHandle;
+pub use handle::{ProjectionHandle, ProjectionWatch};
 
 use super::{AtLeastOnce, CheckpointedProjection, Projection};
 use crate::store::{CheckpointStore, EventStore, LeaseStore};

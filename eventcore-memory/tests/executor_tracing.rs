@@ -1,5 +1,8 @@
 //! Every execution runs in a tracing span `eventcore.execute` carrying the
-//! command name, the declared streams, the correlation id and the attempts.
+//! command name, the declared streams, the correlation id, the attempts,
+//! the outcome and the error; every store operation in `eventcore.store`
+//! (store, operation, error); every projection batch in
+//! `eventcore.projection.batch` (projection, positions, events).
 
 #![cfg(test)]
 
@@ -72,11 +75,16 @@ impl SpanRecorder {
     /// The fields of every `eventcore.execute` span; a field recorded
     /// several times keeps its last value.
     fn executions(&self) -> Vec<HashMap<String, String>> {
+        self.named("eventcore.execute")
+    }
+
+    /// The fields of every span called `name`.
+    fn named(&self, name: &str) -> Vec<HashMap<String, String>> {
         self.spans
             .lock()
             .unwrap()
             .values()
-            .filter(|(name, _)| name == "eventcore.execute")
+            .filter(|(span, _)| span == name)
             .map(|(_, fields)| fields.iter().cloned().collect())
             .collect()
     }
@@ -174,4 +182,113 @@ async fn a_keyed_execution_names_its_key_and_whether_it_replayed() {
         .collect();
     replayed.sort_unstable();
     assert_eq!(replayed, ["false", "true"], "{keyed:?}");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn outcomes_and_errors_are_recorded_on_the_execution_span() {
+    let recorder = SpanRecorder::default();
+    let subscriber = tracing_subscriber::registry().with(recorder.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let executor = CommandExecutor::new(MemoryStore::new());
+    executor.execute(open(&account("erin"), 3)).await.unwrap();
+    executor.execute(open(&account("fred"), 0)).await.unwrap();
+    executor
+        .execute(transfer(&account("erin"), &account("fred"), 5))
+        .await
+        .unwrap_err();
+
+    let spans = recorder.executions();
+    let rejected = spans
+        .iter()
+        .find(|s| s["command"].contains("TransferMoney"))
+        .expect("a span for the transfer");
+    assert_eq!(rejected["outcome"], "rejected", "{rejected:?}");
+    assert!(rejected["error"].contains("rejected"), "{rejected:?}");
+    let opened: Vec<_> = spans
+        .iter()
+        .filter(|s| s["command"].contains("OpenAccount"))
+        .collect();
+    assert_eq!(opened.len(), 2);
+    for span in opened {
+        assert_eq!(span["outcome"], "ok", "{span:?}");
+        assert!(!span.contains_key("error"), "{span:?}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn store_operations_have_spans_naming_the_store_the_operation_and_the_error() {
+    use eventcore::store::{AppendBatch, EventStore, ExpectedVersion};
+
+    let recorder = SpanRecorder::default();
+    let subscriber = tracing_subscriber::registry().with(recorder.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let store = MemoryStore::new();
+    let executor = CommandExecutor::new(store.clone());
+    executor.execute(open(&account("gina"), 1)).await.unwrap();
+    // A stale expected version: the append fails with a conflict.
+    let (writes, _) = bank::rival_deposit(&account("gina"), 1).into_parts();
+    let (stream, _, events) = writes.into_iter().next().unwrap().into_parts();
+    let stale = AppendBatch::single(
+        stream,
+        ExpectedVersion::Exact(eventcore::StreamVersion::INITIAL),
+        events,
+    );
+    store.append(stale).await.unwrap_err();
+
+    let spans = recorder.named("eventcore.store");
+    let appends: Vec<_> = spans
+        .iter()
+        .filter(|s| s["operation"] == "append")
+        .collect();
+    assert_eq!(appends.len(), 2, "{spans:?}");
+    assert!(
+        appends.iter().all(|s| s["store"] == "memory"),
+        "{appends:?}"
+    );
+    let failed: Vec<_> = appends.iter().filter(|s| s.contains_key("error")).collect();
+    assert_eq!(failed.len(), 1, "{appends:?}");
+    assert!(failed[0]["error"].contains("version"), "{failed:?}");
+    // The execution's read is a store operation too.
+    assert!(
+        spans.iter().any(|s| s["operation"] == "read_streams_after"),
+        "{spans:?}"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn projection_batches_have_spans_naming_the_projection_and_the_batch() {
+    use eventcore::projection::{ProjectionRunner, RunnerConfig};
+    use eventcore_examples::banking::BalanceProjection;
+
+    let recorder = SpanRecorder::default();
+    let subscriber = tracing_subscriber::registry().with(recorder.clone());
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let store = MemoryStore::new();
+    let executor = CommandExecutor::new(store.clone());
+    for name in ["hal", "ida", "jon"] {
+        executor.execute(open(&account(name), 1)).await.unwrap();
+    }
+    let runner =
+        ProjectionRunner::new(store, BalanceProjection::new(), RunnerConfig::default()).start();
+    assert!(
+        runner
+            .wait_for_position(
+                eventcore::GlobalPosition::new(3),
+                std::time::Duration::from_secs(5)
+            )
+            .await
+    );
+    runner.shutdown().await.unwrap();
+
+    let batches = recorder.named("eventcore.projection.batch");
+    let first = batches
+        .iter()
+        .find(|s| s["after"] == "0")
+        .unwrap_or_else(|| panic!("no batch from the start: {batches:?}"));
+    assert_eq!(first["projection"], BalanceProjection::NAME);
+    assert_eq!(first["events"], "3", "{first:?}");
+    assert_eq!(first["checkpoint"], "3", "{first:?}");
 }

@@ -13,7 +13,10 @@ use eventcore_postgres::PostgresConfig;
 #[tokio::test]
 async fn a_reachable_database_is_up_and_an_unreachable_one_is_down() {
     let store = common::fresh_store().await.unwrap();
-    let report = HealthCheck::new().store("events", store.clone()).report().await;
+    let report = HealthCheck::new()
+        .store("events", store.clone())
+        .report()
+        .await;
     assert_eq!(report.status, HealthStatus::Up, "{report:?}");
     common::drop_schema(&store).await;
 

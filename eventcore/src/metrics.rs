@@ -108,8 +108,17 @@ impl StoreMetrics {
         operation: &'static str,
         run: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
+        let span = tracing::debug_span!(
+            "eventcore.store",
+            store = self.store,
+            operation,
+            error = tracing::field::Empty,
+        );
         let started = Instant::now();
-        let result = run.await;
+        let result = tracing::Instrument::instrument(run, span.clone()).await;
+        if let Err(error) = &result {
+            span.record("error", tracing::field::display(error));
+        }
         let ok = result.is_ok();
         let known = self.operations.read().get(&(Name(operation), ok)).cloned();
         let histogram = known.unwrap_or_else(|| {
@@ -150,6 +159,13 @@ pub(crate) enum Outcome {
     ConflictExhausted,
     Deadline,
     Error,
+}
+
+impl Outcome {
+    /// Its label.
+    pub(crate) const fn label(self) -> &'static str {
+        OUTCOMES[self as usize]
+    }
 }
 
 /// The labels of [`Outcome`], in its order.

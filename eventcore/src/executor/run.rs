@@ -48,6 +48,8 @@ where
         idempotency_key = tracing::field::Empty,
         attempts = tracing::field::Empty,
         replayed = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        error = tracing::field::Empty,
     );
     let claim = options.idempotency_key.as_ref().map(|key| {
         span.record("idempotency_key", key.as_str());
@@ -73,7 +75,7 @@ where
         claim,
     };
     let started = Instant::now();
-    let result = retry(&execution).instrument(span).await;
+    let result = retry(&execution).instrument(span.clone()).await;
     let outcome = match &result {
         Ok(executed) if executed.replayed => Outcome::Replayed,
         Ok(_) => Outcome::Ok,
@@ -84,6 +86,10 @@ where
         }
         Err(_) => Outcome::Error,
     };
+    span.record("outcome", outcome.label());
+    if let Err(error) = &result {
+        span.record("error", tracing::field::display(error));
+    }
     let attempts = match &result {
         Ok(executed) => executed.attempts,
         Err(_) => execution.attempts.load(Ordering::Relaxed),

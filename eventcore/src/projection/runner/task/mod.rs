@@ -7,6 +7,7 @@ use std::{
 };
 
 use futures_util::FutureExt;
+use tracing::Instrument;
 
 use tokio::sync::watch;
 
@@ -221,7 +222,16 @@ where
             Some(head) if !full => last.max(head),
             _ => last,
         };
-        self.process(batch, position, checkpoint).await
+        let span = tracing::debug_span!(
+            "eventcore.projection.batch",
+            projection = self.projection.name(),
+            after = %position,
+            events = batch.len(),
+            checkpoint = %checkpoint,
+        );
+        self.process(batch, position, checkpoint)
+            .instrument(span)
+            .await
     }
 
     /// Waits out a store failure, or gives up once the budget for its kind

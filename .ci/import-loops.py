@@ -16,6 +16,9 @@ for d, _, fs in os.walk(root):
             if parts[-1] in ('mod', 'lib'):
                 parts = parts[:-1]
             files['::'.join(parts)] = open(os.path.join(d, f)).read()
+# A binary crate's root is main.rs.
+if '' not in files and 'main' in files:
+    files[''] = files.pop('main')
 mods = set(files)
 lib = files['']
 reexp = {}

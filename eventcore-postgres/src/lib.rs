@@ -266,6 +266,7 @@ mod transactional;
 mod explain;
 
 pub use config::PostgresConfig;
+pub use migrate::MigrationInfo;
 pub use schema::SchemaName;
 pub use store::{MAX_EVENTS_PER_APPEND, PostgresStore};
 pub use transaction::Transaction;

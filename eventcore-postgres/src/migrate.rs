@@ -67,6 +67,53 @@ const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// One migration this build embeds, and when the store's schema got it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MigrationInfo {
+    /// Its number; migrations apply in this order.
+    pub version: i32,
+    /// What it does.
+    pub description: &'static str,
+    /// When it was applied to the schema; `None` while pending.
+    pub applied_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Every embedded migration with its state in `schema` (all pending when
+/// the schema or its bookkeeping does not exist yet).
+pub(crate) async fn status(
+    pool: &PgPool,
+    schema: &SchemaName,
+    errors: SqlxErrors,
+) -> Result<Vec<MigrationInfo>, StoreError> {
+    let map = errors.on("migrations");
+    let table = format!("{}.eventcore_migrations", schema.quoted());
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+        .bind(&table)
+        .fetch_one(pool)
+        .await
+        .map_err(&map)?;
+    let applied: Vec<(i32, chrono::DateTime<chrono::Utc>)> = if exists {
+        sqlx::query_as(&format!("SELECT version, applied_at FROM {table}"))
+            .fetch_all(pool)
+            .await
+            .map_err(&map)?
+    } else {
+        Vec::new()
+    };
+    Ok(MIGRATIONS
+        .iter()
+        .map(|m| MigrationInfo {
+            version: m.version,
+            description: m.description,
+            applied_at: applied
+                .iter()
+                .find(|(version, _)| *version == m.version)
+                .map(|(_, at)| *at),
+        })
+        .collect())
+}
+
 /// FNV-1a over the template text: detects a migration edited after it was
 /// applied. Not a security measure.
 fn checksum(sql: &str) -> String {

@@ -65,8 +65,17 @@ impl SchemaName {
         &self.0
     }
 
-    /// The name as a quoted SQL identifier.
-    pub(crate) fn quoted(&self) -> String {
+    /// The name as a quoted SQL identifier, for queries of your own on the
+    /// store's tables (the name's rules leave nothing to escape).
+    ///
+    /// ```
+    /// use eventcore_postgres::SchemaName;
+    ///
+    /// assert_eq!(SchemaName::try_new("bank")?.quoted(), "\"bank\"");
+    /// # Ok::<(), eventcore::ValidationError>(())
+    /// ```
+    #[must_use]
+    pub fn quoted(&self) -> String {
         // Validation admits no '"', so quoting needs no escaping.
         format!("\"{}\"", self.0)
     }

@@ -30,7 +30,11 @@ pub(crate) use self::shared::Settings;
 use self::shared::Shared;
 #[cfg(test)]
 pub(crate) use self::statements::Statements;
-use crate::{SchemaName, migrate, transaction::Transaction};
+use crate::{
+    SchemaName,
+    migrate::{self, MigrationInfo},
+    transaction::Transaction,
+};
 
 /// A PostgreSQL [`EventStore`], [`CheckpointStore`](eventcore::store::CheckpointStore)
 /// and [`LeaseStore`](eventcore::store::LeaseStore).
@@ -87,6 +91,15 @@ impl PostgresStore {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let pool = self.shared.pool_for("migrate").await?;
         migrate::run(pool, &self.shared.schema, self.shared.errors).await
+    }
+
+    /// Every migration this build embeds, with when the store's schema got
+    /// it (`None`: pending, applied by the next [`migrate`](Self::migrate)),
+    /// in order. Reads only: nothing is created.
+    #[tracing::instrument(name = "eventcore_postgres.migrations", skip_all, fields(schema = %self.shared.schema))]
+    pub async fn migrations(&self) -> Result<Vec<MigrationInfo>, StoreError> {
+        let pool = self.shared.pool_for("migrations").await?;
+        migrate::status(pool, &self.shared.schema, self.shared.errors).await
     }
 
     /// The pool the store uses, e.g. to run a read model's queries in the

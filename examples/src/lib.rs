@@ -5,9 +5,12 @@
 //! - [`fulfilment`]: an order-fulfilment saga with a process manager, a
 //!   compensation and a payment timeout
 //!   (`cargo run -p eventcore-examples --bin saga`).
+//! - [`service`]: the banking domain behind an HTTP API, with health and
+//!   Prometheus metrics (`cargo run -p eventcore-examples --bin service`).
 
 pub mod banking;
 pub mod fulfilment;
+pub mod service;
 
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

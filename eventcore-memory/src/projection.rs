@@ -7,7 +7,7 @@ use std::{
 
 use eventcore::{
     GlobalPosition, StoreError, Timestamp,
-    store::{CheckpointStore, Lease, LeaseStore},
+    store::{CheckpointStore, ControlRequest, Lease, LeaseStore, ProjectionControl},
 };
 
 use crate::MemoryStore;
@@ -16,6 +16,7 @@ use crate::MemoryStore;
 pub(crate) struct ProjectionState {
     checkpoints: HashMap<String, GlobalPosition>,
     leases: HashMap<String, LeaseRecord>,
+    controls: HashMap<String, ProjectionControl>,
 }
 
 #[derive(Debug)]
@@ -105,6 +106,28 @@ impl LeaseStore for MemoryStore {
             record.expires = Instant::now();
         }
         Ok(())
+    }
+
+    async fn control_projection(
+        &self,
+        name: &str,
+        request: ControlRequest,
+    ) -> Result<ProjectionControl, StoreError> {
+        let mut state = self.shared.projections.lock();
+        let control = state.controls.entry(name.to_owned()).or_default();
+        *control = control.after(request);
+        Ok(*control)
+    }
+
+    async fn projection_control(&self, name: &str) -> Result<ProjectionControl, StoreError> {
+        Ok(self
+            .shared
+            .projections
+            .lock()
+            .controls
+            .get(name)
+            .copied()
+            .unwrap_or_default())
     }
 }
 

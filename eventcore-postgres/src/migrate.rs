@@ -65,6 +65,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "snapshots: one folded state per stream and state type",
         sql: include_str!("../migrations/0009_snapshots.sql"),
     },
+    Migration {
+        version: 10,
+        description: "projection controls: pause, resume and rebuild requests runners obey",
+        sql: include_str!("../migrations/0010_projection_controls.sql"),
+    },
 ];
 
 /// One migration this build embeds, and when the store's schema got it.

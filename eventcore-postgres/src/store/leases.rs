@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use eventcore::{
     StoreError, Timestamp, ValidationError,
-    store::{Lease, LeaseStore},
+    store::{ControlRequest, Lease, LeaseStore, ProjectionControl},
 };
 use sqlx::Row;
 
@@ -98,4 +98,65 @@ impl LeaseStore for PostgresStore {
             .map_err(self.shared.errors.on("release_lease"))?;
         Ok(())
     }
+
+    #[tracing::instrument(name = "eventcore_postgres.control_projection", skip_all, fields(name, ?request))]
+    async fn control_projection(
+        &self,
+        name: &str,
+        request: ControlRequest,
+    ) -> Result<ProjectionControl, StoreError> {
+        let (kind, done) = match request {
+            ControlRequest::Pause => ("pause", 0),
+            ControlRequest::Resume => ("resume", 0),
+            ControlRequest::Rebuild => ("rebuild", 0),
+            ControlRequest::RebuildsDone(done) => ("done", i64::try_from(done).unwrap_or(i64::MAX)),
+            _ => {
+                return Err(ValidationError::invalid(
+                    "ControlRequest",
+                    format!("{request:?}"),
+                    "is not known to this store",
+                )
+                .into());
+            }
+        };
+        let row = sqlx::query(&self.shared.sql.control_projection)
+            .bind(name)
+            .bind(kind)
+            .bind(done)
+            .fetch_one(self.shared.pool_for("control_projection").await?)
+            .await
+            .map_err(self.shared.errors.on("control_projection"))?;
+        control_of(&row, name).map_err(self.shared.errors.on("control_projection"))
+    }
+
+    #[tracing::instrument(name = "eventcore_postgres.projection_control", skip_all, fields(name))]
+    async fn projection_control(&self, name: &str) -> Result<ProjectionControl, StoreError> {
+        let row = sqlx::query(&self.shared.sql.projection_control)
+            .bind(name)
+            .fetch_optional(self.shared.pool_for("projection_control").await?)
+            .await
+            .map_err(self.shared.errors.on("projection_control"))?;
+        match row {
+            None => Ok(ProjectionControl::default()),
+            Some(row) => {
+                control_of(&row, name).map_err(self.shared.errors.on("projection_control"))
+            }
+        }
+    }
+}
+
+/// A control record from its row.
+fn control_of(row: &sqlx::postgres::PgRow, name: &str) -> Result<ProjectionControl, sqlx::Error> {
+    let count = |column: &str| -> Result<u64, sqlx::Error> {
+        let value: i64 = row.try_get(column)?;
+        u64::try_from(value).map_err(|_| sqlx::Error::ColumnDecode {
+            index: column.to_owned(),
+            source: format!("projection {name:?} has the negative count {value}").into(),
+        })
+    };
+    Ok(ProjectionControl::new(
+        row.try_get("paused")?,
+        count("rebuilds_requested")?,
+        count("rebuilds_done")?,
+    ))
 }

@@ -35,6 +35,8 @@ pub(crate) struct Statements {
     pub acquire_lease: String,
     pub renew_lease: String,
     pub release_lease: String,
+    pub control_projection: String,
+    pub projection_control: String,
 }
 
 impl Statements {
@@ -68,6 +70,8 @@ impl Statements {
             acquire_lease: sql(include_str!("sql/acquire_lease.sql")),
             renew_lease: sql(include_str!("sql/renew_lease.sql")),
             release_lease: sql(include_str!("sql/release_lease.sql")),
+            control_projection: sql(include_str!("sql/control_projection.sql")),
+            projection_control: sql(include_str!("sql/projection_control.sql")),
         }
     }
 }

@@ -22,10 +22,10 @@ use std::{
 use eventcore::{
     GlobalPosition, IdempotencyKey, StoreError, StreamId, StreamVersion, Timestamp,
     store::{
-        AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
-        ExpectedVersion, HeldBack, IdempotencyRecord, KeyedRead, Lease, LeaseStore, ScheduleStore,
-        ScheduledMessage, Settled, Snapshot, SnapshotStore, StoredEvent, StreamsRead,
-        UndecodableEvent,
+        AppendBatch, AppendResult, CheckpointStore, ControlRequest, EventFilter,
+        EventNotifications, EventStore, ExpectedVersion, HeldBack, IdempotencyRecord, KeyedRead,
+        Lease, LeaseStore, ProjectionControl, ScheduleStore, ScheduledMessage, Settled, Snapshot,
+        SnapshotStore, StoredEvent, StreamsRead, UndecodableEvent,
     },
 };
 
@@ -285,6 +285,23 @@ macro_rules! interposed_ports {
             ) -> impl Future<Output = Result<(), StoreError>> + Send
             {
                 self.inner.release_lease(lease)
+            }
+
+            fn control_projection(
+                &self,
+                name: &str,
+                request: ControlRequest,
+            ) -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send
+            {
+                self.inner.control_projection(name, request)
+            }
+
+            fn projection_control(
+                &self,
+                name: &str,
+            ) -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send
+            {
+                self.inner.projection_control(name)
             }
         }
 

@@ -173,6 +173,8 @@ macro_rules! __conformance_scenarios {
             undecodable_row_is_skipped_under_skip_policy,
             undecodable_row_stops_runner_under_stop_policy,
             listed_positions_are_skipped_and_recorded,
+            control_records_follow_the_requests,
+            a_runner_obeys_requests_kept_in_the_store,
         }
     };
 }

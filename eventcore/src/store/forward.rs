@@ -9,9 +9,10 @@
 use std::{future::Future, time::Duration};
 
 use super::{
-    AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
-    HeldBack, IdempotencyRecord, KeyedRead, Lease, LeaseStore, ScheduleStore, ScheduledMessage,
-    Settled, Snapshot, SnapshotStore, StoredEvent, StreamsRead, UndecodableEvent,
+    AppendBatch, AppendResult, CheckpointStore, ControlRequest, EventFilter, EventNotifications,
+    EventStore, HeldBack, IdempotencyRecord, KeyedRead, Lease, LeaseStore, ProjectionControl,
+    ScheduleStore, ScheduledMessage, Settled, Snapshot, SnapshotStore, StoredEvent, StreamsRead,
+    UndecodableEvent,
 };
 use crate::{
     error::StoreError,
@@ -150,6 +151,21 @@ macro_rules! forward_ports {
                 lease: &Lease,
             ) -> impl Future<Output = Result<(), StoreError>> + Send {
                 (**self).release_lease(lease)
+            }
+
+            fn control_projection(
+                &self,
+                name: &str,
+                request: ControlRequest,
+            ) -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send {
+                (**self).control_projection(name, request)
+            }
+
+            fn projection_control(
+                &self,
+                name: &str,
+            ) -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send {
+                (**self).projection_control(name)
             }
         }
 

@@ -64,6 +64,58 @@ impl Lease {
     }
 }
 
+/// What an operator asked of a projection's runners, wherever they run
+/// (see [`LeaseStore::control_projection`]): whether they are paused, and
+/// how many rebuilds were requested and how many done. A projection nobody
+/// asked anything of has the default: running, no rebuild.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProjectionControl {
+    /// Whether its runners are to stay paused.
+    pub paused: bool,
+    /// Rebuilds requested so far.
+    pub rebuilds_requested: u64,
+    /// Rebuilds a runner has done (reset the read model for) so far.
+    pub rebuilds_done: u64,
+}
+
+impl ProjectionControl {
+    /// A record as a store keeps it (adapters call this); `rebuilds_done`
+    /// is capped at `rebuilds_requested`.
+    #[must_use]
+    pub const fn new(paused: bool, rebuilds_requested: u64, rebuilds_done: u64) -> Self {
+        Self {
+            paused,
+            rebuilds_requested,
+            rebuilds_done: if rebuilds_done < rebuilds_requested {
+                rebuilds_done
+            } else {
+                rebuilds_requested
+            },
+        }
+    }
+
+    /// Whether a rebuild is requested and not done yet.
+    #[must_use]
+    pub const fn rebuild_pending(&self) -> bool {
+        self.rebuilds_requested > self.rebuilds_done
+    }
+}
+
+/// A request to a projection's runners, kept in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ControlRequest {
+    /// Stay paused until resumed.
+    Pause,
+    /// Go on.
+    Resume,
+    /// Reset the read model and replay every event, once.
+    Rebuild,
+    /// A runner did the rebuilds up to this count (runners send it).
+    RebuildsDone(u64),
+}
+
 /// Exclusive, expiring leases: one holder per name across processes.
 pub trait LeaseStore: Send + Sync {
     /// Takes the lease `name` for `holder` for `ttl`, if it is free, expired,
@@ -87,6 +139,48 @@ pub trait LeaseStore: Send + Sync {
     /// Gives the lease up so another holder can take it at once. Releasing a
     /// lease no longer held is not an error.
     fn release_lease(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Applies an operator's `request` to the projection `name`'s control
+    /// record, atomically, and returns the record after it. Runners read it
+    /// at least once per poll interval and obey: pause, resume, rebuild
+    /// once per request. [`RebuildsDone`](ControlRequest::RebuildsDone)
+    /// never lowers the count.
+    fn control_projection(
+        &self,
+        name: &str,
+        request: ControlRequest,
+    ) -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send;
+
+    /// The projection `name`'s control record (the default if nothing was
+    /// ever requested).
+    fn projection_control(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send;
+}
+
+impl ProjectionControl {
+    /// The record after `request`: what every store applies.
+    #[must_use]
+    pub const fn after(mut self, request: ControlRequest) -> Self {
+        match request {
+            ControlRequest::Pause => self.paused = true,
+            ControlRequest::Resume => self.paused = false,
+            ControlRequest::Rebuild => self.rebuilds_requested += 1,
+            ControlRequest::RebuildsDone(done) => {
+                // Never lowered, never past what was requested.
+                let done = if done < self.rebuilds_requested {
+                    done
+                } else {
+                    self.rebuilds_requested
+                };
+                if done > self.rebuilds_done {
+                    self.rebuilds_done = done;
+                }
+            }
+        }
+        self
+    }
 }
 
 /// Durable projection checkpoints.

@@ -32,7 +32,7 @@ pub(crate) use events::SerializedEvent;
 pub use filter::EventFilter;
 pub use held_back::HeldBack;
 pub use idempotency::{IdempotencyClaim, IdempotencyRecord, KeyedRead};
-pub use lease::{CheckpointStore, Lease, LeaseStore};
+pub use lease::{CheckpointStore, ControlRequest, Lease, LeaseStore, ProjectionControl};
 pub use notify::{EventNotifications, NotificationHub};
 pub use schedule::{ScheduleStore, ScheduledMessage, Settled};
 pub use snapshot::{Snapshot, SnapshotStore};

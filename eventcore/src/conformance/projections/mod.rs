@@ -146,10 +146,12 @@ pub(super) fn config(holder: &str) -> RunnerConfig {
         .error_policy(ErrorPolicy::Stop)
 }
 
+mod control;
 mod failures;
 mod lifecycle;
 mod undecodable;
 
+pub use control::*;
 pub use failures::*;
 pub use lifecycle::*;
 pub use undecodable::*;

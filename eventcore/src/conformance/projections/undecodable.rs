@@ -17,8 +17,9 @@ use crate::{
     error::StoreError,
     projection::{ErrorPolicy, ProjectionRunner, ProjectionStatus, SkipCause},
     store::{
-        AppendBatch, AppendResult, CheckpointStore, EventFilter, EventNotifications, EventStore,
-        IdempotencyRecord, Lease, LeaseStore, StoredEvent, StreamsRead, UndecodableEvent,
+        AppendBatch, AppendResult, CheckpointStore, ControlRequest, EventFilter,
+        EventNotifications, EventStore, IdempotencyRecord, Lease, LeaseStore, ProjectionControl,
+        StoredEvent, StreamsRead, UndecodableEvent,
     },
 };
 
@@ -129,6 +130,21 @@ impl<S: LeaseStore> LeaseStore for Poisoned<S> {
 
     fn release_lease(&self, lease: &Lease) -> impl Future<Output = Result<(), StoreError>> + Send {
         self.inner.release_lease(lease)
+    }
+
+    fn control_projection(
+        &self,
+        name: &str,
+        request: ControlRequest,
+    ) -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send {
+        self.inner.control_projection(name, request)
+    }
+
+    fn projection_control(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send {
+        self.inner.projection_control(name)
     }
 }
 

@@ -6,7 +6,7 @@ use super::Task;
 use crate::{
     error::StoreError,
     projection::CheckpointedProjection,
-    store::{EventStore, LeaseStore},
+    store::{EventNotifications, EventStore, LeaseStore},
     types::GlobalPosition,
 };
 
@@ -81,5 +81,28 @@ where
         }
         self.state.send_modify(|s| s.health.held_back = held_back);
         Ok(())
+    }
+
+    /// Sleeps until `duration` passes or a control message arrives.
+    pub(super) async fn idle(&mut self, duration: Duration) {
+        tokio::select! {
+            () = tokio::time::sleep(duration) => {}
+            _ = self.control.changed() => {}
+        }
+    }
+
+    /// Waits at the head for new events, a control message, or the time to
+    /// renew the lease or look at the operator's requests.
+    pub(super) async fn wait_for_events(
+        &mut self,
+        notifications: &mut EventNotifications,
+        seen: GlobalPosition,
+    ) {
+        // Wake for new events, a control message, or to renew the lease.
+        let wait = self.config.poll_interval.min(self.config.lease_ttl / 3);
+        tokio::select! {
+            _ = notifications.wait_beyond(seen, wait) => {}
+            _ = self.control.changed() => {}
+        }
     }
 }

@@ -1,10 +1,7 @@
 //! The runner's loop: hold the lease, read a batch after the checkpoint,
 //! apply it under the error policy, and retry store failures with backoff.
 
-use std::{
-    panic::AssertUnwindSafe,
-    time::{Duration, Instant},
-};
+use std::{panic::AssertUnwindSafe, time::Instant};
 
 use futures_util::FutureExt;
 use tracing::Instrument;
@@ -19,7 +16,7 @@ use super::{
 use crate::{
     error::{ProjectionError, StoreError},
     projection::{CheckpointedProjection, ProjectionStatus},
-    store::{EventFilter, EventNotifications, EventStore, LeaseStore},
+    store::{EventFilter, EventNotifications, EventStore, LeaseStore, ProjectionControl},
     types::GlobalPosition,
 };
 
@@ -69,6 +66,8 @@ where
         catching_up: false,
         store_failures: 0,
         behind_since: None,
+        remote: ProjectionControl::default(),
+        remote_read_at: None,
     };
     ProjectionHandle {
         name,
@@ -81,6 +80,7 @@ where
 mod batch;
 mod gauges;
 mod lag;
+mod remote;
 
 struct Task<S, P> {
     store: S,
@@ -102,6 +102,9 @@ struct Task<S, P> {
     /// Since when the runner has been behind the head (for the lag in
     /// seconds); `None` while caught up.
     behind_since: Option<Instant>,
+    /// The operator's requests in the store, as last read, and when.
+    remote: ProjectionControl,
+    remote_read_at: Option<Instant>,
 }
 
 impl<S, P> Task<S, P>
@@ -176,9 +179,16 @@ where
         if control.rebuilds > self.rebuilds_done {
             return self.rebuild(control.rebuilds).await;
         }
-        if control.paused {
+        // What an operator asked through the store, from anywhere.
+        let remote = self.remote_control().await?;
+        if remote.rebuild_pending() {
+            return self.rebuild_for_operator(remote.rebuilds_requested).await;
+        }
+        if control.paused || remote.paused {
             self.set_status(ProjectionStatus::Paused);
-            self.idle(self.config.lease_ttl / 3).await;
+            // Wake within a poll interval, to see a remote resume.
+            self.idle(self.config.poll_interval.min(self.config.lease_ttl / 3))
+                .await;
             return Ok(());
         }
         let position = self.position().await?;
@@ -317,32 +327,6 @@ where
         self.position = None;
     }
 
-    async fn rebuild(&mut self, requested: u64) -> Result<(), Failure> {
-        let Some(lease) = self.lease.current().cloned() else {
-            return Ok(());
-        };
-        let from = self.position().await?;
-        match self.projection.reset(from, &lease).await {
-            Ok(()) => {}
-            Err(e) if is_interruption(&e) => {
-                self.interrupted(&e);
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
-        }
-        tracing::info!(
-            projection = self.projection.name(),
-            "projection reset for rebuild"
-        );
-        self.rebuilds_done = requested;
-        self.publish_position(GlobalPosition::START);
-        self.state.send_modify(|s| {
-            s.rebuilds_done = requested;
-            s.health.skipped.clear();
-        });
-        Ok(())
-    }
-
     fn publish_position(&mut self, position: GlobalPosition) {
         self.position = Some(position);
         self.state.send_modify(|s| {
@@ -372,27 +356,6 @@ where
                 Ok(())
             }
             Err(e) => Err(e),
-        }
-    }
-
-    /// Sleeps until `duration` passes or a control message arrives.
-    async fn idle(&mut self, duration: Duration) {
-        tokio::select! {
-            () = tokio::time::sleep(duration) => {}
-            _ = self.control.changed() => {}
-        }
-    }
-
-    async fn wait_for_events(
-        &mut self,
-        notifications: &mut EventNotifications,
-        seen: GlobalPosition,
-    ) {
-        // Wake for new events, a control message, or to renew the lease.
-        let wait = self.config.poll_interval.min(self.config.lease_ttl / 3);
-        tokio::select! {
-            _ = notifications.wait_beyond(seen, wait) => {}
-            _ = self.control.changed() => {}
         }
     }
 }

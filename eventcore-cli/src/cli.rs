@@ -71,4 +71,28 @@ pub(crate) enum Command {
 pub(crate) enum ProjectionsCommand {
     /// Every projection with a checkpoint or a lease.
     List,
+    /// Ask the projection's runners, wherever they run, to pause (within
+    /// one poll interval).
+    Pause {
+        /// The projection's name.
+        name: String,
+    },
+    /// Ask the projection's runners to go on.
+    Resume {
+        /// The projection's name.
+        name: String,
+    },
+    /// Ask the runner holding the projection's lease to reset its read
+    /// model and replay every event.
+    Rebuild {
+        /// The projection's name.
+        name: String,
+        /// Wait until the rebuild has caught up with today's head, showing
+        /// its progress.
+        #[arg(long)]
+        wait: bool,
+        /// With `--wait`, give up after this many seconds (exit code 5).
+        #[arg(long, default_value_t = 600)]
+        timeout: u64,
+    },
 }

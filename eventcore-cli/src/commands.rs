@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use eventcore::{
     GlobalPosition, StreamId,
-    store::{EventFilter, EventStore, StoredEvent},
+    store::{ControlRequest, EventFilter, EventStore, StoredEvent},
 };
 use eventcore_postgres::{PostgresConfig, PostgresStore, SchemaName, sqlx};
 use serde_json::{Value, json};
@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use crate::{
     Failure,
     cli::{Cli, Command, ProjectionsCommand, Target},
+    control,
     output::Output,
 };
 
@@ -48,9 +49,26 @@ pub(crate) async fn run(cli: Cli) -> Result<(), Failure> {
             tail(&store, &out, &filter, after, limit).await
         }
         Command::Projections {
+            command: ProjectionsCommand::Pause { name },
+        } => control::request(&store, &out, &name, ControlRequest::Pause).await,
+        Command::Projections {
+            command: ProjectionsCommand::Resume { name },
+        } => control::request(&store, &out, &name, ControlRequest::Resume).await,
+        Command::Projections {
+            command:
+                ProjectionsCommand::Rebuild {
+                    name,
+                    wait,
+                    timeout,
+                },
+        } => {
+            let timeout = wait.then(|| Duration::from_secs(timeout));
+            control::rebuild(&store, &out, &name, timeout).await
+        }
+        Command::Projections {
             command: ProjectionsCommand::List,
         } => {
-            require_migrated(&store).await?;
+            control::require_migrated(&store).await?;
             let head = store.head_position().await?;
             for projection in projections(&store, head).await? {
                 out.record(&projection, &projection_line(&projection));
@@ -70,23 +88,6 @@ fn connect(target: &Target) -> Result<PostgresStore, Failure> {
         .schema(schema)
         .max_connections(2)
         .connect_lazy()?)
-}
-
-/// Fails unless every migration this build knows is applied.
-async fn require_migrated(store: &PostgresStore) -> Result<(), Failure> {
-    let pending = store
-        .migrations()
-        .await?
-        .iter()
-        .filter(|m| m.applied_at.is_none())
-        .count();
-    if pending > 0 {
-        return Err(Failure::NotMigrated(format!(
-            "schema {} has {pending} pending migration(s): run `eventcore migrate`",
-            store.schema()
-        )));
-    }
-    Ok(())
 }
 
 async fn migrate(store: &PostgresStore, out: &Output, dry_run: bool) -> Result<(), Failure> {
@@ -226,7 +227,7 @@ fn projection_line(projection: &Value) -> String {
 
 async fn stream(store: &PostgresStore, out: &Output, id: &str) -> Result<(), Failure> {
     let id = StreamId::try_new(id)?;
-    require_migrated(store).await?;
+    control::require_migrated(store).await?;
     let read = store.read_streams(std::slice::from_ref(&id)).await?;
     let events = read
         .stream(&id)
@@ -248,7 +249,7 @@ async fn tail(
     after: Option<u64>,
     limit: Option<u64>,
 ) -> Result<(), Failure> {
-    require_migrated(store).await?;
+    control::require_migrated(store).await?;
     let mut notifications = store.subscribe();
     let mut position = match after {
         Some(after) => GlobalPosition::new(after),

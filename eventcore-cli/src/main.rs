@@ -8,6 +8,9 @@
 //! eventcore tail [--prefix P] [--type T] [--limit N]
 //!                                    follow new events live
 //! eventcore projections list         checkpoints, lag and lease holders
+//! eventcore projections pause|resume <NAME>
+//! eventcore projections rebuild <NAME> [--wait]
+//!                                    steer runners in other processes
 //! ```
 //!
 //! The database is `DATABASE_URL` (or `--database-url`), the store's schema
@@ -22,9 +25,11 @@
 //! | 2 | the command line is wrong (clap's usage errors, invalid names) |
 //! | 3 | not found (a stream with no events) |
 //! | 4 | the schema is not migrated (`status` and reads before `migrate`) |
+//! | 5 | a wait ran out of time (`projections rebuild --wait --timeout`) |
 
 mod cli;
 mod commands;
+mod control;
 mod output;
 
 use std::process::ExitCode;
@@ -44,6 +49,8 @@ pub(crate) enum Failure {
     NotFound(String),
     /// The schema lacks migrations the command needs.
     NotMigrated(String),
+    /// A wait ran out of time.
+    TimedOut(String),
 }
 
 impl Failure {
@@ -53,6 +60,7 @@ impl Failure {
             Self::Usage(_) => 2,
             Self::NotFound(_) => 3,
             Self::NotMigrated(_) => 4,
+            Self::TimedOut(_) => 5,
         }
     }
 }
@@ -61,7 +69,10 @@ impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Store(error) => write!(f, "{error}"),
-            Self::Usage(why) | Self::NotFound(why) | Self::NotMigrated(why) => f.write_str(why),
+            Self::Usage(why)
+            | Self::NotFound(why)
+            | Self::NotMigrated(why)
+            | Self::TimedOut(why) => f.write_str(why),
         }
     }
 }

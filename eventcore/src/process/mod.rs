@@ -198,7 +198,7 @@ use std::future::Future;
 
 pub use commands::Commands;
 pub use scheduler::{
-    ScheduleHandler, Scheduler, SchedulerConfig, SchedulerHandle, SchedulerHealth,
+    ScheduleHandler, Scheduler, SchedulerConfig, SchedulerHandle, SchedulerHealth, SchedulerWatch,
 };
 
 use crate::{

@@ -142,11 +142,31 @@ pub struct SchedulerHandle {
     join: Option<JoinHandle<Result<(), StoreError>>>,
 }
 
+/// A cloneable view of one scheduler's health (see
+/// [`SchedulerHandle::watch`]), for a
+/// [`HealthCheck`](crate::health::HealthCheck).
+#[derive(Clone, Debug)]
+pub struct SchedulerWatch(watch::Receiver<SchedulerHealth>);
+
+impl SchedulerWatch {
+    /// What the scheduler has done so far.
+    #[must_use]
+    pub fn health(&self) -> SchedulerHealth {
+        self.0.borrow().clone()
+    }
+}
+
 impl SchedulerHandle {
     /// What the scheduler has done so far.
     #[must_use]
     pub fn health(&self) -> SchedulerHealth {
         self.health.borrow().clone()
+    }
+
+    /// A cloneable view of the scheduler's health.
+    #[must_use]
+    pub fn watch(&self) -> SchedulerWatch {
+        SchedulerWatch(self.health.clone())
     }
 
     /// Waits until `done` holds for the scheduler's health, or `timeout`

@@ -287,20 +287,13 @@ macro_rules! interposed_ports {
                 self.inner.release_lease(lease)
             }
 
-            fn control_projection(
-                &self,
-                name: &str,
-                request: ControlRequest,
-            ) -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send
-            {
+            fn control_projection(&self, name: &str, request: ControlRequest)
+                -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send {
                 self.inner.control_projection(name, request)
             }
 
-            fn projection_control(
-                &self,
-                name: &str,
-            ) -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send
-            {
+            fn projection_control(&self, name: &str)
+                -> impl Future<Output = Result<ProjectionControl, StoreError>> + Send {
                 self.inner.projection_control(name)
             }
         }

@@ -186,11 +186,7 @@ impl StreamCache {
                         .and_then(Option::as_ref)
                         .is_some_and(|kind| kind.matches(base))
                 });
-                if usable {
-                    history.version()
-                } else {
-                    StreamVersion::INITIAL
-                }
+                usable.then_some(history.version()).unwrap_or_default()
             })
             .collect();
         let hits = versions.iter().filter(|v| !v.is_initial()).count() as u64;

@@ -177,16 +177,15 @@ impl StreamCache {
             .iter()
             .enumerate()
             .map(|(at, id)| {
-                let Some(history) = guard.history::<E>(id) else {
-                    return StreamVersion::INITIAL;
-                };
-                let usable = history.base().is_none_or(|base| {
-                    kinds
-                        .get(at)
-                        .and_then(Option::as_ref)
-                        .is_some_and(|kind| kind.matches(base))
-                });
-                usable.then_some(history.version()).unwrap_or_default()
+                let kind = kinds.get(at).and_then(Option::as_ref);
+                guard
+                    .history::<E>(id)
+                    .filter(|history| {
+                        history
+                            .base()
+                            .is_none_or(|base| kind.is_some_and(|kind| kind.matches(base)))
+                    })
+                    .map_or(StreamVersion::INITIAL, |history| history.version())
             })
             .collect();
         let hits = versions.iter().filter(|v| !v.is_initial()).count() as u64;

@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use metrics::{Counter, Gauge};
+
 use super::Task;
 use crate::projection::{CheckpointedProjection, ProjectionStatus, SkipCause};
 
@@ -47,10 +49,60 @@ pub(super) const fn cause_label(cause: SkipCause) -> &'static str {
     }
 }
 
+/// A runner's metric handles, registered once, when it first records.
+pub(super) struct RunnerMetrics {
+    position: Gauge,
+    head: Gauge,
+    lag_events: Gauge,
+    lag_seconds: Gauge,
+    lease_held: Gauge,
+    statuses: [Gauge; STATUSES.len()],
+    applied: Counter,
+    errors: Counter,
+    skipped: [Counter; 3],
+}
+
+impl RunnerMetrics {
+    fn new(name: &str) -> Self {
+        let gauge = |metric: &'static str| metrics::gauge!(metric, "projection" => name.to_owned());
+        Self {
+            position: gauge("eventcore_projection_position"),
+            head: gauge("eventcore_projection_head"),
+            lag_events: gauge("eventcore_projection_lag_events"),
+            lag_seconds: gauge("eventcore_projection_lag_seconds"),
+            lease_held: gauge("eventcore_projection_lease_held"),
+            statuses: STATUSES.map(|status| {
+                metrics::gauge!(
+                    "eventcore_projection_status",
+                    "projection" => name.to_owned(),
+                    "status" => status,
+                )
+            }),
+            applied: metrics::counter!(
+                "eventcore_projection_events_applied_total",
+                "projection" => name.to_owned(),
+            ),
+            errors: metrics::counter!("eventcore_projection_errors_total", "projection" => name.to_owned()),
+            skipped: [SkipCause::Failed, SkipCause::Undecodable, SkipCause::Listed].map(|cause| {
+                metrics::counter!(
+                    "eventcore_projection_events_skipped_total",
+                    "projection" => name.to_owned(),
+                    "cause" => cause_label(cause),
+                )
+            }),
+        }
+    }
+}
+
 impl<S, P: CheckpointedProjection> Task<S, P> {
+    /// The runner's handles.
+    fn metrics(&self) -> &RunnerMetrics {
+        self.metrics
+            .get_or_init(|| RunnerMetrics::new(self.projection.name()))
+    }
+
     /// Sets the gauges from the health last published.
     pub(super) fn report_gauges(&mut self) {
-        let name = self.projection.name().to_owned();
         let (position, head, lag, status) = {
             let state = self.state.borrow();
             let health = &state.health;
@@ -74,47 +126,34 @@ impl<S, P: CheckpointedProjection> Task<S, P> {
         let behind = self
             .behind_since
             .map_or(0.0, |at| at.elapsed().as_secs_f64());
-        metrics::gauge!("eventcore_projection_position", "projection" => name.clone())
-            .set(as_gauge(position));
-        metrics::gauge!("eventcore_projection_head", "projection" => name.clone())
-            .set(as_gauge(head));
-        metrics::gauge!("eventcore_projection_lag_events", "projection" => name.clone())
-            .set(as_gauge(lag));
-        metrics::gauge!("eventcore_projection_lag_seconds", "projection" => name.clone())
-            .set(behind);
-        metrics::gauge!("eventcore_projection_lease_held", "projection" => name.clone())
-            .set(if lease_held { 1.0 } else { 0.0 });
-        for label in STATUSES {
-            metrics::gauge!(
-                "eventcore_projection_status",
-                "projection" => name.clone(),
-                "status" => label,
-            )
-            .set(if label == status { 1.0 } else { 0.0 });
+        let metrics = self.metrics();
+        metrics.position.set(as_gauge(position));
+        metrics.head.set(as_gauge(head));
+        metrics.lag_events.set(as_gauge(lag));
+        metrics.lag_seconds.set(behind);
+        metrics.lease_held.set(if lease_held { 1.0 } else { 0.0 });
+        for (label, gauge) in STATUSES.iter().zip(&metrics.statuses) {
+            gauge.set(if *label == status { 1.0 } else { 0.0 });
         }
     }
 
     /// Counts events applied.
     pub(super) fn count_applied(&self, events: u64) {
-        let name = self.projection.name().to_owned();
-        metrics::counter!("eventcore_projection_events_applied_total", "projection" => name)
-            .increment(events);
+        self.metrics().applied.increment(events);
     }
 
     /// Counts a failed batch or store operation.
     pub(super) fn count_error(&self) {
-        let name = self.projection.name().to_owned();
-        metrics::counter!("eventcore_projection_errors_total", "projection" => name).increment(1);
+        self.metrics().errors.increment(1);
     }
 
     /// Counts a skipped event.
     pub(super) fn count_skip(&self, cause: SkipCause) {
-        let name = self.projection.name().to_owned();
-        metrics::counter!(
-            "eventcore_projection_events_skipped_total",
-            "projection" => name,
-            "cause" => cause_label(cause),
-        )
-        .increment(1);
+        let at = match cause {
+            SkipCause::Failed => 0,
+            SkipCause::Undecodable => 1,
+            SkipCause::Listed => 2,
+        };
+        self.metrics().skipped[at].increment(1);
     }
 }

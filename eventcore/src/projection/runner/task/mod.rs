@@ -68,6 +68,7 @@ where
         behind_since: None,
         remote: ProjectionControl::default(),
         remote_read_at: None,
+        metrics: std::sync::OnceLock::new(),
     };
     ProjectionHandle {
         name,
@@ -105,6 +106,8 @@ struct Task<S, P> {
     /// The operator's requests in the store, as last read, and when.
     remote: ProjectionControl,
     remote_read_at: Option<Instant>,
+    /// Its metric handles, registered when it first records.
+    metrics: std::sync::OnceLock<gauges::RunnerMetrics>,
 }
 
 impl<S, P> Task<S, P>

@@ -2,6 +2,12 @@
 //! snapshots a stream's state may be restored from, and how a field's state
 //! is restored from, and captured into, a snapshot.
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, LazyLock},
+};
+
+use parking_lot::RwLock;
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
@@ -21,8 +27,17 @@ use crate::{event::Event, serialization::finite, store::Snapshot, types::StreamI
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SnapshotKind {
     state_type: &'static str,
-    fingerprint: String,
+    fingerprint: Arc<str>,
 }
+
+/// What a kind is computed from: the state and event types' names and the
+/// fold identity.
+type KindKey = (&'static str, &'static str, u8, u64);
+
+/// Every kind computed so far. Commands ask for their streams' kinds on
+/// every execution; computing one serializes the state's default value.
+static KINDS: LazyLock<RwLock<HashMap<KindKey, Arc<str>, foldhash::fast::RandomState>>> =
+    LazyLock::new(RwLock::default);
 
 /// A state that can be kept in snapshots, which are JSON: every
 /// `Serialize + DeserializeOwned` type.
@@ -56,6 +71,31 @@ impl SnapshotKind {
     #[must_use]
     pub fn of<T: Default + Serialize, E: Event>(fold: FoldIdentity) -> Self {
         let state_type = std::any::type_name::<T>();
+        let key: KindKey = match fold {
+            FoldIdentity::Tokens(hash) => (state_type, std::any::type_name::<E>(), 0, hash),
+            FoldIdentity::Manual(version) => (
+                state_type,
+                std::any::type_name::<E>(),
+                1,
+                u64::from(version),
+            ),
+        };
+        if let Some(fingerprint) = KINDS.read().get(&key) {
+            return Self {
+                state_type,
+                fingerprint: Arc::clone(fingerprint),
+            };
+        }
+        let fingerprint: Arc<str> = Self::compute::<T, E>(state_type, fold).into();
+        KINDS.write().insert(key, Arc::clone(&fingerprint));
+        Self {
+            state_type,
+            fingerprint,
+        }
+    }
+
+    /// The fingerprint of [`of`](Self::of), computed.
+    fn compute<T: Default + Serialize, E: Event>(state_type: &str, fold: FoldIdentity) -> String {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(state_type.as_bytes());
         hasher.update(b"\0shape\0");
@@ -82,10 +122,7 @@ impl SnapshotKind {
         for version in E::SCHEMA_VERSIONS {
             hasher.update(&version.to_le_bytes());
         }
-        Self {
-            state_type,
-            fingerprint: format!("{:032x}", hasher.digest128()),
-        }
+        format!("{:032x}", hasher.digest128())
     }
 
     /// The state type's name, as snapshots are saved under.
@@ -103,7 +140,7 @@ impl SnapshotKind {
     /// Whether `snapshot` is of this kind.
     #[must_use]
     pub fn matches(&self, snapshot: &Snapshot) -> bool {
-        snapshot.state_type() == self.state_type && snapshot.fingerprint() == self.fingerprint
+        snapshot.state_type() == self.state_type && snapshot.fingerprint() == &*self.fingerprint
     }
 
     /// Joins the kinds of two fields holding one stream: a stream whose
@@ -289,6 +326,9 @@ mod tests {
             base,
             SnapshotKind::of::<Tally, Ticked>(FoldIdentity::Tokens(7))
         );
+        // Computed once, then shared.
+        let again = SnapshotKind::of::<Tally, Ticked>(FoldIdentity::Tokens(7));
+        assert!(Arc::ptr_eq(&base.fingerprint, &again.fingerprint));
         assert_eq!(base.fingerprint().len(), 32);
         assert!(base.state_type().ends_with("Tally"));
         for other in [

@@ -257,6 +257,11 @@ async fn tail(
     };
     let mut printed = 0_u64;
     loop {
+        // The head is read *before* the batch: every event up to it was
+        // visible when the batch was read, so it is either in the batch or
+        // excluded by the filter. Read after, it could name an event that
+        // committed between the two reads and skip it.
+        let head = store.head_position().await?;
         let batch = store.read_all(position, filter, TAIL_BATCH).await?;
         for event in &batch {
             print_event(out, event);
@@ -267,7 +272,6 @@ async fn tail(
         }
         let Some(last) = batch.last() else {
             // Caught up: everything up to the head was read or filtered out.
-            let head = store.head_position().await?;
             position = position.max(head);
             tokio::select! {
                 _ = notifications.wait_beyond(position, TAIL_POLL) => {}

@@ -5,8 +5,8 @@
 #![cfg(test)]
 
 use std::{
-    process::{Command, Output, Stdio},
-    time::Duration,
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
 };
 
 use eventcore::{
@@ -49,6 +49,25 @@ fn json_lines(output: &Output) -> Vec<Value> {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}")))
         .collect()
+}
+
+/// Waits for `child` at most `limit`; a child still running then is
+/// killed and the test fails with what it printed, rather than hanging.
+fn within(limit: Duration, mut child: Child) -> Output {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() >= deadline {
+            child.kill().unwrap();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "still running after {limit:?}; printed {:?}, said {:?}",
+                String::from_utf8_lossy(&output.stdout),
+                stderr(&output)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
 }
 
 fn stderr(output: &Output) -> String {
@@ -138,14 +157,20 @@ async fn migrate_status_stream_projections_and_tail_end_to_end() {
     // From the start: the three events, then it stops at the limit.
     let tail = run(s, &["tail", "--after", "0", "--limit", "3", "--json"]);
     assert_eq!(tail.status.code(), Some(0), "{}", stderr(&tail));
-    assert_eq!(json_lines(&tail).len(), 3);
+    let read = json_lines(&tail);
+    assert_eq!(read.len(), 3);
+    let third = read[2]["position"].as_u64().unwrap().to_string();
 
     // Live: a tail filtered to account-c sees the event appended after it
-    // started, and nothing else.
+    // started, and nothing else. It starts after the third event rather
+    // than at the head, so a slow start cannot put the head past the
+    // events appended below.
     let live = eventcore(
         s,
         &[
             "tail",
+            "--after",
+            &third,
             "--prefix",
             "account-c",
             "--type",
@@ -163,9 +188,8 @@ async fn migrate_status_stream_projections_and_tail_end_to_end() {
     append(&store, "account-a", "Deposited", 4).await;
     append(&store, "account-c", "Closed", 5).await;
     append(&store, "account-c", "Opened", 6).await;
-    let live = tokio::task::spawn_blocking(move || live.wait_with_output())
+    let live = tokio::task::spawn_blocking(move || within(Duration::from_secs(60), live))
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(live.status.code(), Some(0), "{}", stderr(&live));
     let seen = json_lines(&live);

@@ -188,7 +188,7 @@ async fn migrate_status_stream_projections_and_tail_end_to_end() {
     append(&store, "account-a", "Deposited", 4).await;
     append(&store, "account-c", "Closed", 5).await;
     append(&store, "account-c", "Opened", 6).await;
-    let live = tokio::task::spawn_blocking(move || within(Duration::from_secs(60), live))
+    let live = tokio::task::spawn_blocking(move || within(Duration::from_mins(1), live))
         .await
         .unwrap();
     assert_eq!(live.status.code(), Some(0), "{}", stderr(&live));

@@ -230,3 +230,31 @@ async fn a_cancelled_write_leaves_the_file_writable() {
     let version = done.stream_versions[0].1.value();
     assert_eq!(version % 5, 1, "whole batches only: version {version}");
 }
+
+#[tokio::test]
+async fn another_handles_commit_wakes_subscribers_within_the_poll_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let writer = SqliteStore::open(&path).await.unwrap();
+    let watcher = SqliteConfig::new(&path)
+        .poll_interval(Duration::from_millis(20))
+        .open()
+        .await
+        .unwrap();
+    let mut notifications = watcher.subscribe();
+    let appended = writer
+        .append(batch("n", ExpectedVersion::Any, 2))
+        .await
+        .unwrap();
+    let last = appended.events[1].position;
+    let started = Instant::now();
+    let seen = notifications
+        .wait_beyond(eventcore::GlobalPosition::START, Duration::from_secs(5))
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "woken by the poll, not by the timeout"
+    );
+    assert_eq!(seen, Some(last));
+    assert_eq!(notifications.latest(), last);
+}

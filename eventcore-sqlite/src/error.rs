@@ -120,6 +120,86 @@ mod tests {
         assert!(text.contains("5s"), "{text}");
     }
 
+    /// An SQLite error with an extended result code, as the driver
+    /// reports it.
+    #[derive(Debug, thiserror::Error)]
+    #[error("{message}")]
+    struct Coded {
+        code: i64,
+        message: &'static str,
+    }
+
+    impl sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            self.message
+        }
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.code.to_string().into())
+        }
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn translated(code: i64, message: &'static str) -> StoreError {
+        errors().translate(
+            "append",
+            sqlx::Error::Database(Box::new(Coded { code, message })),
+        )
+    }
+
+    #[test]
+    fn file_troubles_are_typed_and_name_the_file() {
+        // Extended codes carry the primary code in their low byte.
+        for (code, kind, words) in [
+            (5, "unavailable", "busy timeout (5s)"),
+            (517, "unavailable", "busy timeout"), // SQLITE_BUSY_SNAPSHOT
+            (6, "unavailable", "locked"),
+            (13, "unavailable", "disk holding /data/bank.db is full"),
+            (8, "unavailable", "read-only"),
+            (1032, "unavailable", "read-only"), // SQLITE_READONLY_DBMOVED
+            (14, "unavailable", "cannot open"),
+            (10, "unavailable", "disk I/O error"),
+            (11, "corrupt", "damaged"),
+            (26, "corrupt", "not an SQLite database"),
+        ] {
+            let err = translated(code, "what SQLite said");
+            let text = err.to_string();
+            let got = match err {
+                StoreError::Unavailable { .. } => "unavailable",
+                StoreError::Corrupt { .. } => "corrupt",
+                _ => "other",
+            };
+            assert_eq!(got, kind, "code {code}: {text}");
+            assert!(text.contains(words), "code {code}: {text}");
+            assert!(text.contains("/data/bank.db"), "code {code}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_constraint_error_is_a_backend_error() {
+        let err = translated(2067, "UNIQUE constraint failed: events.stream_id");
+        assert!(
+            matches!(
+                err,
+                StoreError::Backend {
+                    operation: "append",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn protocol_errors_are_backend_errors_naming_the_operation() {
         let err = errors().translate("read_all", sqlx::Error::Protocol("bad".into()));

@@ -37,7 +37,7 @@
 //! | `eventcore_snapshots_passed_over_total` | counter | `reason` (`fingerprint`, `undecodable`, `beyond_stream`, `load_error`, `not_captured`) | snapshots not used (or not taken), the state folded from the events |
 //! | `eventcore_snapshots_saved_total` | counter | `outcome` (`written`, `kept_newer`, `error`) | snapshot saves after successful commands |
 //!
-//! The `store` label is the adapter's: `memory` or `postgres`.
+//! The `store` label is the adapter's: `memory`, `postgres` or `sqlite`.
 
 use std::{collections::HashMap, future::Future, sync::OnceLock, time::Instant};
 

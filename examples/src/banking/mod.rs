@@ -32,12 +32,14 @@ mod commands;
 mod events;
 mod pg_projection;
 mod projection;
+mod sqlite_projection;
 mod types;
 
 pub use commands::{BankError, Deposit, OpenAccount, TransferMoney, Withdraw};
 pub use events::{ACCOUNT_FOLD, Account, BankEvent, bank_upcasters};
 pub use pg_projection::PgBalanceTable;
 pub use projection::BalanceProjection;
+pub use sqlite_projection::SqliteBalanceTable;
 pub use types::{AccountId, Amount, Money, Owner};
 
 use eventcore::{EventSerializer, JsonSerializer, StoreError, store::EventStore};

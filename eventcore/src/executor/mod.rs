@@ -5,6 +5,7 @@ mod attempt;
 mod cache;
 mod executed;
 mod execution;
+mod load;
 mod options;
 mod plan;
 mod replay;

@@ -48,7 +48,7 @@ bench:
 workload *ARGS:
     cargo run --release -p eventcore-benches --bin workload -- {{ARGS}}
 
-# Run the README demo (banking, in memory; set DATABASE_URL to use PostgreSQL).
+# Run the README demo (banking, on the SQLite file eventcore-demo.db; --memory or DATABASE_URL for the others).
 demo:
     cargo run -p eventcore-examples --bin banking
 

@@ -185,9 +185,14 @@ impl SqliteConfig {
             hub: NotificationHub::default(),
             metrics: StoreMetrics::new("sqlite"),
             errors,
+            follower: std::sync::Mutex::new(None),
             _temporary: temporary,
         });
-        follow::start(&shared, follower, self.poll_interval);
+        let poll = follow::start(&shared, follower, self.poll_interval);
+        *shared
+            .follower
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = poll;
         Ok(SqliteStore { shared })
     }
 

@@ -13,7 +13,7 @@ use std::{
 };
 
 use eventcore::GlobalPosition;
-use sqlx::{Row, sqlite::SqliteConnection};
+use sqlx::{Connection, Row, sqlite::SqliteConnection};
 
 use crate::store::Shared;
 
@@ -21,23 +21,56 @@ use crate::store::Shared;
 /// store is dropped. Without a Tokio runtime (a store opened on one
 /// runtime, used from another thread) there is nothing to poll on, and
 /// only this process's commits wake subscribers.
-pub(crate) fn start(shared: &Arc<Shared>, connection: SqliteConnection, every: Duration) {
+pub(crate) fn start(
+    shared: &Arc<Shared>,
+    connection: SqliteConnection,
+    every: Duration,
+) -> Option<Follower> {
     let shared = Arc::downgrade(shared);
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn(poll(shared, connection, every));
+    let runtime = tokio::runtime::Handle::try_current().ok()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let task = runtime.spawn(async move {
+        let connection = poll(shared, connection, every, stopped).await;
+        // Closed, not dropped: `close` returns once the file is let go.
+        drop(connection.close().await);
+    });
+    Some(Follower { stop, task })
+}
+
+/// A running poll.
+#[derive(Debug)]
+pub(crate) struct Follower {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Follower {
+    /// Stops the poll and waits until its connection is closed.
+    pub(crate) async fn stop(self) {
+        drop(self.stop.send(()));
+        drop(self.task.await);
     }
 }
 
-async fn poll(shared: Weak<Shared>, mut connection: SqliteConnection, every: Duration) {
+/// Polls until the store is dropped or closed; returns the connection.
+async fn poll(
+    shared: Weak<Shared>,
+    mut connection: SqliteConnection,
+    every: Duration,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) -> SqliteConnection {
     let mut seen = data_version(&mut connection).await;
     // A failing poll (a file not migrated yet) is said once per streak.
     let mut failing = false;
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticker.tick().await;
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = &mut stopped => return connection,
+        }
         let Some(shared) = shared.upgrade() else {
-            return;
+            return connection;
         };
         let now = data_version(&mut connection).await;
         if now.is_some() && now == seen {

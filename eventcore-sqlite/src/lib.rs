@@ -148,6 +148,30 @@ impl SqliteStore {
         self.shared.begin("begin").await
     }
 
+    /// Closes the store's connections, for every clone: the poll for other
+    /// processes' commits first, then the readers, then the writer, so
+    /// that the last connection to close can fold the write-ahead log back
+    /// into the file and remove it. Waits until they are closed. Any use
+    /// of the store afterwards fails with
+    /// [`StoreError::Unavailable`](eventcore::StoreError::Unavailable).
+    ///
+    /// Dropping every clone closes the connections too, in the background;
+    /// the log is then left beside the file, which is harmless: the next
+    /// open carries on from it.
+    pub async fn close(&self) {
+        let follower = self
+            .shared
+            .follower
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(follower) = follower {
+            follower.stop().await;
+        }
+        self.shared.readers.close().await;
+        self.shared.writer.close().await;
+    }
+
     /// The read-only connections, for queries of read models kept in the
     /// same file.
     #[must_use]

@@ -258,3 +258,28 @@ async fn another_handles_commit_wakes_subscribers_within_the_poll_interval() {
     assert_eq!(seen, Some(last));
     assert_eq!(notifications.latest(), last);
 }
+
+#[tokio::test]
+async fn closing_folds_the_log_into_the_file_and_refuses_later_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    store
+        .append(batch("closing", ExpectedVersion::Any, 3))
+        .await
+        .unwrap();
+    let wal = dir.path().join("events.db-wal");
+    assert!(wal.exists(), "a WAL file while open");
+    store.close().await;
+    assert!(!wal.exists(), "the log is folded back and removed on close");
+    let after = store
+        .append(batch("closing", ExpectedVersion::Any, 1))
+        .await;
+    assert!(
+        matches!(after, Err(StoreError::Unavailable { .. })),
+        "{after:?}"
+    );
+    let reopened = SqliteStore::open(&path).await.unwrap();
+    let id = StreamId::try_new("closing").unwrap();
+    assert_eq!(reopened.stream_version(&id).await.unwrap().value(), 3);
+}

@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     /// writer, nor it for them.
     pub readers: SqlitePool,
     pub hub: NotificationHub,
+    /// The poll for other processes' commits, and how to stop it.
+    pub follower: std::sync::Mutex<Option<crate::follow::Follower>>,
     pub metrics: StoreMetrics,
     pub errors: SqliteErrors,
     /// The directory of a [`SqliteStore::temporary`] store, removed when

@@ -81,7 +81,10 @@ async fn demo(backend: Backend) -> DemoResult {
                 RunnerConfig::default(),
             );
             let table = (BalanceTable::Sqlite(table), runner.start());
-            run(store, Accounts::Fixed, Some(table)).await
+            let result = run(store.clone(), Accounts::Fixed, Some(table)).await;
+            // Folds the write-ahead log back into the file before exiting.
+            store.close().await;
+            result
         }
         Backend::Postgres(url) => {
             println!("EventCore banking demo on PostgreSQL ({})", redact(&url));

@@ -47,7 +47,8 @@ pub(crate) struct Follower {
 impl Follower {
     /// Stops the poll and waits until its connection is closed.
     pub(crate) async fn stop(self) {
-        drop(self.stop.send(()));
+        // Already gone if the poll ended on its own (the store dropped).
+        let _ = self.stop.send(());
         drop(self.task.await);
     }
 }

@@ -86,6 +86,7 @@
 mod checkpointed;
 mod health;
 mod policy;
+mod read_model;
 mod runner;
 mod set;
 
@@ -94,6 +95,7 @@ use std::future::Future;
 pub use checkpointed::{AtLeastOnce, CheckpointedProjection, apply_failed, decode_events};
 pub use health::{ProjectionHealth, ProjectionStatus, SkipCause, SkippedEvent};
 pub use policy::{ErrorPolicy, Fallback};
+pub use read_model::ReadModel;
 pub use runner::{
     ProjectionHandle, ProjectionRunner, ProjectionWatch, RunnerConfig, StoreRetryPolicy,
 };

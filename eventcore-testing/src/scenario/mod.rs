@@ -92,22 +92,28 @@ where
 {
     let store = MemoryStore::new();
     for (stream, event) in events {
-        let encoded = match JsonSerializer.encode(&event) {
-            Ok(encoded) => encoded,
-            Err(e) => panic!("given: cannot encode {event:?}: {e}"),
-        };
-        let batch = AppendBatch::single(
-            stream.to_stream_id(),
-            ExpectedVersion::Any,
-            vec![NewEvent::new(encoded, EventMetadata::new())],
-        );
-        if let Err(e) = run_to_completion(store.append(batch)) {
-            panic!("given: the memory store refused {event:?}: {e}");
-        }
+        store_typed(&store, "given", stream.to_stream_id(), &event);
     }
     Given {
         store,
         event: PhantomData,
+    }
+}
+
+/// Appends one typed event to `stream`.
+#[track_caller]
+fn store_typed<E: Event>(store: &MemoryStore, from: &str, stream: StreamId, event: &E) {
+    let encoded = match JsonSerializer.encode(event) {
+        Ok(encoded) => encoded,
+        Err(e) => panic!("{from}: cannot encode {event:?}: {e}"),
+    };
+    let batch = AppendBatch::single(
+        stream,
+        ExpectedVersion::Any,
+        vec![NewEvent::new(encoded, EventMetadata::new())],
+    );
+    if let Err(e) = run_to_completion(store.append(batch)) {
+        panic!("{from}: the memory store refused {event:?}: {e}");
     }
 }
 
@@ -127,6 +133,47 @@ pub struct Given<E> {
 }
 
 impl<E: Event> Given<E> {
+    /// Adds `event` of `stream` to the history, after the events already
+    /// in it. Each call takes its own id type, so a history can mix the
+    /// streams of several kinds of entity (an order and its products),
+    /// which one `given([...])` array of `(id, event)` pairs cannot.
+    ///
+    /// ```
+    /// use eventcore::{Event, StreamId};
+    /// use eventcore_testing::scenario::given_no_events;
+    /// # use serde::{Deserialize, Serialize};
+    /// # #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+    /// # enum Shop { Restocked { units: u32 }, Placed { units: u32 } }
+    ///
+    /// /// A product's id: its own type, not a `StreamId`.
+    /// #[derive(Clone)]
+    /// struct ProductId(StreamId);
+    ///
+    /// impl From<ProductId> for StreamId {
+    ///     fn from(id: ProductId) -> StreamId {
+    ///         id.0
+    ///     }
+    /// }
+    ///
+    /// let product = ProductId(StreamId::try_new("product-lamp")?);
+    /// let order = StreamId::try_new("order-1")?;
+    /// let history = given_no_events::<Shop>()
+    ///     .and(&product, Shop::Restocked { units: 3 })
+    ///     .and(&order, Shop::Placed { units: 1 });
+    /// # let _ = history;
+    /// # Ok::<(), eventcore::ValidationError>(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the event cannot be encoded or stored: the scenario itself is
+    /// broken.
+    #[track_caller]
+    pub fn and<K: IntoStreamId + ?Sized>(self, stream: &K, event: E) -> Self {
+        store_typed(&self.store, "and", stream.to_stream_id(), &event);
+        self
+    }
+
     /// Adds an event to the history as it is stored, for example as older
     /// code wrote it, at an older schema version: the command reads it
     /// through the event type's upcasters, as it would in production.

@@ -91,29 +91,37 @@ where
     I: IntoIterator<Item = (K, E)>,
 {
     let store = MemoryStore::new();
-    for (stream, event) in events {
-        store_typed(&store, "given", stream.to_stream_id(), &event);
-    }
+    store_typed(
+        &store,
+        "given",
+        events.into_iter().map(|(k, e)| (k.to_stream_id(), e)),
+    );
     Given {
         store,
         event: PhantomData,
     }
 }
 
-/// Appends one typed event to `stream`.
+/// Appends typed events, one batch each, in order.
 #[track_caller]
-fn store_typed<E: Event>(store: &MemoryStore, from: &str, stream: StreamId, event: &E) {
-    let encoded = match JsonSerializer.encode(event) {
-        Ok(encoded) => encoded,
-        Err(e) => panic!("{from}: cannot encode {event:?}: {e}"),
-    };
-    let batch = AppendBatch::single(
-        stream,
-        ExpectedVersion::Any,
-        vec![NewEvent::new(encoded, EventMetadata::new())],
-    );
-    if let Err(e) = run_to_completion(store.append(batch)) {
-        panic!("{from}: the memory store refused {event:?}: {e}");
+fn store_typed<E: Event>(
+    store: &MemoryStore,
+    from: &str,
+    events: impl IntoIterator<Item = (StreamId, E)>,
+) {
+    for (stream, event) in events {
+        let encoded = match JsonSerializer.encode(&event) {
+            Ok(encoded) => encoded,
+            Err(e) => panic!("{from}: cannot encode {event:?}: {e}"),
+        };
+        let batch = AppendBatch::single(
+            stream,
+            ExpectedVersion::Any,
+            vec![NewEvent::new(encoded, EventMetadata::new())],
+        );
+        if let Err(e) = run_to_completion(store.append(batch)) {
+            panic!("{from}: the memory store refused {event:?}: {e}");
+        }
     }
 }
 
@@ -170,7 +178,7 @@ impl<E: Event> Given<E> {
     /// broken.
     #[track_caller]
     pub fn and<K: IntoStreamId + ?Sized>(self, stream: &K, event: E) -> Self {
-        store_typed(&self.store, "and", stream.to_stream_id(), &event);
+        store_typed(&self.store, "and", [(stream.to_stream_id(), event)]);
         self
     }
 

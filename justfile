@@ -5,7 +5,7 @@
 default:
     @just --list
 
-# Exactly what CI runs (.ci/run): fmt, clippy, tests, docs.
+# Exactly what CI runs (.ci/run): fmt, cargo-deny, import loops, clippy, tests, docs.
 ci:
     bash .ci/run
 

@@ -55,6 +55,16 @@ use syn::{DeriveInput, parse_macro_input};
 /// | option | form | meaning |
 /// |---|---|---|
 /// | `state` | `#[stream(state = Account)]` | the field's streams fold into `Account`, which must be `Fold<Event> + Default` |
+/// | `snapshot` | `#[stream(state = Account, snapshot)]` | the state is kept in snapshots, fingerprinted by `#[eventcore::fold]` on its `Fold` impl |
+/// | `snapshot_version` | `#[stream(state = Account, snapshot_version = 2)]` | the state is kept in snapshots, identified by a version you bump whenever the fold changes |
+/// | `ids` | `#[stream(ids = OrderLine::product)]` | the field is not an id itself: its streams are this function (or closure) applied to each of its items, which must give ids |
+///
+/// With `ids = f` the field is anything iterable by reference (a `Vec` of
+/// order lines, an `Option` of a struct) and `f` takes one item (`&Item`):
+/// the field then behaves as a collection of the ids `f` gives (its handles
+/// are `StreamHandles`, its state a `StreamStates` keyed by id). This is
+/// how a `Vec<(ProductId, u32)>`-like field names its products without a
+/// second field of ids.
 ///
 /// # `#[command(..)]` on the struct
 ///

@@ -7,8 +7,9 @@ pub use tokio;
 pub use crate::{
     command::{
         CaptureError, Command, CommandField, CommandState, Fold, FoldFingerprint, FoldIdentity,
-        RestoreError, SnapshotKind, SnapshotState, StreamAccess, StreamDeclarations, StreamField,
-        StreamHandle, StreamHandles, StreamResolver, StreamStates, capture_field, restore_field,
+        IntoStreamId, ProjectedIds, RestoreError, SnapshotKind, SnapshotState, StreamAccess,
+        StreamDeclarations, StreamField, StreamHandle, StreamHandles, StreamResolver, StreamStates,
+        capture_field, restore_field,
     },
     event::Event,
     types::{RecordedEvent, StreamId},

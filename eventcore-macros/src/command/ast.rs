@@ -6,9 +6,15 @@
 //! returned, so that the expansion can be emitted next to the errors and the
 //! user sees only the real mistakes.
 
+use std::borrow::Cow;
+
 use darling::{FromDeriveInput, FromField, util::SpannedValue};
 use proc_macro2::Span;
-use syn::{Attribute, Data, DeriveInput, Fields, Generics, Ident, Type, Visibility};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::{
+    Attribute, Data, DeriveInput, Fields, Generics, Ident, Type, Visibility, spanned::Spanned,
+};
 
 use crate::internals::attr::{CratePath, NameOption, TypeOption, WordFlag};
 
@@ -40,6 +46,8 @@ pub struct StreamAttr {
     pub snapshot: WordFlag,
     /// Keep the state in snapshots, identified by a version bumped by hand.
     pub snapshot_version: Option<SpannedValue<syn::Expr>>,
+    /// The field's streams are this function applied to each of its items.
+    pub ids: Option<SpannedValue<syn::Expr>>,
 }
 
 /// A parsed `#[derive(Command)]` input.
@@ -69,10 +77,44 @@ pub struct Command<'a> {
 /// A `#[stream]` field.
 pub struct StreamField<'a> {
     pub ident: &'a Ident,
-    pub ty: &'a Type,
+    /// The type whose `StreamField` impl generated code goes through: the
+    /// field's own, or `ProjectedIds` for `ids = f`.
+    pub ty: Cow<'a, Type>,
+    /// `ids = f`: the function that gives each item's stream id.
+    pub ids: Option<syn::Expr>,
     pub state: Option<Type>,
     /// How the state's snapshots are identified, when it is kept in them.
     pub snapshot: Option<SnapshotFold>,
+}
+
+impl StreamField<'_> {
+    /// The expression generated code reads the field's streams from: a
+    /// reference to the field, or to its `ProjectedIds`.
+    pub fn source(&self, private: &TokenStream) -> TokenStream {
+        let ident = self.ident;
+        match &self.ids {
+            None => quote!(&self.#ident),
+            Some(ids) => {
+                let id = quote_spanned!(ids.span()=> #private::IntoStreamId::to_stream_id(&(#ids)(item)));
+                quote! {
+                    &#private::ProjectedIds::from_ids(
+                        ::core::iter::IntoIterator::into_iter(&self.#ident).map(|item| #id),
+                    )
+                }
+            }
+        }
+    }
+
+    /// The expression generated code folds events through: like
+    /// [`source`](Self::source), but projected ids are not computed per
+    /// event (a collection routes by the event's stream id).
+    pub fn fold_source(&self, private: &TokenStream) -> TokenStream {
+        let ident = self.ident;
+        match &self.ids {
+            None => quote!(&self.#ident),
+            Some(_) => quote!(&#private::ProjectedIds::ROUTED_BY_EVENT),
+        }
+    }
 }
 
 /// What identifies the fold logic of a state kept in snapshots.
@@ -174,9 +216,20 @@ pub fn parse<'a>(
             continue;
         }
         let snapshot = snapshot_fold(&parsed, errors);
+        let krate = &attr.krate.path;
+        let (ty, ids) = match parsed.ids {
+            None => (Cow::Borrowed(&field.ty), None),
+            Some(ids) => {
+                let span = ids.span();
+                let projected: Type =
+                    syn::parse_quote_spanned!(span=> #krate::__private::ProjectedIds);
+                (Cow::Owned(projected), Some((*ids).clone()))
+            }
+        };
         streams.push(StreamField {
             ident,
-            ty: &field.ty,
+            ty,
+            ids,
             state: parsed.state.map(|state| state.0),
             snapshot,
         });

@@ -20,6 +20,7 @@ mod field;
 mod fold;
 pub(crate) mod handle;
 mod macros;
+mod projected;
 pub(crate) mod snapshot;
 mod stream_field;
 
@@ -33,6 +34,8 @@ use crate::{
     types::{RecordedEvent, StreamId},
 };
 
+#[doc(hidden)]
+pub use projected::ProjectedIds;
 pub use snapshot::SnapshotState;
 #[doc(hidden)]
 pub use snapshot::{

@@ -52,7 +52,7 @@ pub(super) fn with_stream_field_bounds(input: &Command<'_>) -> (Generics, Vec<To
         bounded.push(key);
         assertions.extend(bounds::add_spanned(
             &mut generics,
-            field.ty,
+            &field.ty,
             &input.krate,
             &quote!(StreamField),
             Check::Method("declare"),

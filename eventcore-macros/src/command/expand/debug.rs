@@ -27,7 +27,7 @@ pub(super) fn streams_debug(cx: &Context<'_>) -> TokenStream {
     let mut generics = cx.streams_generics.clone();
     let mut fields = Vec::new();
     for field in &cx.input.streams {
-        let ty = field.ty;
+        let ty = &*field.ty;
         let ident = field.ident;
         let name = ident.unraw().to_string();
         if bounds::mentions_generic(ty, cx.input.generics) {
@@ -54,7 +54,7 @@ pub(super) fn state_debug(cx: &Context<'_>, stateful: &[(&StreamField<'_>, &Type
     let debug_fields: Vec<TokenStream> = stateful
         .iter()
         .map(|(field, state)| {
-            let ty = field.ty;
+            let ty = &*field.ty;
             let ident = field.ident;
             let name = ident.unraw().to_string();
             if bounds::mentions_generic(ty, cx.input.generics)

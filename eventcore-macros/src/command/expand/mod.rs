@@ -59,7 +59,7 @@ fn streams_struct(cx: &Context<'_>) -> TokenStream {
     } = cx;
     let handle_fields = cx.input.streams.iter().map(|field| {
         let field_ident = field.ident;
-        let ty = field.ty;
+        let ty = &*field.ty;
         let doc = format!(" Handle for the `{}` stream(s).", field_ident.unraw());
         let field_ty = match FieldKind::of(ty, cx.input.generics) {
             FieldKind::Id => quote!(#private::StreamHandle<#lifetime, #command_ty>),
@@ -123,14 +123,15 @@ fn command_impl(cx: &Context<'_>) -> TokenStream {
     } = cx;
     let streams = &cx.input.streams;
     let declares = streams.iter().map(|field| {
-        let field_ident = field.ident;
-        let ty = field.ty;
-        quote_spanned!(ty.span()=> <#ty as #private::StreamField>::declare(&self.#field_ident, streams);)
+        let ty = &*field.ty;
+        let source = field.source(private);
+        quote_spanned!(ty.span()=> <#ty as #private::StreamField>::declare(#source, streams);)
     });
     let builds = streams.iter().map(|field| {
         let field_ident = field.ident;
-        let ty = field.ty;
-        let value = quote_spanned!(ty.span()=> <#ty as #private::StreamField>::handles::<Self>(&self.#field_ident, access));
+        let ty = &*field.ty;
+        let source = field.source(private);
+        let value = quote_spanned!(ty.span()=> <#ty as #private::StreamField>::handles::<Self>(#source, access));
         quote!(#field_ident: #value,)
     });
     let build_discovered = cx.has_discovered().then(|| {
@@ -217,7 +218,7 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
     }
     let state_fields = stateful.iter().map(|(field, state)| {
         let field_ident = field.ident;
-        let ty = field.ty;
+        let ty = &*field.ty;
         let doc = format!(
             " State folded from the `{}` stream(s).",
             field_ident.unraw()
@@ -238,8 +239,9 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
     );
     let inits = stateful.iter().map(|(field, state)| {
         let field_ident = field.ident;
-        let ty = field.ty;
-        let value = quote_spanned!(state.span()=> <#ty as #private::StreamField>::initial_state::<#state>(&self.#field_ident));
+        let ty = &*field.ty;
+        let source = field.source(private);
+        let value = quote_spanned!(state.span()=> <#ty as #private::StreamField>::initial_state::<#state>(#source));
         quote!(#field_ident: #value,)
     });
     let init_phantom = cx
@@ -254,10 +256,11 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
         with_fold_bounds(cx.input, &cx.generics, cx.event, &stateful);
     let folds = stateful.iter().filter(|_| has_event).map(|(field, state)| {
         let field_ident = field.ident;
-        let ty = field.ty;
+        let ty = &*field.ty;
+        let source = field.fold_source(private);
         quote_spanned! {state.span()=>
             <#ty as #private::StreamField>::fold::<#state, <Self as #private::Command>::Event>(
-                &self.#field_ident,
+                #source,
                 &mut state.#field_ident,
                 event,
             );

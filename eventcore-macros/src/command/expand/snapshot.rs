@@ -25,8 +25,9 @@ pub(super) fn methods(
     }
     let event = quote!(<Self as #private::Command>::Event);
     let kinds = stateful.iter().map(|(field, state)| {
-        let (ident, ty) = (field.ident, field.ty);
-        let holds = quote_spanned!(ty.span()=> <#ty as #private::StreamField>::holds(&self.#ident, stream));
+        let ty = &*field.ty;
+        let source = field.source(private);
+        let holds = quote_spanned!(ty.span()=> <#ty as #private::StreamField>::holds(#source, stream));
         let Some(fold) = &field.snapshot else {
             // A state that is not kept: the stream is always folded whole.
             return quote! {
@@ -53,16 +54,18 @@ pub(super) fn methods(
         }
     });
     let restores = kept.iter().map(|(field, state)| {
-        let (ident, ty) = (field.ident, field.ty);
+        let (ident, ty) = (field.ident, &*field.ty);
+        let source = field.source(private);
         quote_spanned! {state.span()=>
-            restored |= #private::restore_field::<#ty, #state>(&self.#ident, &mut state.#ident, stream, value)?;
+            restored |= #private::restore_field::<#ty, #state>(#source, &mut state.#ident, stream, value)?;
         }
     });
     let captures = kept.iter().map(|(field, state)| {
-        let (ident, ty) = (field.ident, field.ty);
+        let (ident, ty) = (field.ident, &*field.ty);
+        let source = field.source(private);
         quote_spanned! {state.span()=>
             if let ::core::option::Option::Some(captured) =
-                #private::capture_field::<#ty, #state>(&self.#ident, &mut state.#ident, stream)
+                #private::capture_field::<#ty, #state>(#source, &mut state.#ident, stream)
             {
                 return ::core::option::Option::Some(captured);
             }

@@ -82,7 +82,7 @@ struct Restock {
 impl CommandLogic for Restock {
     type Error = std::convert::Infallible;
 
-    fn handle(&self, _: (), streams: &mut RestockStreams<'_>) -> Result<(), Self::Error> {
+    fn handle(&self, (): (), streams: &mut RestockStreams<'_>) -> Result<(), Self::Error> {
         streams.product.emit(Stock::Restocked { units: self.units });
         Ok(())
     }

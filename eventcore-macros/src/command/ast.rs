@@ -95,11 +95,15 @@ impl StreamField<'_> {
         match &self.ids {
             None => quote!(&self.#ident),
             Some(ids) => {
-                let id = quote_spanned!(ids.span()=> #private::IntoStreamId::to_stream_id(&(#ids)(item)));
+                let id =
+                    quote_spanned!(ids.span()=> #private::IntoStreamId::to_stream_id(&ids(item)));
+                // Bound first: a closure called where it is written is a
+                // lint in the user's code.
                 quote! {
-                    &#private::ProjectedIds::from_ids(
-                        ::core::iter::IntoIterator::into_iter(&self.#ident).map(|item| #id),
-                    )
+                    &#private::ProjectedIds::from_ids({
+                        let ids = #ids;
+                        ::core::iter::IntoIterator::into_iter(&self.#ident).map(move |item| #id)
+                    })
                 }
             }
         }
@@ -110,9 +114,10 @@ impl StreamField<'_> {
     /// event (a collection routes by the event's stream id).
     pub fn fold_source(&self, private: &TokenStream) -> TokenStream {
         let ident = self.ident;
-        match &self.ids {
-            None => quote!(&self.#ident),
-            Some(_) => quote!(&#private::ProjectedIds::ROUTED_BY_EVENT),
+        if self.ids.is_none() {
+            quote!(&self.#ident)
+        } else {
+            quote!(&#private::ProjectedIds::ROUTED_BY_EVENT)
         }
     }
 }
@@ -161,20 +166,7 @@ pub fn parse<'a>(
         }
     };
 
-    for misplaced in input.attrs.iter().filter(|a| a.path().is_ident("stream")) {
-        errors.push(darling::Error::from(syn::Error::new_spanned(
-            misplaced.path(),
-            "#[stream] goes on a field that names a stream, not on the struct; options for the whole command go in #[command(..)]",
-        )));
-    }
-    for field in &fields.named {
-        for misplaced in field.attrs.iter().filter(|a| a.path().is_ident("command")) {
-            errors.push(darling::Error::from(syn::Error::new_spanned(
-                misplaced.path(),
-                "#[command(..)] goes on the struct, not on a field; mark a field that names a stream with #[stream] or #[stream(state = T)]",
-            )));
-        }
-    }
+    report_misplaced(input, fields, errors);
 
     let attr = errors.handle(CommandAttr::from_derive_input(input));
     let attr_ok = attr.is_some();
@@ -216,16 +208,7 @@ pub fn parse<'a>(
             continue;
         }
         let snapshot = snapshot_fold(&parsed, errors);
-        let krate = &attr.krate.path;
-        let (ty, ids) = match parsed.ids {
-            None => (Cow::Borrowed(&field.ty), None),
-            Some(ids) => {
-                let span = ids.span();
-                let projected: Type =
-                    syn::parse_quote_spanned!(span=> #krate::__private::ProjectedIds);
-                (Cow::Owned(projected), Some((*ids).clone()))
-            }
-        };
+        let (ty, ids) = through(field, parsed.ids, &attr.krate.path);
         streams.push(StreamField {
             ident,
             ty,
@@ -249,6 +232,45 @@ pub fn parse<'a>(
         field_types: fields.named.iter().map(|field| &field.ty).collect(),
         rejected_streams,
     })
+}
+
+/// Reports `#[stream]` on the struct and `#[command]` on a field.
+fn report_misplaced(
+    input: &DeriveInput,
+    fields: &syn::FieldsNamed,
+    errors: &mut darling::error::Accumulator,
+) {
+    for misplaced in input.attrs.iter().filter(|a| a.path().is_ident("stream")) {
+        errors.push(darling::Error::from(syn::Error::new_spanned(
+            misplaced.path(),
+            "#[stream] goes on a field that names a stream, not on the struct; options for the whole command go in #[command(..)]",
+        )));
+    }
+    for field in &fields.named {
+        for misplaced in field.attrs.iter().filter(|a| a.path().is_ident("command")) {
+            errors.push(darling::Error::from(syn::Error::new_spanned(
+                misplaced.path(),
+                "#[command(..)] goes on the struct, not on a field; mark a field that names a stream with #[stream] or #[stream(state = T)]",
+            )));
+        }
+    }
+}
+
+/// The type generated code treats a field's streams as, and its `ids`
+/// function: the field's own type, or `ProjectedIds` for `ids = f`.
+fn through<'a>(
+    field: &'a syn::Field,
+    ids: Option<SpannedValue<syn::Expr>>,
+    krate: &syn::Path,
+) -> (Cow<'a, Type>, Option<syn::Expr>) {
+    match ids {
+        None => (Cow::Borrowed(&field.ty), None),
+        Some(ids) => {
+            let span = ids.span();
+            let projected: Type = syn::parse_quote_spanned!(span=> #krate::__private::ProjectedIds);
+            (Cow::Owned(projected), Some((*ids).clone()))
+        }
+    }
 }
 
 /// How a field's snapshots are identified, from `snapshot` or

@@ -163,9 +163,60 @@ pub fn derive_command(input: TokenStream) -> TokenStream {
 /// | option | form | meaning |
 /// |---|---|---|
 /// | `crate` | `#[event(crate = my_app::eventcore)]` | where generated code finds `eventcore`, when it is re-exported under another path |
+/// | `compose` | `#[event(compose)]` | each variant wraps another event enum (`Order(OrderEvent)`): see below |
 ///
 /// Type names must be unique within the enum; a duplicate is reported at
 /// the second one.
+///
+/// # Composed event enums
+///
+/// A command writes one event type, so a command that touches orders and
+/// products needs an enum covering both. With `#[event(compose)]` that
+/// enum wraps the domain's own enums instead of repeating their variants:
+/// its type names, schema versions and aliases are the parts' (no two
+/// parts may share a name), an event is stored exactly as its part stores
+/// it, and stored events are read through the part that owns their type
+/// name, upcasters included. The derive also writes `From<Part>` (emit
+/// `OrderEvent::Placed { .. }.into()`) and `eventcore::ComposedOf<Part>`.
+/// A state that folds a part's events folds the composed enum's with
+/// `#[eventcore::fold(via = ShopEvent)]` on its `impl Fold<Part>`.
+///
+/// ```
+/// use eventcore::{Event, Fold, RecordedEvent};
+/// # use serde::{Deserialize, Serialize};
+///
+/// #[derive(Clone, Debug, Serialize, Deserialize, Event)]
+/// enum OrderEvent { Placed { units: u32 } }
+///
+/// #[derive(Clone, Debug, Serialize, Deserialize, Event)]
+/// enum ProductEvent { Restocked { units: u32 }, Reserved { units: u32 } }
+///
+/// #[derive(Clone, Debug, Serialize, Deserialize, Event)]
+/// #[event(compose)]
+/// enum ShopEvent {
+///     Order(OrderEvent),
+///     Product(ProductEvent),
+/// }
+///
+/// #[derive(Default)]
+/// struct Stock(u32);
+///
+/// #[eventcore::fold(via = ShopEvent)]
+/// impl Fold<ProductEvent> for Stock {
+///     fn fold(&mut self, event: &RecordedEvent<ProductEvent>) {
+///         match event.payload() {
+///             ProductEvent::Restocked { units } => self.0 += units,
+///             ProductEvent::Reserved { units } => self.0 -= units,
+///         }
+///     }
+/// }
+///
+/// assert_eq!(ShopEvent::EVENT_TYPES, ["Placed", "Restocked", "Reserved"]);
+/// // `Stock` now folds `ShopEvent` too: usable as `#[stream(state = Stock)]`
+/// // in a command whose event type is `ShopEvent`.
+/// fn folds<T: Fold<ShopEvent>>() {}
+/// folds::<Stock>();
+/// ```
 ///
 /// # Example
 ///
@@ -200,6 +251,12 @@ pub fn derive_event(input: TokenStream) -> TokenStream {
 /// leaves the fingerprint as it was. Keep the fold logic inside the block,
 /// or name a version bumped by hand on the field instead
 /// (`#[stream(state = State, snapshot_version = 2)]`).
+///
+/// `#[eventcore::fold(via = ShopEvent)]` also folds `ShopEvent`, an enum
+/// composed with `#[event(compose)]` that wraps this impl's event type: its
+/// events of this part are folded by this impl, the others are passed
+/// over, and its snapshots share this impl's fingerprint. Repeat `via` for
+/// several composed enums.
 ///
 /// `#[eventcore::fold(crate = path)]` names where `eventcore` is when it is
 /// re-exported under another path.

@@ -5,7 +5,12 @@ use std::fmt::Debug;
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::upcast::Upcasters;
+use crate::{
+    error::SerializationError,
+    serialization::EventSerializer,
+    store::{SerializedEvent, StoredEvent},
+    upcast::Upcasters,
+};
 
 /// A domain event type, usually an enum with one variant per kind of event.
 ///
@@ -121,4 +126,59 @@ pub trait Event: Serialize + DeserializeOwned + Clone + Debug + Send + Sync + 's
                     .map(|(_, current)| *current)
             })
     }
+
+    /// Encodes a composed event (`#[event(compose)]`) as the part it wraps
+    /// would be encoded; `None` for every other event type.
+    #[doc(hidden)]
+    fn encode_composed<S: EventSerializer + ?Sized>(
+        &self,
+        serializer: &S,
+    ) -> Option<Result<SerializedEvent, SerializationError>> {
+        let _ = serializer;
+        None
+    }
+
+    /// Decodes a stored event into a composed event type through the part
+    /// that reads its type name; `None` for every other event type.
+    #[doc(hidden)]
+    fn decode_composed<S: EventSerializer + ?Sized>(
+        serializer: &S,
+        stored: &StoredEvent,
+    ) -> Option<Result<Self, SerializationError>> {
+        let _ = (serializer, stored);
+        None
+    }
+}
+
+/// An event enum composed of other event enums (`#[derive(Event)]` with
+/// `#[event(compose)]`), seen from one of its parts: how a fold over the
+/// part's events reads the composed enum's (see
+/// [`RecordedEvent::narrow`](crate::RecordedEvent::narrow) and
+/// `#[eventcore::fold(via = Composed)]`).
+///
+/// ```
+/// use eventcore::{ComposedOf, Event};
+/// # use serde::{Deserialize, Serialize};
+///
+/// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+/// enum OrderEvent { Placed { units: u32 } }
+///
+/// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+/// enum ProductEvent { Restocked { units: u32 } }
+///
+/// #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Event)]
+/// #[event(compose)]
+/// enum ShopEvent {
+///     Order(OrderEvent),
+///     Product(ProductEvent),
+/// }
+///
+/// let event = ShopEvent::from(OrderEvent::Placed { units: 2 });
+/// assert_eq!(ComposedOf::<OrderEvent>::part(&event), Some(&OrderEvent::Placed { units: 2 }));
+/// assert_eq!(ComposedOf::<ProductEvent>::part(&event), None);
+/// assert_eq!(ShopEvent::EVENT_TYPES, ["Placed", "Restocked"]);
+/// ```
+pub trait ComposedOf<P: Event>: Event + From<P> {
+    /// The part, when this event is one of `P`'s.
+    fn part(&self) -> Option<&P>;
 }

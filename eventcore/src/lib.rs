@@ -198,7 +198,7 @@ pub use command::{
 pub use error::{
     BoxError, CommandError, ProjectionError, SerializationError, StoreError, ValidationError,
 };
-pub use event::Event;
+pub use event::{ComposedOf, Event};
 pub use eventcore_macros::{Command, Event, fold};
 pub use executor::{
     CommandExecutor, Executed, ExecutionOptions, RetryPolicy, SnapshotPolicy, execute,

@@ -82,3 +82,138 @@ impl Event for MissingEventOption {
 
 /// Serde's traits, for the bounds `#[derive(Event)]` writes on a generic enum.
 pub use serde::{Serialize, de::DeserializeOwned};
+
+/// How many names the parts of a composed event type have together.
+#[must_use]
+pub const fn composed_len(parts: &[&[&'static str]]) -> usize {
+    let (mut total, mut i) = (0, 0);
+    while i < parts.len() {
+        total += parts[i].len();
+        i += 1;
+    }
+    total
+}
+
+/// The parts' type names, in order: a composed event type's `EVENT_TYPES`.
+#[must_use]
+pub const fn composed_names<const N: usize>(parts: &[&[&'static str]]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let (mut k, mut i) = (0, 0);
+    while i < parts.len() {
+        let mut j = 0;
+        while j < parts[i].len() {
+            out[k] = parts[i][j];
+            k += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The schema version of each of the parts' names, in order (a part's
+/// empty `SCHEMA_VERSIONS` means 1 for each of its names).
+#[must_use]
+pub const fn composed_versions<const N: usize>(parts: &[(&[&'static str], &[u32])]) -> [u32; N] {
+    let mut out = [1; N];
+    let (mut k, mut i) = (0, 0);
+    while i < parts.len() {
+        let (names, versions) = parts[i];
+        let mut j = 0;
+        while j < names.len() {
+            if j < versions.len() {
+                out[k] = versions[j];
+            }
+            k += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// How many aliases the parts of a composed event type have together.
+#[must_use]
+pub const fn composed_alias_len(parts: &[&[(&'static str, &'static str)]]) -> usize {
+    let (mut total, mut i) = (0, 0);
+    while i < parts.len() {
+        total += parts[i].len();
+        i += 1;
+    }
+    total
+}
+
+/// The parts' aliases, in order.
+#[must_use]
+pub const fn composed_aliases<const N: usize>(
+    parts: &[&[(&'static str, &'static str)]],
+) -> [(&'static str, &'static str); N] {
+    let mut out = [("", ""); N];
+    let (mut k, mut i) = (0, 0);
+    while i < parts.len() {
+        let mut j = 0;
+        while j < parts[i].len() {
+            out[k] = parts[i][j];
+            k += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Whether no two of `names` are equal.
+#[must_use]
+pub const fn distinct_names(names: &[&str]) -> bool {
+    let mut i = 0;
+    while i < names.len() {
+        let mut j = i + 1;
+        while j < names.len() {
+            if same_text(names[i], names[j]) {
+                return false;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    true
+}
+
+const fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether the part `P` of a composed event type reads events stored
+/// under `event_type`: one of its names or aliases, or a name its
+/// upcasters read.
+#[must_use]
+pub fn part_reads<P: Event>(event_type: &str) -> bool {
+    P::current_name(event_type).is_some() || P::upcasters().is_some_and(|u| u.reads(event_type))
+}
+
+/// The error for a stored event no part of the composed type `E` reads.
+#[must_use]
+pub fn no_part_reads<E: Event>(stored: &StoredEvent) -> SerializationError {
+    SerializationError::UnknownEventType {
+        stream: stored.stream_id().clone(),
+        version: stored.version(),
+        event_type: stored.event_type().to_owned(),
+        schema_version: stored.schema_version(),
+        known: E::EVENT_TYPES,
+    }
+}
+
+pub use crate::{
+    ComposedOf, EventSerializer, SerializationError, SerializedEvent, store::StoredEvent,
+};

@@ -1,7 +1,7 @@
 //! Upcasters: how events stored at an older schema version, or under a
 //! retired name, read into today's event type.
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
@@ -14,8 +14,11 @@ struct Step {
     event_type: String,
     from: u32,
     to_type: Option<String>,
-    transform: Box<dyn Fn(Value) -> Result<Value, BoxError> + Send + Sync>,
+    transform: Transform,
 }
+
+/// A step's transform, shared by the upcasters of a composed event type.
+type Transform = Arc<dyn Fn(Value) -> Result<Value, BoxError> + Send + Sync>;
 
 /// The upcasters of one event type: for each type name, a chain of steps
 /// from schema version k to k + 1 over the stored JSON data, which may also
@@ -88,6 +91,34 @@ impl fmt::Debug for Upcasters {
 }
 
 impl Upcasters {
+    /// The upcasters of a composed event type: every step, retired name
+    /// and problem of its parts'; `None` when no part has upcasters.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn composed(parts: &[Option<&Self>]) -> Option<Self> {
+        let mut merged: Option<Self> = None;
+        for part in parts.iter().flatten() {
+            let into = merged.get_or_insert_with(Self::default);
+            into.steps.extend(part.steps.iter().map(|step| Step {
+                event_type: step.event_type.clone(),
+                from: step.from,
+                to_type: step.to_type.clone(),
+                transform: Arc::clone(&step.transform),
+            }));
+            into.retired.extend(part.retired.iter().cloned());
+            into.problems.extend(part.problems.iter().cloned());
+        }
+        merged
+    }
+
+    /// Whether these upcasters read events stored under `event_type`: it
+    /// has steps, or is retired.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn reads(&self, event_type: &str) -> bool {
+        self.is_retired(event_type) || self.steps.iter().any(|s| s.event_type == event_type)
+    }
+
     /// No upcasters.
     #[must_use]
     pub fn new() -> Self {
@@ -102,7 +133,7 @@ impl Upcasters {
     where
         F: Fn(Value) -> Result<Value, BoxError> + Send + Sync + 'static,
     {
-        self.push(event_type, from, None, Box::new(transform))
+        self.push(event_type, from, None, Arc::new(transform))
     }
 
     /// Like [`upcast`](Self::upcast), and the type is called `to_type` from
@@ -117,7 +148,7 @@ impl Upcasters {
             event_type,
             from,
             Some(to_type.to_owned()),
-            Box::new(transform),
+            Arc::new(transform),
         )
     }
 
@@ -177,7 +208,7 @@ impl Upcasters {
         event_type: &str,
         from: u32,
         to_type: Option<String>,
-        transform: Box<dyn Fn(Value) -> Result<Value, BoxError> + Send + Sync>,
+        transform: Transform,
     ) -> Self {
         if from == 0 {
             self.problems.push(format!(

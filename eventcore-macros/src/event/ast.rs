@@ -6,7 +6,7 @@ use darling::{FromDeriveInput, FromMeta, FromVariant};
 use proc_macro2::Span;
 use syn::{Data, DeriveInput, Generics, Ident, ext::IdentExt};
 
-use crate::internals::attr::{CratePath, with_value};
+use crate::internals::attr::{CratePath, WordFlag, with_value};
 
 /// `#[event(..)]` on the enum.
 #[derive(FromDeriveInput, Default)]
@@ -17,6 +17,8 @@ pub struct EventAttr {
     pub krate: CratePath,
     /// The `fn() -> Upcasters` that builds the enum's upcasters.
     pub upcasters: Option<UpcastersFn>,
+    /// Each variant wraps another event type: names come from the parts.
+    pub compose: WordFlag,
 }
 
 /// `upcasters = path`: the function that builds the upcasters.
@@ -135,6 +137,8 @@ pub struct EventEnum<'a> {
     pub generics: &'a Generics,
     pub krate: CratePath,
     pub upcasters: Option<syn::Path>,
+    /// `compose`: each variant wraps one event type (its part).
+    pub compose: bool,
     pub variants: Vec<EventVariant<'a>>,
 }
 
@@ -147,6 +151,8 @@ pub struct EventVariant<'a> {
     pub version: u32,
     /// Older names of the variant.
     pub aliases: Vec<AliasOf>,
+    /// The event type a composed enum's variant wraps.
+    pub part: Option<&'a syn::Type>,
 }
 
 /// Parses a `#[derive(Event)]` input. Returns `None` when it is not an enum.
@@ -166,6 +172,10 @@ pub fn parse<'a>(
     let attr = errors
         .handle(EventAttr::from_derive_input(input))
         .unwrap_or_default();
+    let compose = attr.compose.span();
+    if let Some(span) = compose {
+        check_composable(input, &attr, span, errors);
+    }
     let variants = data
         .variants
         .iter()
@@ -173,6 +183,17 @@ pub fn parse<'a>(
             let attr = errors
                 .handle(VariantAttr::from_variant(variant))
                 .unwrap_or_default();
+            if compose.is_some()
+                && (attr.rename.is_some() || attr.version.is_some() || !attr.alias.is_empty())
+            {
+                errors.push(
+                    darling::Error::custom(
+                        "a composed event enum takes its type names, versions and aliases from the event types it wraps: write them on those types",
+                    )
+                    .with_span(&variant.ident),
+                );
+            }
+            let part = compose.and_then(|_| part_of(variant, errors));
             let (name, name_span) = attr.rename.map_or_else(
                 || (variant.ident.unraw().to_string(), variant.ident.span()),
                 |r| (r.name, r.span),
@@ -183,6 +204,7 @@ pub fn parse<'a>(
                 name_span,
                 version: attr.version.map_or(1, |v| v.value),
                 aliases: attr.alias,
+                part,
             }
         })
         .collect();
@@ -191,6 +213,54 @@ pub fn parse<'a>(
         generics: &input.generics,
         krate: attr.krate,
         upcasters: attr.upcasters.map(|u| u.0),
+        compose: compose.is_some(),
         variants,
     })
+}
+
+/// Reports what a composed enum cannot have: its own upcasters, generics.
+fn check_composable(
+    input: &DeriveInput,
+    attr: &EventAttr,
+    span: Span,
+    errors: &mut darling::error::Accumulator,
+) {
+    if let Some(upcasters) = &attr.upcasters {
+        errors.push(
+            darling::Error::custom(
+                "a composed event enum reads old events through the upcasters of the event types it wraps: register them there, not with `compose`",
+            )
+            .with_span(&upcasters.0),
+        );
+    }
+    if !input.generics.params.is_empty() {
+        errors.push(
+            darling::Error::custom(
+                "`compose` works on an enum without generic parameters: its type names are computed from the wrapped types when it compiles",
+            )
+            .with_span(&span),
+        );
+    }
+}
+
+/// The one event type a composed enum's variant wraps.
+fn part_of<'a>(
+    variant: &'a syn::Variant,
+    errors: &mut darling::error::Accumulator,
+) -> Option<&'a syn::Type> {
+    match &variant.fields {
+        syn::Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
+            fields.unnamed.first().map(|field| &field.ty)
+        }
+        _ => {
+            errors.push(
+                darling::Error::custom(format!(
+                    "each variant of a composed event enum wraps one event type: write `{}(OrderEvent)`",
+                    variant.ident
+                ))
+                .with_span(&variant.ident),
+            );
+            None
+        }
+    }
 }

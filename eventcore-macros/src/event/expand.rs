@@ -10,6 +10,9 @@ use super::ast::EventEnum;
 
 /// Everything `#[derive(Event)]` generates: `impl Event`.
 pub fn items(input: &EventEnum<'_>) -> TokenStream {
+    if input.compose {
+        return super::compose::items(input);
+    }
     let krate = &input.krate.path;
     let ident = input.ident;
     // A generic enum is an event for the type arguments that allow it: the

@@ -1,6 +1,7 @@
 //! `#[derive(Event)]`: an enum whose variants are the event types.
 
 mod ast;
+mod compose;
 mod expand;
 mod valid;
 

@@ -10,30 +10,40 @@ use syn::{
 };
 
 /// How the attribute is written, for the error when it is not.
-const USAGE: &str = "`#[eventcore::fold]` takes nothing, or `crate = path::to::eventcore`";
+const USAGE: &str = "`#[eventcore::fold]` takes nothing, or any of `via = ComposedEvent` (repeatable) and `crate = path::to::eventcore`, separated by commas";
 
-/// The attribute's arguments: nothing, or `crate = path`.
+/// The attribute's arguments: `via = Type` (any number) and `crate = path`.
 struct Args {
     krate: Path,
+    /// Composed event enums the fold also folds, through this part.
+    via: Vec<syn::Type>,
 }
 
 impl Parse for Args {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        if input.is_empty() {
-            return Ok(Self {
-                krate: syn::parse_quote!(::eventcore),
-            });
+        let mut args = Self {
+            krate: syn::parse_quote!(::eventcore),
+            via: Vec::new(),
+        };
+        while !input.is_empty() {
+            if input.peek(Token![crate]) {
+                let _: Token![crate] = input.parse()?;
+                let _: Token![=] = input.parse()?;
+                args.krate = input.parse()?;
+            } else {
+                let name: syn::Ident = input.parse().map_err(|_| input.error(USAGE))?;
+                if name != "via" {
+                    return Err(syn::Error::new(name.span(), USAGE));
+                }
+                let _: Token![=] = input.parse()?;
+                args.via.push(input.parse()?);
+            }
+            if input.is_empty() {
+                break;
+            }
+            let _: Token![,] = input.parse().map_err(|_| input.error(USAGE))?;
         }
-        if !input.peek(Token![crate]) {
-            return Err(input.error(USAGE));
-        }
-        let _: Token![crate] = input.parse()?;
-        let _: Token![=] = input.parse()?;
-        let krate: Path = input.parse()?;
-        if !input.is_empty() {
-            return Err(input.error(USAGE));
-        }
-        Ok(Self { krate })
+        Ok(args)
     }
 }
 
@@ -73,9 +83,28 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             const FOLD_FINGERPRINT: u64 = #fingerprint;
         }
     };
+    let via = args.via.iter().map(|composed| {
+        let span = composed.span();
+        quote_spanned! {span=>
+            #[automatically_derived]
+            impl #generics #krate::Fold<#composed> for #state #where_clause {
+                fn fold(&mut self, event: &#krate::RecordedEvent<#composed>) {
+                    if let ::core::option::Option::Some(part) = event.narrow::<#event>() {
+                        <Self as #krate::Fold<#event>>::fold(self, &part);
+                    }
+                }
+            }
+
+            #[automatically_derived]
+            impl #generics #krate::FoldFingerprint<#composed> for #state #where_clause {
+                const FOLD_FINGERPRINT: u64 = #fingerprint;
+            }
+        }
+    });
     quote! {
         #block
         #constant
+        #(#via)*
     }
 }
 

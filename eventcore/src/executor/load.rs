@@ -136,7 +136,9 @@ impl<S: EventStore, Ser: EventSerializer> CommandExecutor<S, Ser> {
     /// cached stream reads only its new events; it writes nothing.
     ///
     /// A load shows in tracing and metrics as an execution of the command
-    /// `eventcore::load`.
+    /// `eventcore::load`. When `T` folds more than one event type (a part
+    /// of a composed enum, `#[eventcore::fold(via = ..)]`), name the one to
+    /// load through: `executor.load::<Stock, ProductEvent>(&id)`.
     ///
     /// ```
     /// use eventcore::{CommandExecutor, Fold, RecordedEvent, StreamId};

@@ -54,6 +54,9 @@ impl EventSerializer for JsonSerializer {
     /// other value serde writes, and floats round-trip exactly (the
     /// workspace builds `serde_json` with `float_roundtrip`).
     fn encode<E: Event>(&self, event: &E) -> Result<SerializedEvent, SerializationError> {
+        if let Some(encoded) = event.encode_composed(self) {
+            return encoded;
+        }
         let event_type = event.event_type();
         finite::check(event).map_err(|(path, rule)| SerializationError::NotRepresentable {
             event_type,
@@ -93,6 +96,9 @@ impl EventSerializer for JsonSerializer {
     }
 
     fn decode<E: Event>(&self, stored: &StoredEvent) -> Result<E, SerializationError> {
+        if let Some(decoded) = E::decode_composed(self, stored) {
+            return decoded;
+        }
         let stored_type = stored.event_type();
         // An event at its type's current version reads without upcasters.
         let fresh = E::current_name(stored_type)

@@ -1,6 +1,7 @@
-//! The raw-SQL limit of the database: single-row `INSERT` commits per
+//! The raw-SQL limit of PostgreSQL: single-row `INSERT` commits per
 //! second into a scratch table, through a pool sized like the store's. It
-//! is what the PostgreSQL results are divided by.
+//! is what the PostgreSQL results are divided by ([`crate::sqlite_baseline`]
+//! measures SQLite's).
 
 use std::{
     sync::Arc,
@@ -12,10 +13,10 @@ use eventcore_postgres::sqlx::{self, PgPool, postgres::PgPoolOptions};
 use serde::Serialize;
 
 /// How long each measurement runs.
-const DURATION: Duration = Duration::from_secs(3);
+pub const DURATION: Duration = Duration::from_secs(3);
 
 /// The payload of every inserted row: a deposit's JSON.
-const PAYLOAD: &str = r#"{"amount":1}"#;
+pub const PAYLOAD: &str = r#"{"amount":1}"#;
 
 /// The raw-SQL limit of one run.
 #[derive(Clone, Copy, Debug)]

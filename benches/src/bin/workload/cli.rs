@@ -5,17 +5,19 @@ use clap::{Parser, ValueEnum};
 use crate::workload::{Backend, Group, Workload};
 
 /// Runs the bank workloads W1–W6 of the banking example on the in-memory
-/// store and on PostgreSQL, and prints every PostgreSQL result next to the
-/// raw-SQL limit of the same database measured in the same run.
+/// store, on PostgreSQL and on SQLite, and prints every PostgreSQL and
+/// SQLite result next to the raw-SQL limit of the same database measured
+/// in the same run.
 ///
 /// PostgreSQL is `DATABASE_URL` (default
 /// `postgres://postgres@127.0.0.1:5432/postgres`); each workload runs in a
-/// fresh schema that is dropped afterwards.
+/// fresh schema that is dropped afterwards. On SQLite each workload runs in
+/// a fresh file in a temporary directory (`TMPDIR`), deleted afterwards.
 #[derive(Debug, Parser)]
 #[command(name = "workload")]
 pub struct Cli {
     /// The stores to run the workloads on.
-    #[arg(long, value_enum, default_value_t = StoreChoice::Both)]
+    #[arg(long, value_enum, default_value_t = StoreChoice::All)]
     pub store: StoreChoice,
 
     /// Run the whole suite N times; the final table gives the median of
@@ -28,8 +30,8 @@ pub struct Cli {
     #[arg(long)]
     pub json: bool,
 
-    /// Run only these workloads, comma-separated (e.g. `W1,W3`); all of
-    /// them by default.
+    /// Run only these workloads, comma-separated (e.g. `W1,W3`); by
+    /// default all of them, except W6 without snapshots on SQLite.
     #[arg(
         long,
         value_enum,
@@ -47,8 +49,12 @@ pub enum StoreChoice {
     Memory,
     /// PostgreSQL only.
     Postgres,
-    /// Both, memory first.
-    Both,
+    /// SQLite only.
+    Sqlite,
+    /// All three, in this order: memory, PostgreSQL, SQLite (`both` is
+    /// its old name).
+    #[value(alias = "both")]
+    All,
 }
 
 impl Cli {
@@ -57,7 +63,8 @@ impl Cli {
         match self.store {
             StoreChoice::Memory => vec![Backend::Memory],
             StoreChoice::Postgres => vec![Backend::Postgres],
-            StoreChoice::Both => vec![Backend::Memory, Backend::Postgres],
+            StoreChoice::Sqlite => vec![Backend::Sqlite],
+            StoreChoice::All => vec![Backend::Memory, Backend::Postgres, Backend::Sqlite],
         }
     }
 
@@ -66,11 +73,18 @@ impl Cli {
         self.runs.max(1)
     }
 
-    /// The selected workloads, in suite order.
-    pub fn workloads(&self) -> Vec<Workload> {
+    /// The workloads selected for `store`, in suite order: those `--only`
+    /// names, else all but the ones `store` skips by default.
+    pub fn workloads(&self, store: Backend) -> Vec<Workload> {
         Workload::ALL
             .into_iter()
-            .filter(|w| self.only.is_empty() || self.only.contains(&w.group()))
+            .filter(|&w| {
+                if self.only.is_empty() {
+                    !store.skips_by_default(w)
+                } else {
+                    self.only.contains(&w.group())
+                }
+            })
             .collect()
     }
 }

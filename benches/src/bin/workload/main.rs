@@ -1,17 +1,18 @@
 //! The EventCore workload runner (`just workload`).
 //!
-//! Runs the bank workloads W1–W6 on the in-memory store and on PostgreSQL,
-//! and measures in the same run the raw-SQL limit of the database:
-//! single-row `INSERT` commits per second through the same kind of pool,
-//! from 1 and from 8 connections. Every PostgreSQL result is printed next
-//! to that limit as a ratio, because on a shared, noisy machine the ratio
-//! is the figure that counts.
+//! Runs the bank workloads W1–W6 on the in-memory store, on PostgreSQL and
+//! on SQLite, and measures in the same run the raw-SQL limit of each
+//! database: single-row `INSERT` commits per second through the same kind
+//! of connections, from 1 and from 8 connections. Every PostgreSQL and
+//! SQLite result is printed next to that limit as a ratio, because on a
+//! shared, noisy machine the ratio is the figure that counts.
 //!
 //! - [`cli`]: the command line.
 //! - [`suite`]: runs every selected workload on every store, once per run.
 //! - [`workload`]: the workloads' names and shapes; [`workloads`]: what each
 //!   one does.
-//! - [`baseline`]: the raw-SQL limit.
+//! - [`baseline`]: the raw-SQL limit of PostgreSQL; [`sqlite_baseline`]:
+//!   SQLite's.
 //! - [`drive`] times commands; [`measure`] turns timings and
 //!   [`invariants`] into one result line.
 //! - [`report`]: medians and tables; [`targets`]: the verdict per target.
@@ -26,6 +27,7 @@ mod drive;
 mod invariants;
 mod measure;
 mod report;
+mod sqlite_baseline;
 mod suite;
 mod targets;
 mod workload;

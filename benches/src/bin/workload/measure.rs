@@ -32,7 +32,8 @@ pub struct Measure {
     pub retries: u64,
     pub invariant_ok: bool,
     pub invariant: String,
-    /// The raw-SQL limit this result is compared with (PostgreSQL only).
+    /// The raw-SQL limit this result is compared with (PostgreSQL and
+    /// SQLite).
     pub raw_commits_per_second: Option<f64>,
     pub raw_connections: Option<usize>,
     /// `per_second / raw_commits_per_second`.
@@ -94,9 +95,16 @@ impl Measure {
         }
     }
 
-    /// Sets the raw-SQL limit this line is compared with, and the ratio.
+    /// Sets the PostgreSQL raw-SQL limit this line is compared with, and
+    /// the ratio.
     pub fn compare_with(&mut self, raw: RawLimit) {
         let (connections, base) = raw.for_tasks(self.tasks);
+        self.compare_with_rate(connections, base);
+    }
+
+    /// Sets the raw-SQL limit this line is compared with (`base` commits
+    /// per second from `connections` connections), and the ratio.
+    pub fn compare_with_rate(&mut self, connections: usize, base: f64) {
         self.raw_commits_per_second = Some(base);
         self.raw_connections = Some(connections);
         self.ratio = Some(self.per_second / base);

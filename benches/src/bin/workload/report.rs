@@ -125,3 +125,36 @@ pub fn raw_limits(raws: &[RawLimit], runs: usize) -> String {
         }
     )
 }
+
+/// The line under the table that states SQLite's raw-SQL limit, measured
+/// in each workload's file: the median over the SQLite lines of every run,
+/// per connection count; `None` without SQLite lines.
+pub fn sqlite_raw_limits(all: &[Measure], runs: usize) -> Option<String> {
+    let by_connections = |n: usize| -> Vec<f64> {
+        all.iter()
+            .filter(|m| m.store == Backend::Sqlite && m.raw_connections == Some(n))
+            .filter_map(|m| m.raw_commits_per_second)
+            .collect()
+    };
+    let (one, eight) = (by_connections(1), by_connections(8));
+    if one.is_empty() && eight.is_empty() {
+        return None;
+    }
+    let figure = |v: &[f64]| {
+        median(v).map_or_else(
+            || "-".to_owned(),
+            |m| format!("{m:.0} (median of {} measurements)", v.len()),
+        )
+    };
+    Some(format!(
+        "SQLite raw-SQL limit (single-row INSERT commits/s into the workload's own file, \
+         synchronous = FULL, measured before each workload): 1 connection {}, 8 connections {}{}",
+        figure(&one),
+        figure(&eight),
+        if runs > 1 {
+            " (ratios above are medians of per-run ratios)"
+        } else {
+            ""
+        }
+    ))
+}

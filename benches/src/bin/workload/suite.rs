@@ -1,14 +1,17 @@
 //! The suite: every selected workload on every selected store, each in a
-//! fresh store, `--runs` times; then the medians and the targets.
+//! fresh store, `--runs` times; then the medians and the targets. The
+//! PostgreSQL raw-SQL limit is measured once per run, SQLite's in each
+//! workload's own file.
 
 use eventcore_benches::{BenchResult, pg};
 use eventcore_memory::MemoryStore;
+use eventcore_sqlite::SqliteStore;
 
 use crate::{
     baseline::{self, RawJson, RawLimit},
     cli::Cli,
     measure::Measure,
-    report, targets,
+    report, sqlite_baseline, targets,
     workload::{Backend, Workload},
     workloads,
 };
@@ -33,7 +36,7 @@ pub async fn run(cli: &Cli) -> BenchResult {
             } else {
                 None
             };
-            for workload in cli.workloads() {
+            for workload in cli.workloads(store) {
                 eprintln!("run {run}: {} {} ...", store.name(), workload.describe());
                 let mut m = on_fresh_store(workload, store).await?;
                 m.run = run.to_string();
@@ -67,6 +70,9 @@ pub async fn run(cli: &Cli) -> BenchResult {
         if !raws.is_empty() {
             println!("\n{}", report::raw_limits(&raws, runs));
         }
+        if let Some(line) = report::sqlite_raw_limits(&all, runs) {
+            println!("\n{line}");
+        }
         println!();
         print!("{}", targets::table(&medians));
     }
@@ -93,8 +99,10 @@ async fn reachable_stores(mut stores: Vec<Backend>) -> BenchResult<Vec<Backend>>
     Ok(stores)
 }
 
-/// Runs `workload` on a new store: a fresh in-memory store, or a fresh
-/// PostgreSQL schema that is dropped afterwards.
+/// Runs `workload` on a new store: a fresh in-memory store, a fresh
+/// PostgreSQL schema that is dropped afterwards, or a fresh SQLite file
+/// (deleted afterwards) whose raw-SQL limit is measured first and set on
+/// the result.
 async fn on_fresh_store(workload: Workload, store: Backend) -> BenchResult<Measure> {
     match store {
         Backend::Memory => workloads::run(workload, store, MemoryStore::new()).await,
@@ -103,6 +111,14 @@ async fn on_fresh_store(workload: Workload, store: Backend) -> BenchResult<Measu
             let result = workloads::run(workload, store, fixture.store.clone()).await;
             fixture.drop_schema().await?;
             result
+        }
+        Backend::Sqlite => {
+            let sqlite = SqliteStore::temporary().await?;
+            let connections = workload.tasks();
+            let raw = sqlite_baseline::raw_limit(&sqlite, connections).await?;
+            let mut m = workloads::run(workload, store, sqlite).await?;
+            m.compare_with_rate(connections, raw);
+            Ok(m)
         }
     }
 }

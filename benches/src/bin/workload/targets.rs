@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::{
     measure::Measure,
     workload::{
-        Backend::{self, Memory, Postgres},
+        Backend::{self, Memory, Postgres, Sqlite},
         Workload::{self, W1, W2Eight, W2Single, W3, W4, W5, W6},
     },
 };
@@ -32,7 +32,7 @@ type Target = (Backend, Workload, &'static str, Goal);
 
 // One target per line, so the list reads as the table it is.
 #[rustfmt::skip]
-const TARGETS: [Target; 10] = [
+const TARGETS: [Target; 12] = [
     (Postgres, W1, "≥ 0.6 × raw 1-connection commits/s", RatioAtLeast(0.6)),
     (Postgres, W2Eight, "≥ 0.5 × raw 8-connection commits/s", RatioAtLeast(0.5)),
     (Postgres, W3, "all 2,000 succeed, p99 ≤ 50 ms", P99AtMost(50.0)),
@@ -44,6 +44,9 @@ const TARGETS: [Target; 10] = [
     // Issue 17's targets, for the executor with snapshots.
     (Postgres, W6, "≤ 5 ms per command (with snapshots)", MsPerCommandAtMost(5.0)),
     (Memory, W6, "≤ 0.2 ms per command (with snapshots)", MsPerCommandAtMost(0.2)),
+    // Issue 19's targets for the SQLite store.
+    (Sqlite, W1, "≥ 0.6 × raw 1-connection commits/s", RatioAtLeast(0.6)),
+    (Sqlite, W5, "≥ 100,000 events/s", RateAtLeast(100_000.0)),
 ];
 
 /// What was measured against `goal`, and whether it meets it.

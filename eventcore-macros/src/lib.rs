@@ -72,6 +72,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// |---|---|---|
 /// | `event` | `event = BankEvent` | **required**: the event type, an enum deriving `Event` |
 /// | `resolver` | `resolver` | the command also discovers streams at run time: implement `StreamResolver`; the handles struct gets a `discovered` field |
+/// | `discovered_state` | `resolver, discovered_state = Stock` | each discovered stream folds into its own `Stock` (`Fold<Event> + Default`): the generated state gets a `discovered: StreamStates<Stock>` field, with an entry for every discovered stream that has events |
 /// | `state_name` | `state_name = MyState` | names the state struct (default `<Command>State`), when that name is taken |
 /// | `streams_name` | `streams_name = MyStreams` | names the handles struct (default `<Command>Streams`) |
 /// | `crate` | `crate = my_app::eventcore` | where generated code finds `eventcore`, when it is re-exported under another path |

@@ -26,6 +26,8 @@ pub struct CommandAttr {
     pub event: Option<TypeOption<true>>,
     /// The command implements `StreamResolver`.
     pub resolver: WordFlag,
+    /// The type each discovered stream folds into, in the generated state.
+    pub discovered_state: Option<TypeOption<false>>,
     /// The name of the generated state struct, instead of `<Command>State`.
     pub state_name: Option<NameOption>,
     /// The name of the generated handles struct, instead of
@@ -59,6 +61,8 @@ pub struct Command<'a> {
     pub event: Option<Type>,
     /// The span of `resolver`, when present.
     pub resolver: Option<Span>,
+    /// `discovered_state = T`: each discovered stream folds into a `T`.
+    pub discovered_state: Option<Type>,
     /// `state_name = ..`, when given.
     pub state_name: Option<Ident>,
     /// `streams_name = ..`, when given.
@@ -224,6 +228,7 @@ pub fn parse<'a>(
         generics: &input.generics,
         event: attr.event.map(|event| event.0),
         resolver: attr.resolver.span(),
+        discovered_state: attr.discovered_state.map(|state| state.0),
         state_name: attr.state_name.map(|name| name.0),
         streams_name: attr.streams_name.map(|name| name.0),
         krate: attr.krate,

@@ -27,6 +27,12 @@ pub fn check(input: &Command<'_>, errors: &mut darling::error::Accumulator) {
             .with_span(input.ident),
         );
     }
+    if let (Some(state), None) = (&input.discovered_state, input.resolver) {
+        errors.push(darling::Error::from(syn::Error::new_spanned(
+            state,
+            "`discovered_state` folds the streams a `StreamResolver` discovers: add `resolver` to #[command(..)] and implement `StreamResolver`",
+        )));
+    }
     if input.resolver.is_some() {
         for field in input.streams.iter().filter(|f| f.ident == DISCOVERED_FIELD) {
             errors.push(

@@ -86,6 +86,23 @@ impl<S> StreamStates<S> {
         }
     }
 
+    /// Folds `event` into the state of its stream, adding the stream (from
+    /// `S::default()`) on its first event: how generated state keeps the
+    /// states of discovered streams (`#[command(discovered_state = S)]`).
+    #[doc(hidden)]
+    pub fn fold_discovered<E>(&mut self, event: &RecordedEvent<E>)
+    where
+        S: Fold<E>,
+    {
+        if let Some(state) = self.get_mut_by_id(event.stream_id()) {
+            state.fold(event);
+            return;
+        }
+        let mut state = S::default();
+        state.fold(event);
+        self.entries.push((event.stream_id().clone(), state));
+    }
+
     pub(crate) fn get_mut_by_id(&mut self, id: &StreamId) -> Option<&mut S> {
         self.entries
             .iter_mut()

@@ -226,9 +226,12 @@ pub trait CommandLogic: CommandState {
 ///
 /// Mark the command `#[command(resolver)]` and implement this trait. The
 /// executor reads the requested streams once, folds their events into the
-/// state too (for a hand-written [`CommandState`]; generated state only
-/// routes events of `#[stream]` fields), and asks again until no new stream
-/// is requested. Discovered streams take part in the same concurrency check
+/// state too, and asks again until no new stream is requested. Generated
+/// state folds each discovered stream into its own state when the command
+/// says `#[command(resolver, discovered_state = T)]` (the state's
+/// `discovered` field, a [`StreamStates<T>`](crate::StreamStates) keyed by
+/// id); without it, generated state routes only the events of `#[stream]`
+/// fields, and a hand-written [`CommandState`] sees every event. Discovered streams take part in the same concurrency check
 /// and are writable through `streams.discovered`. The executor's
 /// [`max_streams`](crate::CommandExecutor::max_streams) bounds the total.
 ///

@@ -117,5 +117,13 @@ pub(super) fn with_fold_bounds(
             }
         }
     }
+    if let Some(state) = &input.discovered_state {
+        bound(
+            &mut generics,
+            state,
+            quote!(Fold<#event>),
+            Check::Method("fold"),
+        );
+    }
     (generics, assertions)
 }

@@ -12,6 +12,7 @@ use crate::internals::bounds;
 mod assertions;
 mod context;
 mod debug;
+mod discovered;
 mod kind;
 mod snapshot;
 
@@ -19,6 +20,7 @@ use self::{
     assertions::with_fold_bounds,
     context::Context,
     debug::{state_debug, streams_debug},
+    discovered::Discovered,
     kind::FieldKind,
 };
 
@@ -198,6 +200,29 @@ fn state_field_ty(cx: &Context<'_>, ty: &Type, state: &Type) -> TokenStream {
     }
 }
 
+/// The state struct's field for each stateful `#[stream]` field.
+fn state_field_decls(
+    cx: &Context<'_>,
+    stateful: &[(&super::ast::StreamField<'_>, &Type)],
+) -> Vec<TokenStream> {
+    stateful
+        .iter()
+        .map(|(field, state)| {
+            let field_ident = field.ident;
+            let ty = &*field.ty;
+            let doc = format!(
+                " State folded from the `{}` stream(s).",
+                field_ident.unraw()
+            );
+            let field_ty = state_field_ty(cx, ty, state);
+            quote! {
+                #[doc = #doc]
+                pub #field_ident: #field_ty,
+            }
+        })
+        .collect()
+}
+
 /// The generated state struct and `impl CommandState`, when any field says
 /// `state = ..`, with the assertions of the state types.
 fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
@@ -213,22 +238,11 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
         .iter()
         .filter_map(|f| f.state.as_ref().map(|s| (f, s)))
         .collect();
-    if stateful.is_empty() {
+    let discovered = cx.input.discovered_state.as_ref();
+    if stateful.is_empty() && discovered.is_none() {
         return None;
     }
-    let state_fields = stateful.iter().map(|(field, state)| {
-        let field_ident = field.ident;
-        let ty = &*field.ty;
-        let doc = format!(
-            " State folded from the `{}` stream(s).",
-            field_ident.unraw()
-        );
-        let field_ty = state_field_ty(cx, ty, state);
-        quote! {
-            #[doc = #doc]
-            pub #field_ident: #field_ty,
-        }
-    });
+    let state_fields = state_field_decls(cx, &stateful);
     let phantom = cx.phantom();
     let state_phantom = cx
         .has_generics
@@ -247,11 +261,16 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
     let init_phantom = cx
         .has_generics
         .then(|| quote!(__command: ::core::marker::PhantomData,));
+    let has_event = cx.input.event.is_some();
+    let Discovered {
+        field: discovered_field,
+        init: init_discovered,
+        fold: fold_discovered,
+    } = discovered::items(cx, has_event);
     // `T: Fold<Event>` bounds, spanned at each state type: the generated
     // assertion for `state = T`, reported once, at the attribute.
     // Without the event option (reported) nothing is folded: the states'
     // `Fold` impls cannot be checked against an event type there is none of.
-    let has_event = cx.input.event.is_some();
     let (fold_generics, fold_assertions) =
         with_fold_bounds(cx.input, &cx.generics, cx.event, &stateful);
     let folds = stateful.iter().filter(|_| has_event).map(|(field, state)| {
@@ -276,6 +295,7 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
         #[doc = #doc]
         #vis struct #state_ident #decl_generics #where_clause {
             #(#state_fields)*
+            #discovered_field
             #state_phantom
         }
 
@@ -288,6 +308,7 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
             fn initial_state(&self) -> #state_ident #ty_generics {
                 #state_ident {
                     #(#inits)*
+                    #init_discovered
                     #init_phantom
                 }
             }
@@ -298,6 +319,7 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
                 event: &#private::RecordedEvent<<Self as #private::Command>::Event>,
             ) {
                 #(#folds)*
+                #fold_discovered
             }
 
             #snapshots

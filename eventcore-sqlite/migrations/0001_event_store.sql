@@ -32,11 +32,8 @@ BEGIN
     SELECT RAISE(ABORT, 'events are immutable: DELETE on events is refused');
 END;
 
--- The current version of every stream: what appends check.
-CREATE TABLE streams (
-    stream_id TEXT PRIMARY KEY,
-    version   INTEGER NOT NULL CHECK (version > 0)
-) WITHOUT ROWID;
+-- A stream's version is its newest event's: read through the unique
+-- (stream_id, version) index, so no table of versions is written per append.
 
 CREATE TABLE checkpoints (
     name     TEXT PRIMARY KEY,

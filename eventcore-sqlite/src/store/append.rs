@@ -1,4 +1,7 @@
-//! Appends: one `BEGIN IMMEDIATE` transaction per batch.
+//! Appends: one `BEGIN IMMEDIATE` transaction per batch, in as few
+//! statements as the batch allows (four for a batch without a key: begin,
+//! one read of the head and every participant's version, one insert of
+//! every event, commit).
 //!
 //! The transaction holds the file's write lock from its first statement,
 //! so the versions it checks cannot change before it commits, and the
@@ -7,22 +10,29 @@
 //! That is why a reader can never see a position before a lower one
 //! (gap safety by construction, with nothing to wait for).
 
+use std::fmt::Write as _;
+
 use eventcore::{
     GlobalPosition, StoreError, StreamId, StreamVersion,
     store::{AppendBatch, AppendResult, AppendedEvent, ExpectedVersion, NewEvent},
 };
-use sqlx::SqliteConnection;
+use sqlx::{Row, SqliteConnection};
 
 use super::{Shared, idempotency, to_i64, to_u64};
 
 const OPERATION: &str = "append";
 
-const INSERT_EVENT: &str = "INSERT INTO events \
-    (global_position, stream_id, version, event_id, event_type, schema_version, payload, metadata) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+/// The head and each participant's version (in the order of the JSON
+/// array of ids bound to `?1`), in one read. The head comes on every row,
+/// and on a row of its own when there is no participant.
+const CHECK: &str = "SELECT h.head, j.key AS ord, \
+        (SELECT MAX(e.version) FROM events e WHERE e.stream_id = j.value) AS version \
+    FROM (SELECT COALESCE(MAX(global_position), 0) AS head FROM events) h \
+    LEFT JOIN json_each(?1) j";
 
-const SET_VERSION: &str = "INSERT INTO streams (stream_id, version) VALUES (?1, ?2) \
-    ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version";
+/// The most events one INSERT statement carries (8 parameters each, well
+/// within SQLite's limit of 32,766).
+const ROWS_PER_INSERT: usize = 500;
 
 pub(super) async fn append(
     shared: &Shared,
@@ -41,29 +51,10 @@ async fn write(
     batch: AppendBatch,
 ) -> Result<AppendResult, StoreError> {
     let map = shared.errors.on(OPERATION);
-    // Every participant is checked before anything is written.
-    let mut versions = Vec::with_capacity(batch.writes().len());
-    for write in batch.writes() {
-        let actual = current_version(tx, write.stream_id(), &map).await?;
-        if let ExpectedVersion::Exact(expected) = write.expected()
-            && actual != expected
-        {
-            return Err(StoreError::VersionConflict {
-                stream: write.stream_id().clone(),
-                expected,
-                actual,
-            });
-        }
-        versions.push(actual);
-    }
+    let (head, mut versions) = check(tx, &batch, &map).await?;
     if let Some(claim) = batch.idempotency() {
         idempotency::refuse_recorded(tx, claim, &map).await?;
     }
-    let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(global_position), 0) FROM events")
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(&map)?;
-    let head = to_u64("the head position", head)?;
     let claim = batch.idempotency().cloned();
     let mut result = AppendResult {
         events: Vec::with_capacity(batch.event_count()),
@@ -78,28 +69,28 @@ async fn write(
             (stream_id, events.into_iter())
         })
         .collect();
+    let mut rows = Vec::with_capacity(result.events.capacity());
     for write in order {
         let (stream_id, events) = &mut parts[write];
         let Some(event) = events.next() else { continue };
         versions[write] = versions[write].next();
-        let position = GlobalPosition::new(head + result.events.len() as u64 + 1);
-        insert(tx, stream_id, versions[write], position, &event, &map).await?;
+        let position = GlobalPosition::new(head + rows.len() as u64 + 1);
         result.events.push(AppendedEvent {
             stream_id: stream_id.clone(),
             version: versions[write],
             position,
             event_id: event.metadata().event_id(),
         });
+        rows.push((write, event));
+    }
+    for chunk in result
+        .events
+        .chunks(ROWS_PER_INSERT)
+        .zip(rows.chunks(ROWS_PER_INSERT))
+    {
+        insert(tx, chunk, &map).await?;
     }
     for ((stream_id, _), version) in parts.into_iter().zip(versions) {
-        if !version.is_initial() {
-            sqlx::query(SET_VERSION)
-                .bind(stream_id.as_str())
-                .bind(to_i64("StreamVersion", version.value())?)
-                .execute(&mut *tx)
-                .await
-                .map_err(&map)?;
-        }
         result.stream_versions.push((stream_id, version));
     }
     if let Some(claim) = claim {
@@ -110,45 +101,93 @@ async fn write(
     Ok(result)
 }
 
-async fn current_version(
+/// The head, and every participant's version checked against what the
+/// batch expects: all of them before anything is written.
+async fn check(
     tx: &mut SqliteConnection,
-    stream: &StreamId,
+    batch: &AppendBatch,
     map: &impl Fn(sqlx::Error) -> StoreError,
-) -> Result<StreamVersion, StoreError> {
-    let version: Option<i64> =
-        sqlx::query_scalar("SELECT version FROM streams WHERE stream_id = ?1")
-            .bind(stream.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map)?;
-    Ok(StreamVersion::new(to_u64(
-        "a stream's version",
-        version.unwrap_or(0),
-    )?))
-}
-
-async fn insert(
-    tx: &mut SqliteConnection,
-    stream: &StreamId,
-    version: StreamVersion,
-    position: GlobalPosition,
-    event: &NewEvent,
-    map: &impl Fn(sqlx::Error) -> StoreError,
-) -> Result<(), StoreError> {
-    let metadata =
-        serde_json::to_string(event.metadata()).map_err(|e| StoreError::backend(OPERATION, e))?;
-    let serialized = event.event();
-    sqlx::query(INSERT_EVENT)
-        .bind(to_i64("GlobalPosition", position.value())?)
-        .bind(stream.as_str())
-        .bind(to_i64("StreamVersion", version.value())?)
-        .bind(*event.metadata().event_id().as_uuid())
-        .bind(serialized.event_type())
-        .bind((!serialized.is_legacy_tagged()).then(|| i64::from(serialized.schema_version())))
-        .bind(serialized.payload())
-        .bind(metadata)
-        .execute(&mut *tx)
+) -> Result<(u64, Vec<StreamVersion>), StoreError> {
+    let ids: Vec<&str> = batch
+        .writes()
+        .iter()
+        .map(|w| w.stream_id().as_str())
+        .collect();
+    let ids = serde_json::to_string(&ids).map_err(|e| StoreError::backend(OPERATION, e))?;
+    let rows = sqlx::query(CHECK)
+        .bind(ids)
+        .fetch_all(&mut *tx)
         .await
         .map_err(map)?;
+    let mut head = 0;
+    let mut versions = vec![StreamVersion::INITIAL; batch.writes().len()];
+    for row in &rows {
+        head = to_u64("the head position", row.try_get("head").map_err(map)?)?;
+        let Some(ord) = row.try_get::<Option<i64>, _>("ord").map_err(map)? else {
+            continue;
+        };
+        let version: Option<i64> = row.try_get("version").map_err(map)?;
+        if let Some(slot) = usize::try_from(ord).ok().and_then(|i| versions.get_mut(i)) {
+            *slot = StreamVersion::new(to_u64("a stream's version", version.unwrap_or(0))?);
+        }
+    }
+    for (write, actual) in batch.writes().iter().zip(&versions) {
+        if let ExpectedVersion::Exact(expected) = write.expected()
+            && *actual != expected
+        {
+            return Err(StoreError::VersionConflict {
+                stream: write.stream_id().clone(),
+                expected,
+                actual: *actual,
+            });
+        }
+    }
+    Ok((head, versions))
+}
+
+/// Inserts `events` (where each lands) with their `rows` (the batch's
+/// events) in one statement.
+async fn insert(
+    tx: &mut SqliteConnection,
+    (events, rows): (&[AppendedEvent], &[(usize, NewEvent)]),
+    map: &impl Fn(sqlx::Error) -> StoreError,
+) -> Result<(), StoreError> {
+    let mut sql = String::from(
+        "INSERT INTO events (global_position, stream_id, version, event_id, event_type, \
+         schema_version, payload, metadata) VALUES ",
+    );
+    for i in 0..events.len() {
+        let p = i * 8;
+        let separator = if i == 0 { "" } else { ", " };
+        // Writing to a String cannot fail.
+        let _ = write!(
+            sql,
+            "{separator}(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6,
+            p + 7,
+            p + 8
+        );
+    }
+    let mut query = sqlx::query(&sql);
+    for (appended, (_, event)) in events.iter().zip(rows) {
+        let metadata = serde_json::to_string(event.metadata())
+            .map_err(|e| StoreError::backend(OPERATION, e))?;
+        let serialized = event.event();
+        query = query
+            .bind(to_i64("GlobalPosition", appended.position.value())?)
+            .bind(appended.stream_id.as_str())
+            .bind(to_i64("StreamVersion", appended.version.value())?)
+            .bind(*appended.event_id.as_uuid())
+            .bind(serialized.event_type())
+            .bind((!serialized.is_legacy_tagged()).then(|| i64::from(serialized.schema_version())))
+            .bind(serialized.payload())
+            .bind(metadata);
+    }
+    query.execute(&mut *tx).await.map_err(map)?;
     Ok(())
 }

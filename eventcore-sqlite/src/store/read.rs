@@ -37,9 +37,11 @@ pub(super) async fn streams_after(
     let sql = format!(
         "WITH req AS (SELECT CAST(key AS INTEGER) AS ord, value->>0 AS stream_id, \
                              value->>1 AS after FROM json_each(?1)) \
-         SELECT req.ord, COALESCE(s.version, 0) AS current_version, {EVENT_COLUMNS} \
+         SELECT req.ord, \
+                COALESCE((SELECT MAX(v.version) FROM events v WHERE v.stream_id = req.stream_id), 0) \
+                    AS current_version, \
+                {EVENT_COLUMNS} \
          FROM req \
-         LEFT JOIN streams s ON s.stream_id = req.stream_id \
          LEFT JOIN events e ON e.stream_id = req.stream_id AND e.version > req.after \
          ORDER BY req.ord, e.version"
     );
@@ -81,9 +83,9 @@ pub(super) async fn stream_version(
     stream: &StreamId,
 ) -> Result<StreamVersion, StoreError> {
     let version: Option<i64> =
-        sqlx::query_scalar("SELECT version FROM streams WHERE stream_id = ?1")
+        sqlx::query_scalar("SELECT MAX(version) FROM events WHERE stream_id = ?1")
             .bind(stream.as_str())
-            .fetch_optional(&shared.readers)
+            .fetch_one(&shared.readers)
             .await
             .map_err(shared.errors.on("stream_version"))?;
     Ok(StreamVersion::new(to_u64(

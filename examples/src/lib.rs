@@ -2,6 +2,9 @@
 //!
 //! - [`banking`]: accounts, deposits, withdrawals and transfers; the README
 //!   demo (`cargo run -p eventcore-examples --bin banking`).
+//! - [`ecommerce`]: orders reserving stock on all their products at once,
+//!   composed event enums, stream discovery and an inventory projection
+//!   (`cargo run -p eventcore-examples --bin shop`).
 //! - [`fulfilment`]: an order-fulfilment saga with a process manager, a
 //!   compensation and a payment timeout
 //!   (`cargo run -p eventcore-examples --bin saga`).
@@ -9,6 +12,7 @@
 //!   Prometheus metrics (`cargo run -p eventcore-examples --bin service`).
 
 pub mod banking;
+pub mod ecommerce;
 pub mod fulfilment;
 pub mod service;
 

@@ -179,6 +179,7 @@ mod error;
 mod event;
 pub mod evolution;
 mod executor;
+pub mod guide;
 pub mod health;
 pub mod metrics;
 pub mod process;

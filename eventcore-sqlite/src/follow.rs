@@ -15,7 +15,7 @@ use std::{
 use eventcore::GlobalPosition;
 use sqlx::{Connection, Row, sqlite::SqliteConnection};
 
-use crate::store::Shared;
+use crate::{follower::Follower, store::Shared};
 
 /// Starts the poll on `connection`; it ends when the last clone of the
 /// store is dropped. Without a Tokio runtime (a store opened on one
@@ -35,22 +35,6 @@ pub(crate) fn start(
         drop(connection.close().await);
     });
     Some(Follower { stop, task })
-}
-
-/// A running poll.
-#[derive(Debug)]
-pub(crate) struct Follower {
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Follower {
-    /// Stops the poll and waits until its connection is closed.
-    pub(crate) async fn stop(self) {
-        // Already gone if the poll ended on its own (the store dropped).
-        let _ = self.stop.send(());
-        drop(self.task.await);
-    }
 }
 
 /// Polls until the store is dropped or closed; returns the connection.

@@ -77,6 +77,7 @@
 mod config;
 mod error;
 mod follow;
+mod follower;
 mod migrate;
 mod store;
 mod transactional;

@@ -5,12 +5,7 @@ use std::fmt::Debug;
 
 use serde::{Serialize, de::DeserializeOwned};
 
-use crate::{
-    error::SerializationError,
-    serialization::EventSerializer,
-    store::{SerializedEvent, StoredEvent},
-    upcast::Upcasters,
-};
+use crate::{types::RecordedEvent, upcast::Upcasters};
 
 /// A domain event type, usually an enum with one variant per kind of event.
 ///
@@ -127,27 +122,41 @@ pub trait Event: Serialize + DeserializeOwned + Clone + Debug + Send + Sync + 's
             })
     }
 
-    /// Encodes a composed event (`#[event(compose)]`) as the part it wraps
-    /// would be encoded; `None` for every other event type.
+    /// Hands the part a composed event (`#[event(compose)]`) wraps to
+    /// `visitor`; `None` for every other event type. Serializers encode a
+    /// composed event as its part would be encoded.
     #[doc(hidden)]
-    fn encode_composed<S: EventSerializer + ?Sized>(
-        &self,
-        serializer: &S,
-    ) -> Option<Result<SerializedEvent, SerializationError>> {
-        let _ = serializer;
+    fn visit_part<V: PartVisitor>(&self, visitor: V) -> Option<V::Output> {
+        let _ = visitor;
         None
     }
 
-    /// Decodes a stored event into a composed event type through the part
-    /// that reads its type name; `None` for every other event type.
+    /// Shows `visitor` every part type of a composed event type, in order,
+    /// with the variant that wraps it, and returns `true`; returns `false`
+    /// for every other event type. Serializers decode a stored event
+    /// through the first part that reads its type name.
     #[doc(hidden)]
-    fn decode_composed<S: EventSerializer + ?Sized>(
-        serializer: &S,
-        stored: &StoredEvent,
-    ) -> Option<Result<Self, SerializationError>> {
-        let _ = (serializer, stored);
-        None
+    fn visit_parts<V: PartsVisitor<Self>>(visitor: &mut V) -> bool {
+        let _ = visitor;
+        false
     }
+}
+
+/// What a serializer does with the part a composed event wraps.
+#[doc(hidden)]
+pub trait PartVisitor {
+    /// What visiting gives.
+    type Output;
+
+    /// Visits the part.
+    fn visit<P: Event>(self, part: &P) -> Self::Output;
+}
+
+/// What a serializer does with each part type of a composed event type.
+#[doc(hidden)]
+pub trait PartsVisitor<E> {
+    /// Visits the part type `P`, wrapped by `wrap`.
+    fn part<P: Event>(&mut self, wrap: fn(P) -> E);
 }
 
 /// An event enum composed of other event enums (`#[derive(Event)]` with
@@ -181,4 +190,25 @@ pub trait Event: Serialize + DeserializeOwned + Clone + Debug + Send + Sync + 's
 pub trait ComposedOf<P: Event>: Event + From<P> {
     /// The part, when this event is one of `P`'s.
     fn part(&self) -> Option<&P>;
+}
+
+impl<E> RecordedEvent<E> {
+    /// This event as an event of `P`, one of the parts of the composed
+    /// event enum `E` (`#[event(compose)]`); `None` when it is another
+    /// part's. The part's payload is cloned.
+    #[must_use]
+    pub fn narrow<P>(&self) -> Option<RecordedEvent<P>>
+    where
+        E: ComposedOf<P>,
+        P: Event,
+    {
+        let part = self.payload().part()?.clone();
+        Some(RecordedEvent::new(
+            self.stream_id().clone(),
+            self.version(),
+            self.position(),
+            self.metadata().clone(),
+            part,
+        ))
+    }
 }

@@ -194,26 +194,7 @@ const fn same_text(a: &str, b: &str) -> bool {
     true
 }
 
-/// Whether the part `P` of a composed event type reads events stored
-/// under `event_type`: one of its names or aliases, or a name its
-/// upcasters read.
-#[must_use]
-pub fn part_reads<P: Event>(event_type: &str) -> bool {
-    P::current_name(event_type).is_some() || P::upcasters().is_some_and(|u| u.reads(event_type))
-}
-
-/// The error for a stored event no part of the composed type `E` reads.
-#[must_use]
-pub fn no_part_reads<E: Event>(stored: &StoredEvent) -> SerializationError {
-    SerializationError::UnknownEventType {
-        stream: stored.stream_id().clone(),
-        version: stored.version(),
-        event_type: stored.event_type().to_owned(),
-        schema_version: stored.schema_version(),
-        known: E::EVENT_TYPES,
-    }
-}
-
 pub use crate::{
-    ComposedOf, EventSerializer, SerializationError, SerializedEvent, store::StoredEvent,
+    ComposedOf,
+    event::{PartVisitor, PartsVisitor},
 };

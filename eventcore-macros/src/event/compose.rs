@@ -28,18 +28,12 @@ pub fn items(input: &EventEnum<'_>) -> TokenStream {
     let arms = parts
         .iter()
         .map(|(variant, _)| quote!(Self::#variant(part) => #event::event_type(part),));
-    let encodes = parts
+    let visits = parts
         .iter()
-        .map(|(variant, _)| quote!(Self::#variant(part) => serializer.encode(part),));
-    let decodes = parts.iter().map(|(variant, ty)| {
-        quote! {
-            if #private::part_reads::<#ty>(stored.event_type()) {
-                return ::core::option::Option::Some(
-                    serializer.decode::<#ty>(stored).map(Self::#variant),
-                );
-            }
-        }
-    });
+        .map(|(variant, _)| quote!(Self::#variant(part) => visitor.visit(part),));
+    let part_types = parts
+        .iter()
+        .map(|(variant, ty)| quote!(visitor.part::<#ty>(Self::#variant);));
     let per_part = part_impls(ident, &parts, &private);
     let consts = name_consts(&types, &private);
     let message = format!(
@@ -64,25 +58,18 @@ pub fn items(input: &EventEnum<'_>) -> TokenStream {
                     .as_ref()
             }
 
-            fn encode_composed<S: #private::EventSerializer + ?::core::marker::Sized>(
+            fn visit_part<V: #private::PartVisitor>(
                 &self,
-                serializer: &S,
-            ) -> ::core::option::Option<
-                ::core::result::Result<#private::SerializedEvent, #private::SerializationError>,
-            > {
+                visitor: V,
+            ) -> ::core::option::Option<V::Output> {
                 ::core::option::Option::Some(match self {
-                    #(#encodes)*
+                    #(#visits)*
                 })
             }
 
-            fn decode_composed<S: #private::EventSerializer + ?::core::marker::Sized>(
-                serializer: &S,
-                stored: &#private::StoredEvent,
-            ) -> ::core::option::Option<::core::result::Result<Self, #private::SerializationError>> {
-                #(#decodes)*
-                ::core::option::Option::Some(::core::result::Result::Err(
-                    #private::no_part_reads::<Self>(stored),
-                ))
+            fn visit_parts<V: #private::PartsVisitor<Self>>(visitor: &mut V) -> bool {
+                #(#part_types)*
+                true
             }
         }
 

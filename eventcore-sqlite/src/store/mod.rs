@@ -1,6 +1,7 @@
 //! The port, implemented on one SQLite file.
 
 mod append;
+mod convert;
 mod idempotency;
 mod projection;
 mod read;
@@ -23,6 +24,7 @@ use sqlx::SqlitePool;
 
 use crate::{SqliteStore, error::SqliteErrors};
 
+use self::convert::{from_micros, micros, now_micros, to_i64, to_u64};
 pub(crate) use self::projection::save_checkpoint_in;
 pub use self::write::WriteTransaction;
 
@@ -39,7 +41,7 @@ pub(crate) struct Shared {
     pub readers: SqlitePool,
     pub hub: NotificationHub,
     /// The poll for other processes' commits, and how to stop it.
-    pub follower: std::sync::Mutex<Option<crate::follow::Follower>>,
+    pub follower: std::sync::Mutex<Option<crate::follower::Follower>>,
     pub metrics: StoreMetrics,
     pub errors: SqliteErrors,
     /// The directory of a [`SqliteStore::temporary`] store, removed when
@@ -58,39 +60,6 @@ impl Shared {
     ) -> Result<WriteTransaction, StoreError> {
         WriteTransaction::begin(&self.writer, &self.errors, operation).await
     }
-}
-
-/// A position or version as SQLite stores it (a signed 64-bit integer).
-pub(crate) fn to_i64(what: &'static str, value: u64) -> Result<i64, StoreError> {
-    i64::try_from(value).map_err(|_| {
-        eventcore::ValidationError::invalid(what, value, "must be at most i64::MAX").into()
-    })
-}
-
-/// A stored integer that must not be negative.
-pub(crate) fn to_u64(what: &str, value: i64) -> Result<u64, StoreError> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt {
-        detail: format!("{what} is negative ({value})"),
-    })
-}
-
-/// Microseconds since the Unix epoch.
-pub(crate) fn micros(at: eventcore::Timestamp) -> i64 {
-    at.into_inner().timestamp_micros()
-}
-
-/// The time `us` microseconds after the Unix epoch.
-pub(crate) fn from_micros(what: &str, us: i64) -> Result<eventcore::Timestamp, StoreError> {
-    chrono::DateTime::from_timestamp_micros(us)
-        .map(eventcore::Timestamp::from)
-        .ok_or_else(|| StoreError::Corrupt {
-            detail: format!("{what} holds the impossible time {us} µs"),
-        })
-}
-
-/// Now, in microseconds since the Unix epoch.
-pub(crate) fn now_micros() -> i64 {
-    micros(eventcore::Timestamp::now())
 }
 
 impl EventStore for SqliteStore {

@@ -10,8 +10,11 @@ use eventcore::{
 };
 use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
 
-use super::{from_micros, now_micros, to_i64, to_u64};
 use crate::SqliteStore;
+use crate::store::convert::from_micros;
+use crate::store::convert::now_micros;
+use crate::store::convert::to_i64;
+use crate::store::convert::to_u64;
 
 /// `now + ttl` in microseconds, saturating.
 fn expiry(now: i64, ttl: Duration) -> i64 {

@@ -2,7 +2,7 @@
 //! discriminator.
 
 use super::{
-    EventSerializer, finite,
+    EventSerializer, composed, finite,
     variants::{data_of, data_of_any, from_data, serde_variants},
 };
 use serde_json::Value;
@@ -54,7 +54,7 @@ impl EventSerializer for JsonSerializer {
     /// other value serde writes, and floats round-trip exactly (the
     /// workspace builds `serde_json` with `float_roundtrip`).
     fn encode<E: Event>(&self, event: &E) -> Result<SerializedEvent, SerializationError> {
-        if let Some(encoded) = event.encode_composed(self) {
+        if let Some(encoded) = event.visit_part(composed::EncodePart(self)) {
             return encoded;
         }
         let event_type = event.event_type();
@@ -96,7 +96,7 @@ impl EventSerializer for JsonSerializer {
     }
 
     fn decode<E: Event>(&self, stored: &StoredEvent) -> Result<E, SerializationError> {
-        if let Some(decoded) = E::decode_composed(self, stored) {
+        if let Some(decoded) = composed::decode::<E, _>(self, stored) {
             return decoded;
         }
         let stored_type = stored.event_type();

@@ -1,5 +1,6 @@
 //! Turning typed events into the store's serialized form and back.
 
+mod composed;
 pub(crate) mod finite;
 mod json;
 mod registry;

@@ -98,23 +98,4 @@ impl<E> RecordedEvent<E> {
             payload: f(self.payload),
         }
     }
-
-    /// This event as an event of `P`, one of the parts of the composed
-    /// event enum `E` (`#[event(compose)]`); `None` when it is another
-    /// part's. The part's payload is cloned.
-    #[must_use]
-    pub fn narrow<P>(&self) -> Option<RecordedEvent<P>>
-    where
-        E: crate::event::ComposedOf<P>,
-        P: crate::event::Event,
-    {
-        let part = self.payload.part()?.clone();
-        Some(RecordedEvent {
-            stream_id: self.stream_id.clone(),
-            version: self.version,
-            position: self.position,
-            metadata: self.metadata.clone(),
-            payload: part,
-        })
-    }
 }

@@ -158,12 +158,15 @@ pub fn derive_command(input: TokenStream) -> TokenStream {
 /// | option | form | meaning |
 /// |---|---|---|
 /// | `rename` | `#[event(rename = "AccountOpened")]` | the stored type name instead of the variant's name: non-empty, at most 255 characters, no control characters, no leading or trailing whitespace |
+/// | `version` | `#[event(version = 2)]` | the type's current schema version (1 by default, at most `i32::MAX`): events are written with it, and older stored versions read through the enum's upcasters |
+/// | `alias` | `#[event(alias = "AccountCreated")]` | an older type name that reads as this variant (repeatable) |
 ///
 /// # `#[event(..)]` on the enum
 ///
 /// | option | form | meaning |
 /// |---|---|---|
 /// | `crate` | `#[event(crate = my_app::eventcore)]` | where generated code finds `eventcore`, when it is re-exported under another path |
+/// | `upcasters` | `#[event(upcasters = bank_upcasters)]` | a `fn() -> eventcore::Upcasters` that turns older schema versions and retired names into today's (built once, on first use) |
 /// | `compose` | `#[event(compose)]` | each variant wraps another event enum (`Order(OrderEvent)`): see below |
 ///
 /// Type names must be unique within the enum; a duplicate is reported at

@@ -49,6 +49,22 @@ impl CommandLogic for Touch {
     }
 }
 
+/// A command keeping accounts in snapshots under a version bumped by hand.
+#[derive(Command)]
+#[command(event = BankEvent)]
+struct TouchV3 {
+    #[stream(state = Account, snapshot_version = 3)]
+    account: StreamId,
+}
+
+impl CommandLogic for TouchV3 {
+    type Error = std::convert::Infallible;
+
+    fn handle(&self, _: TouchV3State, _: &mut TouchV3Streams<'_>) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
 async fn deposit(store: &MemoryStore, stream: &StreamId, amounts: &[u64]) {
     let events = amounts
         .iter()
@@ -143,6 +159,46 @@ async fn a_snapshotted_load_starts_from_the_snapshot_and_folds_the_tail() {
         Account {
             balance: 13,
             deposits: 3
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_load_with_a_manual_snapshot_version_shares_the_fields_snapshots() {
+    let store = MemoryStore::new();
+    let a = StreamId::try_new("account-a").unwrap();
+    deposit(&store, &a, &[5, 7]).await;
+    let kind = TouchV3 { account: a.clone() }.snapshot_kind(&a).unwrap();
+    let state = serde_json::to_value(Account {
+        balance: 500,
+        deposits: 2,
+    })
+    .unwrap();
+    let snapshot = Snapshot::new(
+        a.clone(),
+        kind.state_type(),
+        StreamVersion::new(2),
+        kind.fingerprint(),
+        state,
+    )
+    .unwrap();
+    assert!(store.save_snapshot(snapshot).await.unwrap());
+    let executor = CommandExecutor::new(store.clone()).snapshots(SnapshotPolicy::default());
+    let shared: Account = executor.load_snapshotted_version(&a, 3).await.unwrap();
+    assert_eq!(
+        shared,
+        Account {
+            balance: 500,
+            deposits: 2
+        }
+    );
+    // Another version is another fold: its snapshots are not these.
+    let other: Account = executor.load_snapshotted_version(&a, 4).await.unwrap();
+    assert_eq!(
+        other,
+        Account {
+            balance: 12,
+            deposits: 2
         }
     );
 }

@@ -78,10 +78,13 @@
 //! -- as app_migrator, after migrate()
 //! GRANT SELECT, INSERT, UPDATE
 //!     ON eventcore.events, eventcore.streams, eventcore.checkpoints, eventcore.leases,
-//!        eventcore.idempotency_keys, eventcore.scheduled_messages
+//!        eventcore.idempotency_keys, eventcore.scheduled_messages,
+//!        eventcore.snapshots, eventcore.projection_controls
 //!     TO app_runtime;
-//! -- purging expired keys and settled messages
-//! GRANT DELETE ON eventcore.idempotency_keys, eventcore.scheduled_messages TO app_runtime;
+//! -- purging expired keys and settled messages, dropping snapshots
+//! GRANT DELETE ON eventcore.idempotency_keys, eventcore.scheduled_messages,
+//!        eventcore.snapshots
+//!     TO app_runtime;
 //! GRANT USAGE, SELECT ON SEQUENCE eventcore.append_epochs TO app_runtime;
 //! GRANT EXECUTE ON ALL ROUTINES IN SCHEMA eventcore TO app_runtime;
 //! ```

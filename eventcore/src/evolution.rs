@@ -74,7 +74,9 @@
 //! naming the stream, the version, the type and the known types: it never
 //! decides on a history it cannot read. A projection sends the same error
 //! to its runner's error policy: `ErrorPolicy::Skip` skips the event and
-//! records it in the projection's health, `Stop` (the default) stops there.
+//! records it in the projection's health, `Stop` stops there, and the
+//! default (`ErrorPolicy::retry_then_stop`) stops there too: decoding again
+//! gives the same answer, so an undecodable event is not retried.
 //! An event at a schema version with no way forward fails with
 //! [`SerializationError::SchemaVersion`](crate::SerializationError::SchemaVersion).
 //!

@@ -238,7 +238,8 @@ pub enum CommandError<E> {
         /// The name of the command recorded under the key.
         recorded_command: String,
     },
-    /// Dynamic stream discovery asked for more streams than the limit allows.
+    /// The command's streams, declared and discovered together, are more
+    /// than the executor's `max_streams` allows.
     #[error(
         "command would read {requested} streams, more than the limit of {limit}; raise the limit with the executor's `max_streams` setting if this is intended"
     )]

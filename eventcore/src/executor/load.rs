@@ -128,6 +128,24 @@ where
     }
 }
 
+/// A load of `stream` that starts from the snapshots of `T` folded by the
+/// fold `identity` names.
+fn snapshotted<T, E>(stream: &StreamId, identity: FoldIdentity) -> Load<T, E>
+where
+    T: Fold<E> + SnapshotState + Send + 'static,
+    E: Event + 'static,
+{
+    let mut load = Load::new(stream.clone());
+    load.kind = Some(SnapshotKind::of::<T, E>(identity));
+    load.snapshots = Some(SnapshotFns {
+        restore: |own, state, stream, value| {
+            restore_field::<StreamId, T>(own, state, stream, value)
+        },
+        capture: |own, state, stream| capture_field::<StreamId, T>(own, state, stream),
+    });
+    load
+}
+
 impl<S: EventStore, Ser: EventSerializer> CommandExecutor<S, Ser> {
     /// The state of one stream, folded from its events into a `T` (from
     /// `T::default()`), outside any command: what a command with
@@ -196,17 +214,29 @@ impl<S: EventStore, Ser: EventSerializer> CommandExecutor<S, Ser> {
         T: FoldFingerprint<E> + SnapshotState + Send + 'static,
         E: Event + 'static,
     {
-        let mut load = Load::new(stream.clone());
-        load.kind = Some(SnapshotKind::of::<T, E>(FoldIdentity::Tokens(
-            T::FOLD_FINGERPRINT,
-        )));
-        load.snapshots = Some(SnapshotFns {
-            restore: |own, state, stream, value| {
-                restore_field::<StreamId, T>(own, state, stream, value)
-            },
-            capture: |own, state, stream| capture_field::<StreamId, T>(own, state, stream),
-        });
-        self.run_load(load).await
+        self.run_load(snapshotted(
+            stream,
+            FoldIdentity::Tokens(T::FOLD_FINGERPRINT),
+        ))
+        .await
+    }
+
+    /// Like [`load_snapshotted`](Self::load_snapshotted), for a state whose
+    /// fold is identified by a version bumped by hand (what
+    /// `#[stream(state = T, snapshot_version = N)]` says on a command's
+    /// field) instead of `#[eventcore::fold]`: pass the same `N` to share
+    /// that field's snapshots.
+    pub async fn load_snapshotted_version<T, E>(
+        &self,
+        stream: &StreamId,
+        snapshot_version: u32,
+    ) -> Result<T, CommandError<Infallible>>
+    where
+        T: Fold<E> + SnapshotState + Send + 'static,
+        E: Event + 'static,
+    {
+        self.run_load(snapshotted(stream, FoldIdentity::Manual(snapshot_version)))
+            .await
     }
 
     async fn run_load<T, E>(&self, load: Load<T, E>) -> Result<T, CommandError<Infallible>>

@@ -58,24 +58,22 @@
 //! # Ok::<(), eventcore::ValidationError>(())
 //! ```
 
+mod drive;
 mod report;
 
-use std::{
-    fmt::Debug,
-    future::Future,
-    marker::PhantomData,
-    pin::pin,
-    task::{Context, Poll, Waker},
-};
+use std::{fmt::Debug, marker::PhantomData};
 
 use eventcore::{
-    Command, CommandError, CommandExecutor, CommandLogic, Event, EventMetadata, EventSerializer,
-    IntoStreamId, JsonSerializer, SerializedEvent, StreamId,
+    Command, CommandError, CommandExecutor, CommandLogic, Event, EventMetadata, IntoStreamId,
+    SerializedEvent, StreamId,
     store::{AppendBatch, EventStore, ExpectedVersion, NewEvent},
 };
 use eventcore_memory::MemoryStore;
 
-use self::report::{list, side_by_side};
+use self::{
+    drive::{run_to_completion, store_typed},
+    report::{list, side_by_side},
+};
 
 /// Starts a scenario from the events already in the store, in order, each
 /// with the stream it belongs to.
@@ -99,29 +97,6 @@ where
     Given {
         store,
         event: PhantomData,
-    }
-}
-
-/// Appends typed events, one batch each, in order.
-#[track_caller]
-fn store_typed<E: Event>(
-    store: &MemoryStore,
-    from: &str,
-    events: impl IntoIterator<Item = (StreamId, E)>,
-) {
-    for (stream, event) in events {
-        let encoded = match JsonSerializer.encode(&event) {
-            Ok(encoded) => encoded,
-            Err(e) => panic!("{from}: cannot encode {event:?}: {e}"),
-        };
-        let batch = AppendBatch::single(
-            stream,
-            ExpectedVersion::Any,
-            vec![NewEvent::new(encoded, EventMetadata::new())],
-        );
-        if let Err(e) = run_to_completion(store.append(batch)) {
-            panic!("{from}: the memory store refused {event:?}: {e}");
-        }
     }
 }
 
@@ -385,25 +360,4 @@ where
     pub fn into_result(self) -> Outcome<C> {
         self.outcome
     }
-}
-
-/// Drives a future that never truly waits: the memory store answers at
-/// once, and the executor only sleeps between conflict retries, which a
-/// store used by one command at a time never causes.
-///
-/// NOTE: no Tokio runtime on purpose, so `given(..).when(..)` works in a
-/// plain `#[test]` and inside proptest.
-#[track_caller]
-fn run_to_completion<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    for _ in 0..1_000 {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        std::thread::yield_now();
-    }
-    panic!(
-        "given/when/then: the command did not finish; it must not wait on anything but the store"
-    )
 }

@@ -1,8 +1,8 @@
 //! Decoding event rows.
 
 use eventcore::{
-    EventId, EventMetadata, GlobalPosition, SerializedEvent, StoreError, StreamId, StreamVersion,
-    store::{StoredEvent, UndecodableEvent},
+    EventId, GlobalPosition, StoreError,
+    store::{RawEvent, StoredEvent, UndecodableEvent},
 };
 use sqlx::{Row, sqlite::SqliteRow};
 use uuid::Uuid;
@@ -26,66 +26,28 @@ pub(crate) fn decode_row(
         return Ok(None);
     };
     let stream: String = row.try_get("stream_id").map_err(map)?;
-    let version: i64 = row.try_get("version").map_err(map)?;
-    let event_type: String = row.try_get("event_type").map_err(map)?;
-    let schema_version: Option<i64> = row.try_get("schema_version").map_err(map)?;
-    let payload: String = row.try_get("payload").map_err(map)?;
     let metadata: String = row.try_get("metadata").map_err(map)?;
-    let Ok(global) = u64::try_from(position).map(GlobalPosition::new) else {
+    let Ok(position) = u64::try_from(position).map(GlobalPosition::new) else {
         return Err(StoreError::Corrupt {
             detail: format!(
                 "an event of stream {stream:?} has the negative global position {position}"
             ),
         });
     };
-    let undecodable = |reason: String| {
-        let event = UndecodableEvent::new(global, reason)
-            .with_stream(stream.as_str())
-            .with_event_type(event_type.as_str());
-        match row
-            .try_get::<Uuid, _>("event_id")
+    let raw = RawEvent {
+        position,
+        stream_id: &stream,
+        version: row.try_get("version").map_err(map)?,
+        event_type: row.try_get("event_type").map_err(map)?,
+        schema_version: row.try_get("schema_version").map_err(map)?,
+        payload: row.try_get("payload").map_err(map)?,
+        metadata: &metadata,
+    };
+    Ok(Some(raw.decode(|| {
+        row.try_get::<Uuid, _>("event_id")
             .ok()
             .and_then(|id| EventId::try_from_uuid(id).ok())
-        {
-            Some(id) => event.with_event_id(id),
-            None => event,
-        }
-    };
-    let stream_id = match StreamId::try_new(&stream) {
-        Ok(id) => id,
-        Err(e) => {
-            return Ok(Some(Err(undecodable(format!(
-                "its stream id is invalid: {e}"
-            )))));
-        }
-    };
-    let Ok(version) = u64::try_from(version).map(StreamVersion::new) else {
-        return Ok(Some(Err(undecodable(format!(
-            "its version {version} is negative"
-        )))));
-    };
-    let metadata: EventMetadata = match serde_json::from_str(&metadata) {
-        Ok(metadata) => metadata,
-        Err(e) => {
-            return Ok(Some(Err(undecodable(format!(
-                "the metadata of version {version} does not decode: {e}"
-            )))));
-        }
-    };
-    let event = match schema_version.map(u32::try_from) {
-        None => SerializedEvent::legacy_tagged(event_type, payload),
-        Some(Ok(schema_version)) if schema_version >= 1 => {
-            SerializedEvent::new(event_type, payload).with_schema_version(schema_version)
-        }
-        Some(_) => {
-            return Ok(Some(Err(undecodable(format!(
-                "the schema version {schema_version:?} of version {version} is out of range"
-            )))));
-        }
-    };
-    Ok(Some(Ok(StoredEvent::new(
-        stream_id, version, global, metadata, event,
-    ))))
+    })))
 }
 
 /// Like [`decode_row`], but an undecodable row is [`StoreError::Corrupt`]

@@ -3,14 +3,17 @@
 //! snapshot that cannot be trusted is passed over; and snapshots saved
 //! while commands run never change a decision.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::{Deserialize, Serialize};
 
 use super::support::{ConformanceStore, ScenarioResult, ensure, ensure_eq, stream};
 use crate::{
-    CommandError, CommandExecutor, CommandLogic, CommandState, Event, RecordedEvent,
+    CommandError, CommandExecutor, CommandLogic, CommandState, Event, RecordedEvent, RetryPolicy,
     SnapshotPolicy, StreamHandle, StreamId, StreamVersion,
     command::{
         CaptureError, Command, FoldIdentity, RestoreError, SnapshotKind, StreamAccess,
@@ -293,7 +296,16 @@ pub async fn snapshots_saved_while_commands_run_never_change_a_decision<S: Confo
 ) -> ScenarioResult {
     let ledger = stream("snap-race")?;
     let policy = SnapshotPolicy::every(3)?;
-    let warm = CommandExecutor::new(store.clone()).snapshots(policy);
+    // Six tasks on one stream, half of them from a cold executor whose
+    // read-to-append window is the longest: enough attempts that losing
+    // the race is never what ends a command (this scenario is about
+    // decisions, not liveness).
+    let retry = RetryPolicy::new()
+        .with_max_attempts(100)
+        .max_delay(Duration::from_millis(20));
+    let warm = CommandExecutor::new(store.clone())
+        .snapshots(policy)
+        .retry_policy(retry);
     let mut tasks = Vec::new();
     for task in 0..6_u64 {
         let (store, warm, ledger) = (store.clone(), warm.clone(), ledger.clone());
@@ -308,7 +320,9 @@ pub async fn snapshots_saved_while_commands_run_never_change_a_decision<S: Confo
                 let outcome = if task % 2 == 0 {
                     warm.execute(Move::new(&ledger, amount)).await
                 } else {
-                    let cold = CommandExecutor::new(store.clone()).snapshots(policy);
+                    let cold = CommandExecutor::new(store.clone())
+                        .snapshots(policy)
+                        .retry_policy(retry);
                     cold.execute(Move::new(&ledger, amount)).await
                 };
                 match outcome {

@@ -71,7 +71,12 @@ impl RawEvent<'_> {
         };
         let stream_id = match StreamId::try_new(self.stream_id) {
             Ok(id) => id,
-            Err(e) => return Err(undecodable(format!("its stream id is invalid: {e}"), event_id())),
+            Err(e) => {
+                return Err(undecodable(
+                    format!("its stream id is invalid: {e}"),
+                    event_id(),
+                ));
+            }
         };
         let Ok(version) = u64::try_from(self.version).map(StreamVersion::new) else {
             let reason = format!("its version {} is negative", self.version);

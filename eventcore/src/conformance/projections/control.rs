@@ -99,6 +99,15 @@ pub async fn a_runner_obeys_requests_kept_in_the_store<S: ConformanceStore>(
         .await?;
     let rebuilt = wait_until(|| recorder.resets.load(Ordering::SeqCst) == 1).await;
     ensure!(rebuilt, "no rebuild");
+    // Waited for on what was applied: the runner publishes the start
+    // position only after the projection's reset has run, so in between
+    // its position still says `last`.
+    let replayed = wait_until(|| recorder.seen().len() >= 5).await;
+    ensure!(
+        replayed,
+        "not replayed after the rebuild: {:?}",
+        recorder.seen()
+    );
     ensure!(
         handle.wait_for_position(last, WAIT).await,
         "not caught up after the rebuild"

@@ -199,7 +199,12 @@ pub trait CheckpointStore: Send + Sync {
     /// reply was lost cannot be recorded twice. With a `fence`, it is also
     /// refused with [`StoreError::LeaseLost`] unless that lease is still
     /// current (same holder, same token, not expired), so a runner that lost
-    /// its lease cannot move the checkpoint. The fence is checked first.
+    /// its lease cannot move the checkpoint. The fence is checked first,
+    /// and must be the lease named `name` (a runner's lease and its
+    /// checkpoint share the projection's name): a lease of another name is
+    /// refused as lost. Expiry is judged by the store's clock (the
+    /// database server's, or the process's wall clock for an embedded
+    /// store).
     fn save_checkpoint(
         &self,
         name: &str,

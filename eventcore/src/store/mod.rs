@@ -56,6 +56,9 @@ use crate::{
 ///   included, is checked against its expected version; the first mismatch
 ///   fails the whole batch with [`StoreError::VersionConflict`].
 /// - **Dense versions.** A stream's events have versions `1..=n`.
+/// - **Emission order.** An append gives global positions in the batch's
+///   emission order ([`AppendBatch::emitted`]), across its streams, not
+///   stream by stream.
 /// - **Idempotency keys.** A batch that
 ///   [claims a key](AppendBatch::with_idempotency) records it with the
 ///   positions it wrote, in the same atomic write; a batch claiming a key

@@ -179,7 +179,14 @@ impl SchedulerHandle {
         let mut health = self.health.clone();
         let waited =
             tokio::time::timeout(timeout, health.wait_for(|h| done(h) || h.finished)).await;
-        waited.is_ok() && done(&self.health.borrow())
+        // Judged on the value `wait_for` holds: borrowing the channel a
+        // second time while that guard lives deadlocks as soon as the
+        // scheduler waits to publish (the lock lets no new reader in
+        // while a writer waits).
+        match waited {
+            Ok(Ok(seen)) => done(&seen),
+            _ => false,
+        }
     }
 
     /// Stops after the message being fired, releasing the lease.

@@ -38,7 +38,7 @@
 //!   takes the file's write lock at its start and, while another process
 //!   holds it, waits (`busy_timeout`, 30 s by default) rather than failing.
 //!   Only a write that waits longer than that fails, with
-//!   [`StoreError::Unavailable`](eventcore::StoreError::Unavailable) naming
+//!   [`StoreError::Unavailable`] naming
 //!   the file.
 //! - **Reads** use a small pool of read-only connections. In WAL mode a
 //!   reader sees the last commit made before its statement started and
@@ -69,9 +69,9 @@
 //!
 //! A file that stays locked past the busy timeout, a full disk, a
 //! read-only file and a file that cannot be opened are
-//! [`StoreError::Unavailable`](eventcore::StoreError::Unavailable); a
+//! [`StoreError::Unavailable`]; a
 //! damaged file or one that is not an SQLite database is
-//! [`StoreError::Corrupt`](eventcore::StoreError::Corrupt). Each message
+//! [`StoreError::Corrupt`]. Each message
 //! names the file.
 
 mod config;
@@ -154,7 +154,7 @@ impl SqliteStore {
     /// that the last connection to close can fold the write-ahead log back
     /// into the file and remove it. Waits until they are closed. Any use
     /// of the store afterwards fails with
-    /// [`StoreError::Unavailable`](eventcore::StoreError::Unavailable).
+    /// [`StoreError::Unavailable`].
     ///
     /// Dropping every clone closes the connections too, in the background;
     /// the log is then left beside the file, which is harmless: the next

@@ -145,6 +145,24 @@ impl SqliteStore {
     /// read models kept beside the events. It holds the file's write lock
     /// until it commits or is dropped (which rolls it back): appends wait
     /// for it, so keep it short.
+    ///
+    /// ```
+    /// use eventcore_sqlite::{SqliteStore, sqlx};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let store = SqliteStore::temporary().await?;
+    /// let mut tx = store.begin().await?;
+    /// sqlx::query("CREATE TABLE totals (account TEXT PRIMARY KEY, cents INTEGER NOT NULL)")
+    ///     .execute(&mut *tx)
+    ///     .await?;
+    /// tx.commit().await?;
+    /// let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'totals'")
+    ///     .fetch_one(store.readers())
+    ///     .await?;
+    /// assert_eq!(tables, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn begin(&self) -> Result<WriteTransaction, StoreError> {
         self.shared.begin("begin").await
     }
@@ -159,6 +177,22 @@ impl SqliteStore {
     /// Dropping every clone closes the connections too, in the background;
     /// the log is then left beside the file, which is harmless: the next
     /// open carries on from it.
+    ///
+    /// ```
+    /// use eventcore::store::EventStore;
+    /// use eventcore_sqlite::SqliteStore;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("bank.db");
+    /// let store = SqliteStore::open(&path).await?;
+    /// // ... the application runs ...
+    /// store.close().await;
+    /// assert!(store.head_position().await.is_err(), "closed for every clone");
+    /// assert!(!dir.path().join("bank.db-wal").exists());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     pub async fn close(&self) {
         let follower = self
             .shared

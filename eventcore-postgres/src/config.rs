@@ -8,7 +8,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
-use crate::{PostgresStore, SchemaName, error::SqlxErrors, store::Settings};
+use crate::{GroupCommit, PostgresStore, SchemaName, error::SqlxErrors, store::Settings};
 
 /// How to build a [`PostgresStore`].
 ///
@@ -44,6 +44,7 @@ pub struct PostgresConfig {
     pub(crate) listen: bool,
     pub(crate) poll_interval: Duration,
     pub(crate) visibility_wait: Duration,
+    pub(crate) group_commit: GroupCommit,
 }
 
 #[derive(Clone)]
@@ -97,6 +98,7 @@ impl PostgresConfig {
             listen: true,
             poll_interval: Self::DEFAULT_POLL_INTERVAL,
             visibility_wait: Self::DEFAULT_VISIBILITY_WAIT,
+            group_commit: GroupCommit::new(),
         }
     }
 
@@ -134,9 +136,12 @@ impl PostgresConfig {
 
     /// Whether appends send a `NOTIFY` (default `true`).
     ///
-    /// PostgreSQL serializes the commits of notifying transactions; a
-    /// write-heavy deployment whose readers are content to poll can turn
-    /// this off.
+    /// Appends that commit themselves notify after their commit, one
+    /// coalesced `NOTIFY` per store for everything committed since the
+    /// last; appends inside a caller's [`Transaction`](crate::Transaction)
+    /// notify inside it, and PostgreSQL serializes the commits of notifying
+    /// transactions. A deployment whose readers are content to poll can
+    /// turn this off.
     pub const fn notify(mut self, notify: bool) -> Self {
         self.notify = notify;
         self
@@ -222,6 +227,14 @@ impl PostgresConfig {
         })
     }
 
+    /// How concurrent appends are combined into one transaction (default
+    /// [`GroupCommit::new`]; [`GroupCommit::disabled`] gives every append
+    /// a transaction of its own).
+    pub const fn group_commit(mut self, group_commit: GroupCommit) -> Self {
+        self.group_commit = group_commit;
+        self
+    }
+
     const fn errors(&self) -> SqlxErrors {
         SqlxErrors {
             acquire_timeout: self.acquire_timeout,
@@ -237,6 +250,7 @@ impl PostgresConfig {
             listen: self.listen,
             poll_interval: self.poll_interval,
             visibility_wait: self.visibility_wait,
+            group_commit: self.group_commit,
         }
     }
 }
@@ -274,6 +288,7 @@ impl fmt::Debug for PostgresConfig {
             .field("listen", &self.listen)
             .field("poll_interval", &self.poll_interval)
             .field("visibility_wait", &self.visibility_wait)
+            .field("group_commit", &self.group_commit)
             .finish()
     }
 }

@@ -259,6 +259,7 @@
 
 mod config;
 mod error;
+mod group_commit;
 mod migrate;
 mod schema;
 mod store;
@@ -269,6 +270,7 @@ mod transactional;
 mod explain;
 
 pub use config::PostgresConfig;
+pub use group_commit::GroupCommit;
 pub use migrate::MigrationInfo;
 pub use schema::SchemaName;
 pub use store::{MAX_EVENTS_PER_APPEND, PostgresStore};

@@ -70,6 +70,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "projection controls: pause, resume and rebuild requests runners obey",
         sql: include_str!("../migrations/0010_projection_controls.sql"),
     },
+    Migration {
+        version: 11,
+        description: "group append: several batches in one transaction, each with its own outcome",
+        sql: include_str!("../migrations/0011_group_append.sql"),
+    },
 ];
 
 /// One migration this build embeds, and when the store's schema got it.

@@ -5,6 +5,7 @@ mod append;
 mod checkpoints;
 mod follow;
 mod leases;
+mod notifier;
 mod read;
 mod read_all;
 mod rows;

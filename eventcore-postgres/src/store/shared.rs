@@ -8,8 +8,8 @@ use std::{
 use eventcore::{StoreError, store::NotificationHub};
 use sqlx::{Connection, PgConnection, PgPool};
 
-use super::{follow::Follower, statements::Statements};
-use crate::{SchemaName, error::SqlxErrors};
+use super::{append::Combiner, follow::Follower, notifier::Notifier, statements::Statements};
+use crate::{GroupCommit, SchemaName, error::SqlxErrors};
 
 /// The settings a store is built with (from a `PostgresConfig`).
 #[derive(Debug)]
@@ -22,6 +22,7 @@ pub(crate) struct Settings {
     pub listen: bool,
     pub poll_interval: Duration,
     pub visibility_wait: Duration,
+    pub group_commit: GroupCommit,
 }
 
 #[derive(Debug)]
@@ -34,6 +35,11 @@ pub(crate) struct Shared {
     pub errors: SqlxErrors,
     /// The channel appends notify on; `None` when they do not notify.
     pub channel: Option<String>,
+    /// Sends the notifications of appends that commit themselves, after
+    /// their commit; `None` when appends do not notify.
+    pub notifier: Option<Notifier>,
+    /// Combines concurrent appends; `None` without group commit.
+    pub combiner: Option<Combiner>,
     pub visibility_wait: Duration,
     pub hub: Arc<NotificationHub>,
     listen: bool,
@@ -48,17 +54,23 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(pool: PgPool, settings: Settings) -> Self {
+        let runtime = tokio::runtime::Handle::try_current().ok();
+        let channel = settings.notify.then(|| settings.schema.channel());
         Self {
+            notifier: channel
+                .clone()
+                .map(|channel| Notifier::new(pool.clone(), channel, runtime.clone())),
+            combiner: Combiner::new(settings.group_commit),
             pool,
             sql: Statements::new(&settings.schema),
-            channel: settings.notify.then(|| settings.schema.channel()),
+            channel,
             schema: settings.schema,
             errors: settings.errors,
             visibility_wait: settings.visibility_wait,
             hub: Arc::new(NotificationHub::default()),
             listen: settings.listen,
             poll_interval: settings.poll_interval,
-            runtime: tokio::runtime::Handle::try_current().ok(),
+            runtime,
             follower: OnceLock::new(),
             last_probe: tokio::sync::Mutex::new(None),
             metrics: eventcore::metrics::StoreMetrics::new("postgres"),

@@ -29,6 +29,51 @@ pub(super) struct AppendArgs<'a> {
 
 impl<'a> AppendArgs<'a> {
     pub(super) fn new(batch: &'a AppendBatch) -> Result<Self, StoreError> {
+        let total = batch.event_count();
+        let mut args = Self::with_capacity(batch.writes().len(), total);
+        args.push(batch)?;
+        Ok(args)
+    }
+
+    /// Arguments with room for `streams` participants and `events` events.
+    pub(super) fn with_capacity(streams: usize, events: usize) -> Self {
+        AppendArgs {
+            streams: Vec::with_capacity(streams),
+            expected: Vec::with_capacity(streams),
+            counts: Vec::with_capacity(streams),
+            event_part: Vec::with_capacity(events),
+            event_offset: Vec::with_capacity(events),
+            event_ids: Vec::with_capacity(events),
+            event_types: Vec::with_capacity(events),
+            schema_versions: Vec::with_capacity(events),
+            payloads: Vec::with_capacity(events),
+            metadata: Vec::with_capacity(events),
+        }
+    }
+
+    /// How many participants the arguments hold.
+    pub(super) fn participants(&self) -> usize {
+        self.streams.len()
+    }
+
+    /// How many events the arguments hold.
+    pub(super) fn events(&self) -> usize {
+        self.event_ids.len()
+    }
+
+    /// Adds `batch` after the batches already added (a group's batches go
+    /// one after the other; event participant indexes count over all of
+    /// them). A batch that breaks a rule adds nothing.
+    pub(super) fn push(&mut self, batch: &'a AppendBatch) -> Result<(), StoreError> {
+        let (streams, events) = (self.participants(), self.events());
+        let pushed = self.try_push(batch);
+        if pushed.is_err() {
+            self.truncate(streams, events);
+        }
+        pushed
+    }
+
+    fn try_push(&mut self, batch: &'a AppendBatch) -> Result<(), StoreError> {
         batch.check_payloads()?;
         let total = batch.event_count();
         if total > MAX_EVENTS_PER_APPEND {
@@ -39,22 +84,10 @@ impl<'a> AppendArgs<'a> {
             )
             .into());
         }
-        let n = batch.writes().len();
-        let mut args = AppendArgs {
-            streams: Vec::with_capacity(n),
-            expected: Vec::with_capacity(n),
-            counts: Vec::with_capacity(n),
-            event_part: Vec::with_capacity(total),
-            event_offset: Vec::with_capacity(total),
-            event_ids: Vec::with_capacity(total),
-            event_types: Vec::with_capacity(total),
-            schema_versions: Vec::with_capacity(total),
-            payloads: Vec::with_capacity(total),
-            metadata: Vec::with_capacity(total),
-        };
+        let first_part = self.participants();
         for write in batch.writes() {
-            args.streams.push(write.stream_id().as_str());
-            args.expected.push(match write.expected() {
+            self.streams.push(write.stream_id().as_str());
+            self.expected.push(match write.expected() {
                 ExpectedVersion::Exact(v) => i64::try_from(v.value()).map_err(|_| {
                     ValidationError::invalid(
                         "StreamVersion",
@@ -65,32 +98,63 @@ impl<'a> AppendArgs<'a> {
                 ExpectedVersion::Any => -1,
             });
             // Bounded by MAX_EVENTS_PER_APPEND, checked above.
-            args.counts
+            self.counts
                 .push(i32::try_from(write.events().len()).unwrap_or(i32::MAX));
         }
         // The procedure gives positions in the order of these arrays: the
         // batch's emission order.
         for emitted in batch.emitted() {
             let event = emitted.event;
-            // Both bounded by MAX_EVENTS_PER_APPEND, checked above.
-            args.event_part
-                .push(i32::try_from(emitted.write + 1).unwrap_or(i32::MAX));
-            args.event_offset
+            // Both bounded by MAX_EVENTS_PER_APPEND (and a group's
+            // participants by its batches' count), checked above.
+            self.event_part
+                .push(i32::try_from(first_part + emitted.write + 1).unwrap_or(i32::MAX));
+            self.event_offset
                 .push(i32::try_from(emitted.offset + 1).unwrap_or(i32::MAX));
-            args.event_ids.push(*event.metadata().event_id().as_uuid());
-            args.event_types.push(event.event().event_type());
+            self.event_ids.push(*event.metadata().event_id().as_uuid());
+            self.event_types.push(event.event().event_type());
             // In 1..=i32::MAX: `check_payloads` above applies the rule.
-            args.schema_versions.push(
+            self.schema_versions.push(
                 (!event.event().is_legacy_tagged())
                     .then(|| i32::try_from(event.event().schema_version()).unwrap_or(i32::MAX)),
             );
-            args.payloads.push(event.event().payload());
-            args.metadata
+            self.payloads.push(event.event().payload());
+            self.metadata
                 .push(serde_json::to_string(event.metadata()).map_err(|e| {
                     StoreError::backend("append", format!("could not encode event metadata: {e}"))
                 })?);
         }
-        Ok(args)
+        Ok(())
+    }
+
+    fn truncate(&mut self, streams: usize, events: usize) {
+        self.streams.truncate(streams);
+        self.expected.truncate(streams);
+        self.counts.truncate(streams);
+        self.event_part.truncate(events);
+        self.event_offset.truncate(events);
+        self.event_ids.truncate(events);
+        self.event_types.truncate(events);
+        self.schema_versions.truncate(events);
+        self.payloads.truncate(events);
+        self.metadata.truncate(events);
+    }
+
+    /// `append_group.sql` with these arguments bound, each participant's
+    /// batch (1-based) first.
+    pub(super) fn bind_group<'q>(&'q self, sql: &'q str, batch_of: &'q [i32]) -> Query<'q, Postgres, PgArguments> {
+        sqlx::query(sql)
+            .bind(batch_of)
+            .bind(&self.streams)
+            .bind(&self.expected)
+            .bind(&self.counts)
+            .bind(&self.event_part)
+            .bind(&self.event_offset)
+            .bind(&self.event_ids)
+            .bind(&self.event_types)
+            .bind(&self.payloads)
+            .bind(&self.metadata)
+            .bind(&self.schema_versions)
     }
 
     /// The statement `sql` (`append.sql` or `append_committed.sql`, or

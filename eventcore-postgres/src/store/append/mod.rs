@@ -2,8 +2,12 @@
 //! statement, which checks every expected version and inserts every event.
 
 mod args;
+mod combine;
 mod failure;
+mod group;
 mod idempotency;
+
+use std::sync::Arc;
 
 use eventcore::{
     GlobalPosition, StoreError, StreamVersion,
@@ -12,24 +16,41 @@ use eventcore::{
 use sqlx::Row;
 
 pub use self::args::MAX_EVENTS_PER_APPEND;
+pub(crate) use self::combine::Combiner;
 pub(super) use self::idempotency::{idempotency_record, purge, read_streams_keyed};
 use self::{
     args::AppendArgs,
     failure::{append_failed, conflict_error},
+    group::Outcomes,
 };
 use super::{
     rows::{to_position, to_version},
     shared::Shared,
 };
+use crate::error::{IN_FAILED_SQL_TRANSACTION, INVALID_TRANSACTION_TERMINATION, sqlstate};
 
-/// Appends on a pooled connection with the self-committing procedure.
+/// Appends a batch that commits on its own: combined with other batches
+/// ready at the same moment when group commit is on, alone otherwise.
 pub(super) async fn commit(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     batch: AppendBatch,
 ) -> Result<AppendResult, StoreError> {
     if batch.writes().is_empty() && batch.idempotency().is_none() {
         return Ok(AppendResult::default());
     }
+    let batch = match (&shared.combiner, batch.idempotency()) {
+        (Some(combiner), None) => match combine::append(shared, combiner, batch).await {
+            Ok(outcome) => return outcome,
+            Err(batch) => batch,
+        },
+        _ => batch,
+    };
+    commit_one(shared, batch).await
+}
+
+/// Appends one batch in a transaction of its own, with the self-committing
+/// procedure.
+async fn commit_one(shared: &Shared, batch: AppendBatch) -> Result<AppendResult, StoreError> {
     let mut conn = shared
         .pool_for("append")
         .await?
@@ -46,10 +67,71 @@ pub(super) async fn commit(
         conn.close_on_drop();
     }
     let result = result?;
-    if let (Some(last), Some(follower)) = (result.events.last(), shared.running_follower()) {
-        follower.appended(last.position);
+    if let Some(last) = result.events.last() {
+        committed(shared, last.position);
     }
     Ok(result)
+}
+
+/// Commits a group's batches: one alone, several through the group
+/// procedure. When the server refuses the group (and so rolled all of it
+/// back), the batches are appended one by one, so that only a batch at
+/// fault fails.
+async fn commit_batches(shared: &Shared, mut batches: Vec<AppendBatch>) -> Outcomes {
+    if batches.len() == 1
+        && let Some(batch) = batches.pop()
+    {
+        return vec![commit_one(shared, batch).await];
+    }
+    let acquired = match shared.pool_for("append").await {
+        Ok(pool) => pool.acquire().await.map_err(shared.errors.on("append")),
+        Err(unreachable) => Err(unreachable),
+    };
+    let mut conn = match acquired {
+        Ok(conn) => conn,
+        Err(error) => return combine::unsent(&batches, &error),
+    };
+    match group::commit_group(shared, &mut conn, &batches).await {
+        Ok(outcomes) => {
+            let last = outcomes
+                .iter()
+                .filter_map(|o| o.as_ref().ok()?.events.last().map(|e| e.position))
+                .max();
+            if let Some(last) = last {
+                committed(shared, last);
+            }
+            outcomes
+        }
+        Err(error) if sqlstate(&error).is_some() => {
+            let code = sqlstate(&error);
+            if matches!(
+                code.as_deref(),
+                Some(INVALID_TRANSACTION_TERMINATION | IN_FAILED_SQL_TRANSACTION)
+            ) {
+                tracing::warn!("group append found its pooled connection inside a stray transaction; closing it");
+                conn.close_on_drop();
+            }
+            drop(conn);
+            tracing::debug!(%error, batches = batches.len(), "eventcore-postgres: the group append was refused; appending its batches one by one");
+            let mut outcomes = Vec::with_capacity(batches.len());
+            for batch in batches {
+                outcomes.push(commit_one(shared, batch).await);
+            }
+            outcomes
+        }
+        Err(error) => combine::unsent(&batches, &shared.errors.translate("append", error)),
+    }
+}
+
+/// Events up to `last` committed: wakes this process's subscribers and
+/// notifies other processes.
+fn committed(shared: &Shared, last: GlobalPosition) {
+    if let Some(follower) = shared.running_follower() {
+        follower.appended(last);
+    }
+    if let Some(notifier) = &shared.notifier {
+        notifier.committed(last);
+    }
 }
 
 /// Who commits an append.
@@ -86,8 +168,15 @@ where
         (Commit::Caller, true) => &sql.append_keyed,
     };
     let args = AppendArgs::new(&batch)?;
+    // An append that commits itself is notified after its commit (see
+    // `Notifier`); one in the caller's transaction notifies inside it, so
+    // that the notification goes out with the caller's commit or not at all.
+    let channel = match commit {
+        Commit::Itself => None,
+        Commit::Caller => shared.channel.as_deref(),
+    };
     let row = args
-        .bind(statement, shared.channel.as_deref(), claim)
+        .bind(statement, channel, claim)
         .fetch_one(executor)
         .await;
     let row = match row {

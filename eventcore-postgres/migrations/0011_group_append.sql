@@ -1,0 +1,173 @@
+-- Group commit: several batches in one transaction and one round trip, each
+-- with its own outcome.
+--
+-- The store combines batches that are ready to append at the same moment
+-- (see `GroupCommit`). Every batch is checked against the versions the
+-- batches before it in the group left, exactly as if they had been
+-- appended one after the other: a batch whose expected versions no longer
+-- hold gets its own conflict and writes nothing, the others commit.
+--
+-- Parameters: the batches' participants, concatenated (`p_batch` names each
+-- participant's batch, 1-based, batches in order and each batch's
+-- participants together), and their events, concatenated in each batch's
+-- emission order (`e_part` is a participant's index over the whole group).
+-- Results, per batch: the participant (1-based, within the batch) whose
+-- version did not hold and that version, or the batch's first position
+-- (NULL for a batch without events); per participant: its new version.
+--
+-- Every stream of the group is locked first, in stream-id order (the order
+-- in which `append_events` visits participants), so that groups and single
+-- appends never deadlock. Streams that do not exist get the version-0
+-- placeholder rows `append_events` already uses for read-only checks.
+--
+-- The procedure sends no notification: the store notifies after the commit.
+
+CREATE PROCEDURE __SCHEMA__.append_group(
+    p_batch    integer[],
+    p_streams  text[],
+    p_expected bigint[],
+    p_counts   integer[],
+    e_part     integer[],
+    e_offset   integer[],
+    e_ids      uuid[],
+    e_types    text[],
+    e_payloads text[],
+    e_metadata text[],
+    e_versions integer[],
+    INOUT conflict_index  integer[],
+    INOUT actual_version  bigint[],
+    INOUT first_position  bigint[],
+    INOUT new_versions    bigint[]
+)
+LANGUAGE plpgsql AS $$
+DECLARE
+    n_parts   integer := coalesce(array_length(p_streams, 1), 0);
+    n_batches integer;
+    ids       text[];
+    versions  bigint[];
+    original  bigint[];
+    slot      integer[];
+    start_v   bigint[];
+    ok        boolean[];
+    taken     bigint := 0;
+    written   bigint;
+    b         integer;
+    k         integer;
+    j         integer;
+    first_k   integer := 1;
+    last_k    integer;
+    conflict  integer;
+    lowest    bigint;
+    announced text;
+    base      bigint;
+    ignored   text;
+BEGIN
+    IF n_parts = 0 THEN
+        RETURN;
+    END IF;
+    n_batches := p_batch[n_parts];
+
+    -- Placeholders for streams that do not exist yet, then every stream
+    -- locked, both in stream-id order.
+    INSERT INTO __SCHEMA__.streams (stream_id, version)
+    SELECT u.s, 0 FROM (SELECT DISTINCT s FROM unnest(p_streams) AS s ORDER BY s) AS u
+    ON CONFLICT (stream_id) DO NOTHING;
+    SELECT array_agg(l.stream_id ORDER BY l.stream_id), array_agg(l.version ORDER BY l.stream_id)
+    INTO ids, versions
+    FROM (SELECT s.stream_id, s.version FROM __SCHEMA__.streams AS s
+          WHERE s.stream_id = ANY(p_streams) ORDER BY s.stream_id FOR UPDATE) AS l;
+    slot := ARRAY(SELECT array_position(ids, u.s)
+                  FROM unnest(p_streams) WITH ORDINALITY AS u(s, n) ORDER BY u.n);
+    IF array_position(slot, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'append_group: a participant''s stream row is missing after locking'
+            USING ERRCODE = 'EC004';
+    END IF;
+
+    original := versions;
+    start_v := array_fill(0::bigint, ARRAY[n_parts]);
+    new_versions := array_fill(NULL::bigint, ARRAY[n_parts]);
+    conflict_index := array_fill(NULL::integer, ARRAY[n_batches]);
+    actual_version := array_fill(NULL::bigint, ARRAY[n_batches]);
+    first_position := array_fill(NULL::bigint, ARRAY[n_batches]);
+    ok := array_fill(false, ARRAY[n_batches]);
+
+    FOR b IN 1 .. n_batches LOOP
+        last_k := first_k;
+        WHILE last_k < n_parts AND p_batch[last_k + 1] = b LOOP
+            last_k := last_k + 1;
+        END LOOP;
+        -- The batch's checks, against the versions the batches before it left.
+        conflict := NULL;
+        FOR k IN first_k .. last_k LOOP
+            IF p_expected[k] >= 0 AND versions[slot[k]] <> p_expected[k] THEN
+                conflict := k;
+                EXIT;
+            END IF;
+        END LOOP;
+        IF conflict IS NOT NULL THEN
+            conflict_index[b] := conflict - first_k + 1;
+            actual_version[b] := versions[slot[conflict]];
+        ELSE
+            ok[b] := true;
+            written := 0;
+            FOR k IN first_k .. last_k LOOP
+                j := slot[k];
+                start_v[k] := versions[j];
+                versions[j] := versions[j] + p_counts[k];
+                new_versions[k] := versions[j];
+                written := written + p_counts[k];
+            END LOOP;
+            IF written > 0 THEN
+                -- An offset for now; the epoch is added below.
+                first_position[b] := taken;
+                taken := taken + written;
+            END IF;
+        END IF;
+        first_k := last_k + 1;
+    END LOOP;
+
+    IF taken > 0 THEN
+        IF taken > 1048576 THEN
+            RAISE EXCEPTION 'one append can write at most 1048576 events'
+                USING ERRCODE = 'EC002';
+        END IF;
+        -- Announce this transaction before its first epoch, as
+        -- append_events does (see migration 5).
+        announced := 'eventcore.announced_' || '__SCHEMA__'::regnamespace::oid::text;
+        IF coalesce(current_setting(announced, true), '') = '' THEN
+            lowest := (coalesce(pg_sequence_last_value('__SCHEMA__.append_epochs'), 0) + 1)
+                      & 4294967295;
+            ignored := pg_advisory_xact_lock_shared(
+                __SCHEMA__.append_lock_key(),
+                (CASE WHEN lowest >= 2147483648 THEN lowest - 4294967296 ELSE lowest END)::integer
+            )::text;
+            ignored := set_config(announced, 'yes', true);
+        END IF;
+        base := nextval('__SCHEMA__.append_epochs') << 20;
+
+        INSERT INTO __SCHEMA__.events
+            (global_position, transaction_id, stream_id, version, event_id, event_type,
+             schema_version, payload, metadata)
+        SELECT base + f.n - 1, pg_current_xact_id(), p_streams[f.p], start_v[f.p] + f.o,
+               f.id, f.t, f.sv, f.pl::jsonb, f.md::jsonb
+        FROM (SELECT e.*, row_number() OVER (ORDER BY e.k) AS n
+              FROM unnest(e_part, e_offset, e_ids, e_types, e_versions, e_payloads, e_metadata)
+                   WITH ORDINALITY AS e(p, o, id, t, sv, pl, md, k)
+              WHERE ok[p_batch[e.p]]) AS f;
+
+        FOR b IN 1 .. n_batches LOOP
+            IF first_position[b] IS NOT NULL THEN
+                first_position[b] := base + first_position[b];
+            END IF;
+        END LOOP;
+
+        UPDATE __SCHEMA__.streams AS s SET version = u.v
+        FROM unnest(ids, versions, original) AS u(id, v, o)
+        WHERE u.v <> u.o AND s.stream_id = u.id;
+    END IF;
+
+    -- Raises 2D000 inside a transaction block: nothing is acknowledged that
+    -- would not commit.
+    COMMIT;
+END
+$$;

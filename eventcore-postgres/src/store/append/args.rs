@@ -142,7 +142,11 @@ impl<'a> AppendArgs<'a> {
 
     /// `append_group.sql` with these arguments bound, each participant's
     /// batch (1-based) first.
-    pub(super) fn bind_group<'q>(&'q self, sql: &'q str, batch_of: &'q [i32]) -> Query<'q, Postgres, PgArguments> {
+    pub(super) fn bind_group<'q>(
+        &'q self,
+        sql: &'q str,
+        batch_of: &'q [i32],
+    ) -> Query<'q, Postgres, PgArguments> {
         sqlx::query(sql)
             .bind(batch_of)
             .bind(&self.streams)

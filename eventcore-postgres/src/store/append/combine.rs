@@ -21,10 +21,7 @@ use eventcore::{
 };
 use tokio::sync::{Notify, oneshot};
 
-use super::{
-    args::MAX_EVENTS_PER_APPEND,
-    group::Outcomes,
-};
+use super::{args::MAX_EVENTS_PER_APPEND, group::Outcomes};
 use crate::{GroupCommit, store::shared::Shared};
 
 type Reply = oneshot::Sender<Result<AppendResult, StoreError>>;

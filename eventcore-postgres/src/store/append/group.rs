@@ -7,11 +7,7 @@ use eventcore::{
 };
 use sqlx::{PgConnection, Row};
 
-use super::{
-    args::AppendArgs,
-    build_result,
-    failure::conflict_error,
-};
+use super::{args::AppendArgs, build_result, failure::conflict_error};
 use crate::store::shared::Shared;
 
 /// Each batch's outcome, in the order of the batches.
@@ -74,7 +70,9 @@ fn read_outcomes(
     let firsts: Vec<Option<i64>> = row.try_get("first_position")?;
     let versions: Vec<Option<i64>> = row.try_get("new_versions")?;
     let expected = outcomes.iter().filter(|o| o.is_ok()).count();
-    if [conflicts.len(), actuals.len(), firsts.len()] != [expected; 3] || versions.len() != participants {
+    if [conflicts.len(), actuals.len(), firsts.len()] != [expected; 3]
+        || versions.len() != participants
+    {
         let detail = format!(
             "the group append answered for {} batches and {} participants; {expected} batches \
              and {participants} participants were sent (schema {})",
@@ -83,7 +81,9 @@ fn read_outcomes(
             shared.schema
         );
         for outcome in outcomes.iter_mut().filter(|o| o.is_ok()) {
-            *outcome = Err(StoreError::Corrupt { detail: detail.clone() });
+            *outcome = Err(StoreError::Corrupt {
+                detail: detail.clone(),
+            });
         }
         return Ok(outcomes);
     }

@@ -108,7 +108,9 @@ async fn commit_batches(shared: &Shared, mut batches: Vec<AppendBatch>) -> Outco
                 code.as_deref(),
                 Some(INVALID_TRANSACTION_TERMINATION | IN_FAILED_SQL_TRANSACTION)
             ) {
-                tracing::warn!("group append found its pooled connection inside a stray transaction; closing it");
+                tracing::warn!(
+                    "group append found its pooled connection inside a stray transaction; closing it"
+                );
                 conn.close_on_drop();
             }
             drop(conn);

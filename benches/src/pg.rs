@@ -6,7 +6,7 @@ use std::{
 };
 
 use eventcore_postgres::{
-    PostgresConfig, PostgresStore, SchemaName,
+    GroupCommit, PostgresConfig, PostgresStore, SchemaName,
     sqlx::{self, PgPool},
 };
 
@@ -80,6 +80,7 @@ impl PgFixture {
             .max_connections(POOL_SIZE)
             .acquire_timeout(Duration::from_secs(5))
             .schema(schema.clone())
+            .group_commit(group_commit()?)
             .connect()
             .await?;
         store.migrate().await?;
@@ -90,6 +91,30 @@ impl PgFixture {
     pub async fn drop_schema(self) -> BenchResult {
         drop_schema(self.store.pool(), self.schema.as_str()).await
     }
+}
+
+/// The group commit the benches' stores use: the store's default, or what
+/// `EVENTCORE_GROUP_COMMIT` says (`off`, or the number of groups in flight,
+/// optionally with a wait in microseconds: `2` or `2/200`).
+pub fn group_commit() -> BenchResult<GroupCommit> {
+    let Ok(setting) = std::env::var("EVENTCORE_GROUP_COMMIT") else {
+        return Ok(GroupCommit::new());
+    };
+    if setting == "off" {
+        return Ok(GroupCommit::disabled());
+    }
+    let (in_flight, wait) = setting.split_once('/').unwrap_or((&setting, "0"));
+    let invalid = || {
+        format!(
+            "EVENTCORE_GROUP_COMMIT={setting:?}: expected `off`, a number of groups in \
+             flight (`2`), or groups and a wait in microseconds (`2/200`)"
+        )
+    };
+    let in_flight: usize = in_flight.parse().map_err(|_| invalid())?;
+    let wait: u64 = wait.parse().map_err(|_| invalid())?;
+    Ok(GroupCommit::new()
+        .max_in_flight(in_flight)
+        .max_wait(Duration::from_micros(wait)))
 }
 
 /// `DROP SCHEMA … CASCADE`.

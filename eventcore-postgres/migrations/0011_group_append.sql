@@ -15,10 +15,11 @@
 -- version did not hold and that version, or the batch's first position
 -- (NULL for a batch without events); per participant: its new version.
 --
--- Every stream of the group is locked first, in stream-id order (the order
--- in which `append_events` visits participants), so that groups and single
--- appends never deadlock. Streams that do not exist get the version-0
--- placeholder rows `append_events` already uses for read-only checks.
+-- Every stream of the group is locked first, one after the other in
+-- stream-id order (the order in which `append_events` visits participants),
+-- so that groups and single appends never deadlock. Streams that do not
+-- exist get the version-0 placeholder rows `append_events` already uses for
+-- read-only checks.
 --
 -- The procedure sends no notification: the store notifies after the commit.
 
@@ -51,6 +52,7 @@ DECLARE
     ok        boolean[];
     taken     bigint := 0;
     written   bigint;
+    v         bigint;
     b         integer;
     k         integer;
     j         integer;
@@ -67,21 +69,25 @@ BEGIN
     END IF;
     n_batches := p_batch[n_parts];
 
-    -- Placeholders for streams that do not exist yet, then every stream
-    -- locked, both in stream-id order.
-    INSERT INTO __SCHEMA__.streams (stream_id, version)
-    SELECT u.s, 0 FROM (SELECT DISTINCT s FROM unnest(p_streams) AS s ORDER BY s) AS u
-    ON CONFLICT (stream_id) DO NOTHING;
-    SELECT array_agg(l.stream_id ORDER BY l.stream_id), array_agg(l.version ORDER BY l.stream_id)
-    INTO ids, versions
-    FROM (SELECT s.stream_id, s.version FROM __SCHEMA__.streams AS s
-          WHERE s.stream_id = ANY(p_streams) ORDER BY s.stream_id FOR UPDATE) AS l;
+    -- Every stream locked in stream-id order, one after the other (a
+    -- stream that does not exist yet gets its version-0 placeholder first,
+    -- at its place in that order), as `append_events` visits them.
+    ids := ARRAY(SELECT DISTINCT s FROM unnest(p_streams) AS s ORDER BY s);
+    versions := array_fill(0::bigint, ARRAY[array_length(ids, 1)]);
+    FOR j IN 1 .. array_length(ids, 1) LOOP
+        SELECT s.version INTO v FROM __SCHEMA__.streams AS s
+        WHERE s.stream_id = ids[j] FOR UPDATE;
+        IF NOT FOUND THEN
+            -- Waits for a concurrent creator of the stream to finish.
+            INSERT INTO __SCHEMA__.streams (stream_id, version) VALUES (ids[j], 0)
+            ON CONFLICT (stream_id) DO NOTHING;
+            SELECT s.version INTO v FROM __SCHEMA__.streams AS s
+            WHERE s.stream_id = ids[j] FOR UPDATE;
+        END IF;
+        versions[j] := v;
+    END LOOP;
     slot := ARRAY(SELECT array_position(ids, u.s)
                   FROM unnest(p_streams) WITH ORDINALITY AS u(s, n) ORDER BY u.n);
-    IF array_position(slot, NULL) IS NOT NULL THEN
-        RAISE EXCEPTION 'append_group: a participant''s stream row is missing after locking'
-            USING ERRCODE = 'EC004';
-    END IF;
 
     original := versions;
     start_v := array_fill(0::bigint, ARRAY[n_parts]);

@@ -78,7 +78,12 @@ pub(super) async fn append(
         start
     };
     if start {
-        runtime.spawn(flush(Arc::clone(shared)));
+        // The slot is taken before the task runs: a task dropped unpolled
+        // (its runtime shutting down) still gives it back.
+        runtime.spawn(flush(Flusher {
+            shared: Arc::clone(shared),
+            released: false,
+        }));
     } else {
         combiner.arrived.notify_one();
     }
@@ -92,12 +97,31 @@ pub(super) async fn append(
     }))
 }
 
+/// A flusher's place among the `max_in_flight`; given back when the flusher
+/// ends, however it ends (its queue empty, a panic, its runtime dropping
+/// it).
+struct Flusher {
+    shared: Arc<Shared>,
+    released: bool,
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        if !self.released
+            && let Some(combiner) = &self.shared.combiner
+        {
+            let mut queue = combiner.queue();
+            queue.flushers = queue.flushers.saturating_sub(1);
+        }
+    }
+}
+
 /// Commits groups while batches are queued.
-async fn flush(shared: Arc<Shared>) {
+async fn flush(mut flusher: Flusher) {
+    let shared = Arc::clone(&flusher.shared);
     let Some(combiner) = shared.combiner.as_ref() else {
         return;
     };
-    let _unwinding = Unwinding(combiner);
     loop {
         let mut group = {
             let mut queue = combiner.queue();
@@ -105,6 +129,7 @@ async fn flush(shared: Arc<Shared>) {
                 // Under the lock that appends queue under: an append that
                 // queues after this sees the flusher gone and starts one.
                 queue.flushers -= 1;
+                flusher.released = true;
                 return;
             }
             let mut group = Vec::new();
@@ -112,24 +137,17 @@ async fn flush(shared: Arc<Shared>) {
             group
         };
         linger(combiner, &mut group).await;
+        // A caller that stopped waiting before its batch was sent never
+        // sees it written later.
+        group.retain(|(_, reply)| !reply.is_closed());
+        if group.is_empty() {
+            continue;
+        }
         let (batches, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
         let outcomes = super::commit_batches(&shared, batches).await;
         for (reply, outcome) in replies.into_iter().zip(outcomes) {
             // A caller that stopped waiting no longer needs its outcome.
             drop(reply.send(outcome));
-        }
-    }
-}
-
-/// Gives up a flusher's place if it panics, so that the next append starts
-/// another (the outcomes it held are dropped, and their callers told so).
-struct Unwinding<'a>(&'a Combiner);
-
-impl Drop for Unwinding<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            let mut queue = self.0.queue();
-            queue.flushers = queue.flushers.saturating_sub(1);
         }
     }
 }

@@ -45,7 +45,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Commands per second; NaN for a run that did not get to run.
     pub fn per_second(&self) -> f64 {
+        if self.elapsed.is_zero() {
+            return f64::NAN;
+        }
         self.commands as f64 / self.elapsed.as_secs_f64()
     }
 

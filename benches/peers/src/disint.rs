@@ -20,6 +20,7 @@ use sqlx::PgPool;
 
 use crate::{
     bank::{Bank, Failure},
+    disint_sql,
     plan::{Op, account_name},
 };
 
@@ -189,9 +190,24 @@ pub struct Disintegrate {
 impl Disintegrate {
     /// Initialises the event store in `pool`'s database.
     pub async fn connect(pool: PgPool) -> Result<Self, Failure> {
-        let store = PgEventStore::try_new(pool, Json::<BankEvent>::default())
-            .await
-            .map_err(|e| e.to_string())?;
+        let serde = Json::<BankEvent>::default();
+        let store = match PgEventStore::try_new(pool.clone(), serde.clone()).await {
+            Ok(store) => store,
+            // disintegrate-postgres 4.0.1 writes a hexadecimal integer
+            // literal in one of its functions, which PostgreSQL accepts
+            // from version 16 only: on older servers, create the same
+            // objects with that literal in decimal.
+            Err(e) if e.to_string().contains("0xFFFFFFFF") => {
+                let columns: Vec<String> = <BankEvent as disintegrate::Event>::SCHEMA
+                    .domain_ids
+                    .iter()
+                    .map(|id| id.ident.to_string())
+                    .collect();
+                disint_sql::init_before_16(&pool, &columns).await?;
+                PgEventStore::new_uninitialized(pool, serde)
+            }
+            Err(e) => return Err(e.to_string()),
+        };
         let maker = disintegrate_postgres::decision_maker(store.clone(), NoSnapshot);
         Ok(Self {
             store,

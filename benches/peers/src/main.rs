@@ -10,6 +10,7 @@
 mod bank;
 mod db;
 mod disint;
+mod disint_sql;
 mod jwilger;
 mod ours;
 mod plan;

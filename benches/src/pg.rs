@@ -75,9 +75,15 @@ impl PgFixture {
     /// Connects with the store's default settings in a fresh schema
     /// and migrates it.
     pub async fn new(label: &str) -> BenchResult<Self> {
+        Self::with_pool_size(label, POOL_SIZE).await
+    }
+
+    /// As [`PgFixture::new`], with a pool of `max_connections`
+    /// connections (for more concurrent tasks than [`POOL_SIZE`]).
+    pub async fn with_pool_size(label: &str, max_connections: u32) -> BenchResult<Self> {
         let schema = SchemaName::try_new(fresh_schema_name(label))?;
         let store = PostgresConfig::from_url(database_url())
-            .max_connections(POOL_SIZE)
+            .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
             .schema(schema.clone())
             .group_commit(group_commit()?)

@@ -65,8 +65,24 @@ impl From<RawLimit> for RawJson {
 /// Measures the limit from 1 and from 8 connections, in a scratch schema
 /// that is dropped afterwards.
 pub async fn raw_limit(run: usize) -> BenchResult<RawLimit> {
+    match raw_rates(&[1, 8]).await?[..] {
+        [one, eight] => Ok(RawLimit {
+            run,
+            one_connection: one,
+            eight_connections: eight,
+        }),
+        _ => Err("the raw-SQL limit returned the wrong number of rates".into()),
+    }
+}
+
+/// Commits per second from each of `connections` connections (in that
+/// order), in a scratch schema that is dropped afterwards, through one
+/// pool of the store's size or of the largest count if that is more.
+pub async fn raw_rates(connections: &[usize]) -> BenchResult<Vec<f64>> {
+    let largest = connections.iter().copied().max().unwrap_or(1);
+    let size = u32::try_from(largest)?.max(pg::POOL_SIZE);
     let pool = PgPoolOptions::new()
-        .max_connections(pg::POOL_SIZE)
+        .max_connections(size)
         .acquire_timeout(Duration::from_secs(5))
         .connect(&pg::database_url())
         .await?;
@@ -75,20 +91,18 @@ pub async fn raw_limit(run: usize) -> BenchResult<RawLimit> {
         .execute(&pool)
         .await?;
     let table = format!("\"{schema}\".scratch");
-    sqlx::query(&format!(
-        "CREATE TABLE {table} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload jsonb NOT NULL)"
-    ))
-    .execute(&pool)
-    .await?;
-    let insert = Arc::new(format!("INSERT INTO {table} (payload) VALUES ($1::jsonb)"));
     let outcome = async {
-        let one = insert_rate(&pool, &insert, 1).await?;
-        let eight = insert_rate(&pool, &insert, 8).await?;
-        BenchResult::Ok(RawLimit {
-            run,
-            one_connection: one,
-            eight_connections: eight,
-        })
+        sqlx::query(&format!(
+            "CREATE TABLE {table} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload jsonb NOT NULL)"
+        ))
+        .execute(&pool)
+        .await?;
+        let insert = Arc::new(format!("INSERT INTO {table} (payload) VALUES ($1::jsonb)"));
+        let mut rates = Vec::with_capacity(connections.len());
+        for &n in connections {
+            rates.push(insert_rate(&pool, &insert, n).await?);
+        }
+        BenchResult::Ok(rates)
     }
     .await;
     pg::drop_schema(&pool, &schema).await?;

@@ -1,5 +1,7 @@
 //! The command line.
 
+use std::path::PathBuf;
+
 use clap::{Parser, ValueEnum};
 
 use crate::workload::{Backend, Group, Workload};
@@ -13,6 +15,10 @@ use crate::workload::{Backend, Group, Workload};
 /// `postgres://postgres@127.0.0.1:5432/postgres`); each workload runs in a
 /// fresh schema that is dropped afterwards. On SQLite each workload runs in
 /// a fresh file in a temporary directory (`TMPDIR`), deleted afterwards.
+///
+/// With `--scaling` it runs the scaling curve instead: W2 on PostgreSQL
+/// from 1, 2, 4, 8, 16 and 32 tasks, each against the raw-SQL limit from
+/// as many connections, printed as a table and drawn as an SVG chart.
 #[derive(Debug, Parser)]
 #[command(name = "workload")]
 pub struct Cli {
@@ -40,6 +46,33 @@ pub struct Cli {
         value_name = "W1,W2,..."
     )]
     only: Vec<Group>,
+
+    /// Instead of the suite, run the scaling curve: W2 (transfers) on
+    /// PostgreSQL from 1, 2, 4, 8, 16 and 32 tasks, and the raw-SQL limit
+    /// from as many connections; prints a table and writes the chart
+    /// (`--chart`). Repeated and reduced to medians by `--runs`.
+    #[arg(long, conflicts_with_all = ["store", "only"])]
+    pub scaling: bool,
+
+    /// Transfers per point of the scaling curve (10,000 as in W2; fewer
+    /// for a quick check).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u32).range(1..),
+        requires = "scaling"
+    )]
+    pub scaling_commands: u32,
+
+    /// Where `--scaling` writes its SVG chart.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "benches/scaling.svg",
+        requires = "scaling"
+    )]
+    pub chart: PathBuf,
 }
 
 /// The `--store` choices.

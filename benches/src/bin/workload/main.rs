@@ -16,17 +16,21 @@
 //! - [`drive`] times commands; [`measure`] turns timings and
 //!   [`invariants`] into one result line.
 //! - [`report`]: medians and tables; [`targets`]: the verdict per target.
+//! - [`scaling`]: the scaling curve (`--scaling`), W2 on PostgreSQL from 1
+//!   to 32 tasks; [`chart`] draws it as SVG.
 
 // Counts and durations here are far below 2^52: converting them to f64 for
 // rates loses nothing.
 #![allow(clippy::cast_precision_loss)]
 
 mod baseline;
+mod chart;
 mod cli;
 mod drive;
 mod invariants;
 mod measure;
 mod report;
+mod scaling;
 mod sqlite_baseline;
 mod suite;
 mod targets;
@@ -41,5 +45,9 @@ fn main() -> BenchResult {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(suite::run(&cli))
+    if cli.scaling {
+        runtime.block_on(scaling::run(&cli))
+    } else {
+        runtime.block_on(suite::run(&cli))
+    }
 }

@@ -33,7 +33,7 @@ impl Backend {
 /// variants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Group {
-    /// Single-stream deposits.
+    /// Single-stream deposits, from 1 and from 8 tasks.
     #[value(name = "W1")]
     W1,
     /// Two-stream transfers, from 1 and from 8 tasks.
@@ -58,6 +58,8 @@ pub enum Group {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Workload {
     W1,
+    /// W1 from 8 tasks.
+    W1Eight,
     W2Single,
     W2Eight,
     W3,
@@ -66,12 +68,16 @@ pub enum Workload {
     W6,
     /// W6 without snapshots: the figure snapshots are measured against.
     W6Plain,
+    /// W2 from this many tasks: a point of the scaling curve (`--scaling`),
+    /// never part of the suite.
+    W2Tasks(usize),
 }
 
 impl Workload {
     /// Every workload, in suite order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::W1,
+        Self::W1Eight,
         Self::W2Single,
         Self::W2Eight,
         Self::W3,
@@ -83,8 +89,8 @@ impl Workload {
 
     pub const fn label(self) -> &'static str {
         match self {
-            Self::W1 => "W1 deposit",
-            Self::W2Single | Self::W2Eight => "W2 transfer",
+            Self::W1 | Self::W1Eight => "W1 deposit",
+            Self::W2Single | Self::W2Eight | Self::W2Tasks(_) => "W2 transfer",
             Self::W3 => "W3 contention",
             Self::W4 => "W4 long stream",
             Self::W5 => "W5 catch-up",
@@ -95,8 +101,8 @@ impl Workload {
 
     pub const fn group(self) -> Group {
         match self {
-            Self::W1 => Group::W1,
-            Self::W2Single | Self::W2Eight => Group::W2,
+            Self::W1 | Self::W1Eight => Group::W1,
+            Self::W2Single | Self::W2Eight | Self::W2Tasks(_) => Group::W2,
             Self::W3 => Group::W3,
             Self::W4 => Group::W4,
             Self::W5 => Group::W5,
@@ -104,12 +110,13 @@ impl Workload {
         }
     }
 
-    /// Concurrent tasks; this also picks the raw-SQL limit it is compared
-    /// with (1 or 8 connections).
+    /// Concurrent tasks; in the suite this also picks the raw-SQL limit
+    /// it is compared with (1 or 8 connections).
     pub const fn tasks(self) -> usize {
         match self {
             Self::W1 | Self::W2Single | Self::W4 | Self::W5 | Self::W6 | Self::W6Plain => 1,
-            Self::W2Eight | Self::W3 => 8,
+            Self::W1Eight | Self::W2Eight | Self::W3 => 8,
+            Self::W2Tasks(n) => n,
         }
     }
 

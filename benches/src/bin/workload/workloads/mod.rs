@@ -12,8 +12,10 @@ mod catch_up;
 mod deposits;
 mod transfers;
 
+use std::time::Duration;
+
 use eventcore::{
-    CommandExecutor, CommandLogic,
+    CommandExecutor, CommandLogic, RetryPolicy,
     store::{CheckpointStore, EventStore, LeaseStore, SnapshotStore},
 };
 use eventcore_benches::{BenchResult, audit::audit};
@@ -26,20 +28,45 @@ use crate::{
     workload::{Backend, Workload},
 };
 
+/// Transfers in W2.
+pub const W2_TRANSFERS: usize = 10_000;
+
 /// Runs `workload` on a fresh `store`.
 pub async fn run<S>(workload: Workload, backend: Backend, store: S) -> BenchResult<Measure>
 where
     S: EventStore + CheckpointStore + LeaseStore + SnapshotStore + Clone + 'static,
 {
     match workload {
-        Workload::W1 => deposits::w1(backend, store).await,
-        Workload::W2Single | Workload::W2Eight => transfers::w2(backend, store, workload).await,
+        Workload::W1 | Workload::W1Eight => deposits::w1(backend, store, workload).await,
+        Workload::W2Single | Workload::W2Eight | Workload::W2Tasks(_) => {
+            transfers::w2(backend, store, workload, W2_TRANSFERS).await
+        }
         Workload::W3 => transfers::w3(backend, store).await,
         Workload::W4 => deposits::w4(backend, store).await,
         Workload::W5 => catch_up::w5(backend, store).await,
         Workload::W6 => deposits::w6(backend, store, true).await,
         Workload::W6Plain => deposits::w6(backend, store, false).await,
     }
+}
+
+/// W2 with `transfers` transfers from `tasks` tasks on a fresh `store`:
+/// one point of the scaling curve.
+pub async fn w2_from<S: EventStore + Clone + 'static>(
+    backend: Backend,
+    store: S,
+    tasks: usize,
+    transfers: usize,
+) -> BenchResult<Measure> {
+    transfers::w2(backend, store, Workload::W2Tasks(tasks), transfers).await
+}
+
+/// Retries for the concurrent workloads: enough attempts that every command
+/// succeeds, short backoff so the contention latency stays low.
+fn contention_policy() -> RetryPolicy {
+    RetryPolicy::new()
+        .with_max_attempts(10_000)
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(10))
 }
 
 /// What the account streams must hold once a workload's commands ran.

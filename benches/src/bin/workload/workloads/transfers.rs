@@ -5,14 +5,12 @@
 //! - W3: 10 accounts, 2,000 transfers from 8 tasks, so most commands
 //!   contend for the same streams.
 
-use std::time::Duration;
-
-use eventcore::{CommandExecutor, RetryPolicy, store::EventStore};
+use eventcore::{CommandExecutor, store::EventStore};
 use eventcore_benches::{BenchResult, seed};
 use eventcore_examples::banking::{AccountId, Amount, TransferMoney};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-use super::{Cache, Expected, drive_and_audit};
+use super::{Cache, Expected, contention_policy, drive_and_audit};
 use crate::{
     measure::Measure,
     workload::{Backend, Workload},
@@ -24,22 +22,15 @@ use crate::{
 const FUNDED_CENTS: i64 = 100_000_000;
 const MAX_TRANSFER_CENTS: i64 = 100;
 
-/// Retries for the concurrent workloads: enough attempts that every command
-/// succeeds, short backoff so the contention latency stays low.
-fn contention_policy() -> RetryPolicy {
-    RetryPolicy::new()
-        .with_max_attempts(10_000)
-        .base_delay(Duration::from_millis(1))
-        .max_delay(Duration::from_millis(10))
-}
-
+/// W2: `total` transfers (10,000 in the suite) among 1,000 accounts.
 pub async fn w2<S: EventStore + Clone + 'static>(
     backend: Backend,
     store: S,
     workload: Workload,
+    total: usize,
 ) -> BenchResult<Measure> {
     let accounts = seed::accounts("w2", 1_000)?;
-    transfers(backend, store, workload, &accounts, 10_000).await
+    transfers(backend, store, workload, &accounts, total).await
 }
 
 pub async fn w3<S: EventStore + Clone + 'static>(

@@ -3,6 +3,7 @@
 
 mod attempt;
 mod cache;
+mod entry;
 mod executed;
 mod execution;
 mod load;

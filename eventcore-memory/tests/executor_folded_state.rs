@@ -126,8 +126,7 @@ async fn whole(store: &MemoryStore, stream: &StreamId) -> Vec<(u64, u64)> {
         found: Arc::clone(&found),
     };
     eventcore::execute(store, command).await.unwrap();
-    let found = found.lock().unwrap().clone();
-    found
+    found.lock().unwrap().clone()
 }
 
 fn stream(n: usize) -> StreamId {
@@ -184,13 +183,13 @@ async fn run(ops: Vec<Op>) {
     let store = MemoryStore::new();
     let retry = RetryPolicy::new().with_max_attempts(1_000);
     let executors = [
-        CommandExecutor::new(store.clone()).retry_policy(retry.clone()),
+        CommandExecutor::new(store.clone()).retry_policy(retry),
         // Small enough to evict streams between commands.
         CommandExecutor::new(store.clone())
             .stream_cache(6)
-            .retry_policy(retry.clone()),
+            .retry_policy(retry),
         CommandExecutor::new(store.clone())
-            .retry_policy(retry.clone())
+            .retry_policy(retry)
             .snapshots(SnapshotPolicy::every(3).unwrap()),
     ];
     let mut n = 0;
@@ -262,10 +261,8 @@ proptest! {
 async fn a_long_stream_folds_correctly_from_kept_states() {
     let store = MemoryStore::new();
     let executor = CommandExecutor::new(store.clone());
-    let mut n = 0;
-    for _ in 0..300 {
+    for n in 1..=300 {
         let decided = Arc::new(Mutex::new(Vec::new()));
-        n += 1;
         let done = executor
             .execute(Record {
                 a: stream(0),

@@ -1,4 +1,4 @@
-//! Minting UUIDv7s cheaply: one clock read and one atomic step per id,
+//! Minting version 7 UUIDs cheaply: one clock read and one atomic step per id,
 //! and a few random bits from a thread-local generator, instead of
 //! `Uuid::now_v7`'s shared lock and random number generator (a tenth of
 //! the instructions of a deposit on the in-memory store).

@@ -249,7 +249,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn a_command_decides_on_the_state_folded_from_scratch(ops in proptest::collection::vec(op(), 1..40)) {
+    fn a_command_decides_on_the_state_folded_from_scratch(ops in proptest::collection::vec(op(), 1..80)) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(run(ops));
     }

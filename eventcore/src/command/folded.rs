@@ -86,6 +86,10 @@ impl<'a, E> StreamFold<'a, E> {
     }
 }
 
+/// The most events folded from the start of a history rather than from a
+/// kept state: about where the two cost the same, for small states.
+const SHORT_HISTORY: usize = 16;
+
 /// Folds `fold`'s events into `state` from the start of the history.
 fn fold_whole<T: Fold<E>, E>(state: &mut T, fold: &StreamFold<'_, E>) {
     for event in fold.events() {
@@ -100,7 +104,9 @@ where
     T: Fold<E> + Clone + Send + Sync + 'static,
     E: 'static,
 {
-    let Some(kept) = fold.kept else {
+    // A short history folds faster than a kept state is looked up,
+    // cloned and kept again.
+    let (Some(kept), false) = (fold.kept, fold.events.len() <= SHORT_HISTORY) else {
         fold_whole(state, fold);
         return;
     };

@@ -7,9 +7,9 @@ pub use tokio;
 pub use crate::{
     command::{
         CaptureError, Command, CommandField, CommandState, Fold, FoldFingerprint, FoldIdentity,
-        IntoStreamId, ProjectedIds, RestoreError, SnapshotKind, SnapshotState, StreamAccess,
-        StreamDeclarations, StreamField, StreamHandle, StreamHandles, StreamResolver, StreamStates,
-        capture_field, restore_field,
+        Folding, IntoStreamId, ProjectedIds, RestoreError, SnapshotKind, SnapshotState,
+        StreamAccess, StreamDeclarations, StreamField, StreamFold, StreamHandle, StreamHandles,
+        StreamResolver, StreamStates, ViaKept, ViaWhole, capture_field, restore_field,
     },
     event::Event,
     types::{RecordedEvent, StreamId},

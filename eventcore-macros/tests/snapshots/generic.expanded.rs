@@ -139,6 +139,42 @@ where
             <Self as ::eventcore::__private::Command>::Event,
         >(&self.ledger, &mut state.ledger, event);
     }
+    fn fold_stream(
+        &self,
+        state: &mut PostState<Id>,
+        fold: &::eventcore::__private::StreamFold<
+            '_,
+            <Self as ::eventcore::__private::Command>::Event,
+        >,
+    ) -> bool {
+        #[allow(unused_imports)]
+        use ::eventcore::__private::{ViaKept as _, ViaWhole as _};
+        match <Id as ::eventcore::__private::StreamField>::state_mut::<
+            Ledger,
+        >(&self.ledger, &mut state.ledger, fold.stream()) {
+            ::core::option::Option::Some(slot) => {
+                (&::eventcore::__private::Folding::<
+                    Ledger,
+                    <Self as ::eventcore::__private::Command>::Event,
+                >::new())
+                    .folder()(slot, fold);
+            }
+            ::core::option::Option::None => {
+                if <Id as ::eventcore::__private::StreamField>::holds(
+                    &self.ledger,
+                    fold.stream(),
+                ) {
+                    for event in fold.events() {
+                        <Id as ::eventcore::__private::StreamField>::fold::<
+                            Ledger,
+                            <Self as ::eventcore::__private::Command>::Event,
+                        >(&self.ledger, &mut state.ledger, event);
+                    }
+                }
+            }
+        }
+        true
+    }
 }
 const _: () = {
     {

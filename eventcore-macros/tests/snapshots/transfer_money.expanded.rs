@@ -132,6 +132,66 @@ where
             <Self as ::eventcore::__private::Command>::Event,
         >(&self.to, &mut state.to, event);
     }
+    fn fold_stream(
+        &self,
+        state: &mut TransferMoneyState,
+        fold: &::eventcore::__private::StreamFold<
+            '_,
+            <Self as ::eventcore::__private::Command>::Event,
+        >,
+    ) -> bool {
+        #[allow(unused_imports)]
+        use ::eventcore::__private::{ViaKept as _, ViaWhole as _};
+        match <AccountId as ::eventcore::__private::StreamField>::state_mut::<
+            Account,
+        >(&self.from, &mut state.from, fold.stream()) {
+            ::core::option::Option::Some(slot) => {
+                (&::eventcore::__private::Folding::<
+                    Account,
+                    <Self as ::eventcore::__private::Command>::Event,
+                >::new())
+                    .folder()(slot, fold);
+            }
+            ::core::option::Option::None => {
+                if <AccountId as ::eventcore::__private::StreamField>::holds(
+                    &self.from,
+                    fold.stream(),
+                ) {
+                    for event in fold.events() {
+                        <AccountId as ::eventcore::__private::StreamField>::fold::<
+                            Account,
+                            <Self as ::eventcore::__private::Command>::Event,
+                        >(&self.from, &mut state.from, event);
+                    }
+                }
+            }
+        }
+        match <AccountId as ::eventcore::__private::StreamField>::state_mut::<
+            Account,
+        >(&self.to, &mut state.to, fold.stream()) {
+            ::core::option::Option::Some(slot) => {
+                (&::eventcore::__private::Folding::<
+                    Account,
+                    <Self as ::eventcore::__private::Command>::Event,
+                >::new())
+                    .folder()(slot, fold);
+            }
+            ::core::option::Option::None => {
+                if <AccountId as ::eventcore::__private::StreamField>::holds(
+                    &self.to,
+                    fold.stream(),
+                ) {
+                    for event in fold.events() {
+                        <AccountId as ::eventcore::__private::StreamField>::fold::<
+                            Account,
+                            <Self as ::eventcore::__private::Command>::Event,
+                        >(&self.to, &mut state.to, event);
+                    }
+                }
+            }
+        }
+        true
+    }
 }
 const _: () = {
     {

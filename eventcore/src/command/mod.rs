@@ -18,6 +18,7 @@
 
 mod field;
 mod fold;
+pub(crate) mod folded;
 pub(crate) mod handle;
 mod macros;
 mod projected;
@@ -34,6 +35,8 @@ use crate::{
     types::{RecordedEvent, StreamId},
 };
 
+#[doc(hidden)]
+pub use folded::{Folding, StreamFold, ViaKept, ViaWhole};
 #[doc(hidden)]
 pub use projected::ProjectedIds;
 pub use snapshot::SnapshotState;
@@ -185,6 +188,17 @@ pub trait CommandState: Command {
     ) -> Result<(), RestoreError> {
         let _ = (state, stream, value);
         Err(RestoreError::NoPlace)
+    }
+
+    /// Folds the history of one stream (`fold`) into the states that hold
+    /// it, each of which sees only that stream's events; `false`, touching
+    /// nothing, when the state cannot be folded one stream at a time (a
+    /// hand-written state, or one with discovered streams' states). The
+    /// executor then folds every event through [`apply`](Self::apply).
+    #[doc(hidden)]
+    fn fold_stream(&self, state: &mut Self::State, fold: &StreamFold<'_, Self::Event>) -> bool {
+        let _ = (state, fold);
+        false
     }
 
     /// The state of `stream`, serialized for a snapshot; `None` when the

@@ -8,17 +8,17 @@
 //! append's version check catch a stale cache. Correctness never depends on
 //! the cache.
 
-use std::{
-    any::{Any, TypeId},
-    collections::HashMap,
-    sync::Arc,
-};
+use std::{any::TypeId, collections::HashMap, sync::Arc};
 
 use parking_lot::{Mutex, MutexGuard};
 
+use super::entry::Entry;
 pub(crate) use super::timeline::{History, Piece, Slot, Timeline};
 use crate::{
-    command::SnapshotKind,
+    command::{
+        SnapshotKind,
+        folded::{FoldedState, FoldedStates},
+    },
     error::StoreError,
     metrics::CacheCounters,
     store::Snapshot,
@@ -93,7 +93,7 @@ pub(crate) struct StreamCache {
 
 #[derive(Default)]
 struct Entries {
-    streams: HashMap<(StreamId, TypeId), Box<dyn Cached>, foldhash::fast::RandomState>,
+    streams: HashMap<(StreamId, TypeId), Entry, foldhash::fast::RandomState>,
     events: usize,
 }
 
@@ -103,34 +103,6 @@ impl std::fmt::Debug for Entries {
             .field("streams", &self.streams.len())
             .field("events", &self.events)
             .finish()
-    }
-}
-
-/// A history whose event type is erased, so one map holds every type.
-trait Cached: Send {
-    /// The number of events held.
-    fn len(&self) -> usize;
-    /// The version of the last event held.
-    fn version(&self) -> StreamVersion;
-    fn as_any(&self) -> &dyn Any;
-    fn as_any_mut(&mut self) -> &mut dyn Any;
-}
-
-impl<E: Clone + Send + Sync + 'static> Cached for History<E> {
-    fn len(&self) -> usize {
-        self.events.len()
-    }
-
-    fn version(&self) -> StreamVersion {
-        Timeline::version(self)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self
     }
 }
 
@@ -256,6 +228,37 @@ impl StreamCache {
     }
 }
 
+impl FoldedStates for StreamCache {
+    fn folded(
+        &self,
+        stream: &StreamId,
+        event: TypeId,
+        state: TypeId,
+    ) -> Option<(StreamVersion, FoldedState)> {
+        let guard = self.lock();
+        guard
+            .entries
+            .streams
+            .get(&(stream.clone(), event))?
+            .folded(state)
+    }
+
+    fn keep(
+        &self,
+        stream: &StreamId,
+        event: TypeId,
+        state: TypeId,
+        version: StreamVersion,
+        folded: FoldedState,
+    ) {
+        // Kept only with the stream's history, and evicted with it.
+        let mut guard = self.lock();
+        if let Some(entry) = guard.entries.streams.get_mut(&(stream.clone(), event)) {
+            entry.keep(state, version, folded);
+        }
+    }
+}
+
 /// Exclusive access to the cache.
 struct CacheGuard<'a> {
     entries: MutexGuard<'a, Entries>,
@@ -269,7 +272,7 @@ impl CacheGuard<'_> {
         self.entries
             .streams
             .get(&(id.clone(), TypeId::of::<E>()))
-            .and_then(|entry| entry.as_any().downcast_ref::<History<E>>())
+            .and_then(|entry| entry.history.as_any().downcast_ref::<History<E>>())
             .cloned()
     }
 
@@ -278,7 +281,7 @@ impl CacheGuard<'_> {
         self.entries
             .streams
             .get(&(id.clone(), TypeId::of::<E>()))
-            .map(|entry| entry.version())
+            .map(|entry| entry.history.version())
     }
 
     /// Adds a piece and returns a history holding at least its `current`
@@ -300,7 +303,7 @@ impl CacheGuard<'_> {
         let key = (id.clone(), TypeId::of::<E>());
         // The start of the entry there is, if any.
         let existing = match self.entries.streams.get(&key) {
-            Some(entry) => Some(entry.as_any().downcast_ref::<History<E>>()?.start()),
+            Some(entry) => Some(entry.history.as_any().downcast_ref::<History<E>>()?.start()),
             None => None,
         };
         let replace = match (&base, existing) {
@@ -320,9 +323,9 @@ impl CacheGuard<'_> {
             if let Some(old) = self
                 .entries
                 .streams
-                .insert(key.clone(), Box::new(Arc::clone(&history)))
+                .insert(key.clone(), Entry::new(Box::new(Arc::clone(&history))))
             {
-                self.entries.events = self.entries.events.saturating_sub(old.len());
+                self.entries.events = self.entries.events.saturating_sub(old.history.len());
             }
             self.entries.events += grew;
             history
@@ -331,6 +334,7 @@ impl CacheGuard<'_> {
                 .entries
                 .streams
                 .get_mut(&key)?
+                .history
                 .as_any_mut()
                 .downcast_mut::<History<E>>()?;
             let have = history.version().value();
@@ -362,7 +366,7 @@ impl CacheGuard<'_> {
             .entries
             .streams
             .get_mut(&key)
-            .and_then(|entry| entry.as_any_mut().downcast_mut::<History<E>>())
+            .and_then(|entry| entry.history.as_any_mut().downcast_mut::<History<E>>())
         else {
             return;
         };
@@ -385,7 +389,7 @@ impl CacheGuard<'_> {
                 break;
             };
             if let Some(entry) = self.entries.streams.remove(&victim) {
-                self.entries.events = self.entries.events.saturating_sub(entry.len());
+                self.entries.events = self.entries.events.saturating_sub(entry.history.len());
                 evicted += 1;
             }
         }

@@ -3,6 +3,7 @@
 
 mod attempt;
 mod cache;
+mod entry;
 mod executed;
 mod execution;
 mod load;
@@ -115,6 +116,11 @@ impl<S, Ser> CommandExecutor<S, Ser> {
     /// Sizes the stream cache: decoded stream histories, up to about
     /// `events` events in all, shared by this executor's clones. `0` turns
     /// the cache off.
+    ///
+    /// Next to each stream it also keeps the newest state of each
+    /// `#[stream(state = T)]` type folded from it (for `T: Clone + Send +
+    /// Sync`), so a command on a long stream folds only the events recorded
+    /// since; those states are evicted with their stream.
     ///
     /// With the cache, a command reads only the events it has not seen, and
     /// when every stream it needs is cached it first tries to decide and

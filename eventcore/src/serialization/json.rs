@@ -5,6 +5,8 @@ use super::{
     EventSerializer, composed, finite,
     variants::{data_of, data_of_any, from_data, serde_variants},
 };
+use std::cell::RefCell;
+
 use serde_json::Value;
 
 use crate::{
@@ -12,6 +14,15 @@ use crate::{
     event::Event,
     store::{SerializedEvent, StoredEvent},
 };
+
+thread_local! {
+    /// The buffer events are encoded into, reused by every encode on the
+    /// thread.
+    static ENCODE_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The largest encode buffer kept for the next event, in bytes.
+const MAX_KEPT_BUFFER: usize = 64 * 1024;
 
 /// The default serializer: the event's serde JSON form, stored as the
 /// variant's data alone, next to its type name and schema version.
@@ -71,28 +82,41 @@ impl EventSerializer for JsonSerializer {
             ),
         })?;
         let schema_version = version_at::<E>(index);
-        let json = serde_json::to_string(event)
-            .map_err(|source| SerializationError::Encode { event_type, source })?;
-        let payload = match serde_variants::<E>() {
-            None => json,
-            Some(tags) => {
-                let tag = serde_tag::<E>(tags, index, event_type)?;
-                let data = data_of(&json, tag).ok_or_else(|| SerializationError::Inconsistent {
-                    event_type: event_type.to_owned(),
-                    rule: format!(
-                        "serde wrote it as {json}, not as the variant {tag:?} that has the place \
-                         of {event_type:?} in `EVENT_TYPES`; list `EVENT_TYPES` in the order of \
-                         the enum's variants"
-                    ),
-                })?;
-                data.take(json)
+        // Written into a buffer this thread reuses, so the payload costs
+        // one allocation: its `Arc<str>`.
+        ENCODE_BUFFER.with_borrow_mut(|buffer| {
+            if buffer.capacity() > MAX_KEPT_BUFFER {
+                // One large event must not pin its buffer to the thread.
+                *buffer = Vec::new();
             }
-        };
-        Ok(SerializedEvent::from_serde_json(
-            event_type,
-            schema_version,
-            payload,
-        ))
+            buffer.clear();
+            serde_json::to_writer(&mut *buffer, event)
+                .map_err(|source| SerializationError::Encode { event_type, source })?;
+            let json = std::str::from_utf8(buffer).map_err(|_| SerializationError::Inconsistent {
+                event_type: event_type.to_owned(),
+                rule: "serde_json wrote text that is not UTF-8".to_owned(),
+            })?;
+            let payload = match serde_variants::<E>() {
+                None => json,
+                Some(tags) => {
+                    let tag = serde_tag::<E>(tags, index, event_type)?;
+                    let data = data_of(json, tag).ok_or_else(|| SerializationError::Inconsistent {
+                        event_type: event_type.to_owned(),
+                        rule: format!(
+                            "serde wrote it as {json}, not as the variant {tag:?} that has the place \
+                             of {event_type:?} in `EVENT_TYPES`; list `EVENT_TYPES` in the order of \
+                             the enum's variants"
+                        ),
+                    })?;
+                    data.of(json)
+                }
+            };
+            Ok(SerializedEvent::from_serde_json(
+                event_type,
+                schema_version,
+                payload,
+            ))
+        })
     }
 
     fn decode<E: Event>(&self, stored: &StoredEvent) -> Result<E, SerializationError> {

@@ -37,6 +37,15 @@ pub(super) enum Data {
 impl Data {
     /// The data of `json`, in place: no new allocation for a non-unit
     /// variant.
+    /// The data in `json`, borrowed.
+    pub(super) fn of(self, json: &str) -> &str {
+        match self {
+            Self::Unit => "null",
+            Self::Within(range) => &json[range],
+        }
+    }
+
+    #[cfg(test)]
     pub(super) fn take(self, mut json: String) -> String {
         match self {
             Self::Unit => "null".to_owned(),

@@ -89,7 +89,7 @@ impl SerializedEvent {
     pub(crate) fn from_serde_json(
         event_type: &'static str,
         schema_version: u32,
-        payload: String,
+        payload: &str,
     ) -> Self {
         Self {
             event_type: Cow::Borrowed(event_type),

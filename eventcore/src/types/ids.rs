@@ -27,7 +27,7 @@ impl EventId {
     /// increase strictly.
     #[must_use]
     pub fn new() -> Self {
-        Self(Uuid::now_v7())
+        Self(super::v7::now_v7())
     }
 
     /// Accepts `uuid` only if it is a version 7 UUID.
@@ -99,7 +99,7 @@ macro_rules! uuid_newtype {
             /// Mints a fresh, time-ordered (v7) id.
             #[must_use]
             pub fn new() -> Self {
-                Self(Uuid::now_v7())
+                Self(super::v7::now_v7())
             }
 
             /// Wraps an existing UUID of any version, e.g. one received from

@@ -44,6 +44,7 @@ mod metadata;
 mod recorded;
 mod stream_id;
 mod timestamp;
+mod v7;
 mod validation;
 mod version;
 

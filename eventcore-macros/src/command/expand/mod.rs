@@ -13,6 +13,7 @@ mod assertions;
 mod context;
 mod debug;
 mod discovered;
+mod fold_stream;
 mod kind;
 mod snapshot;
 
@@ -290,6 +291,7 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
     let (impl_generics, ty_generics, where_clause) = cx.generics.split_for_impl();
     let (_, _, impl_where_clause) = fold_generics.split_for_impl();
     let debug = state_debug(cx, &stateful);
+    let fold_stream = fold_stream::method(cx, &stateful, &quote!(#state_ident #ty_generics));
     let snapshots = snapshot::methods(cx, &stateful, &quote!(#state_ident #ty_generics));
     let items = quote! {
         #[doc = #doc]
@@ -321,6 +323,8 @@ fn state_items(cx: &Context<'_>) -> Option<(TokenStream, Vec<TokenStream>)> {
                 #(#folds)*
                 #fold_discovered
             }
+
+            #fold_stream
 
             #snapshots
         }

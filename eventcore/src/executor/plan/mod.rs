@@ -7,7 +7,9 @@ mod read;
 use std::borrow::Cow;
 
 use crate::{
-    command::{Command, CommandLogic, SnapshotKind, handle::ReadStream},
+    command::{
+        Command, CommandLogic, SnapshotKind, StreamFold, folded::FoldedStates, handle::ReadStream,
+    },
     error::CommandError,
     serialization::EventSerializer,
     store::{EventStore, IdempotencyClaim, IdempotencyRecord, Snapshot},
@@ -116,7 +118,7 @@ where
         // Every stream is folded again from scratch after a discovery round,
         // so the state never depends on the order streams were read in.
         let mut state = loop {
-            let unusable = match fold(command, &streams, &histories) {
+            let unusable = match fold(command, &streams, &histories, cache) {
                 Ok(state) => break state,
                 Err(unusable) => unusable,
             };
@@ -234,9 +236,34 @@ struct Unusable {
 }
 
 /// Restores each stream's snapshot, if its history follows one, and folds
-/// each history up to the version it was read at, in global position
-/// order.
+/// each history up to the version it was read at: one stream at a time,
+/// from the states the cache keeps, when the command's state allows it;
+/// otherwise every event, in global position order.
 fn fold<C: CommandLogic>(
+    command: &C,
+    streams: &[ReadStream],
+    histories: &[History<EventOf<C>>],
+    kept: &dyn FoldedStates,
+) -> Result<C::State, Unusable> {
+    let mut state = restored(command, streams, histories)?;
+    for (at, (stream, history)) in streams.iter().zip(histories).enumerate() {
+        let events = history.up_to(stream.version);
+        let fold = StreamFold::new(&stream.id, history.start(), events, Some(kept));
+        if !command.fold_stream(&mut state, &fold) {
+            if at > 0 {
+                // Not one stream at a time after all: start again.
+                state = restored(command, streams, histories)?;
+            }
+            fold_in_order(command, &mut state, streams, histories);
+            break;
+        }
+    }
+    Ok(state)
+}
+
+/// The initial state, with each stream's snapshot restored if its history
+/// follows one.
+fn restored<C: CommandLogic>(
     command: &C,
     streams: &[ReadStream],
     histories: &[History<EventOf<C>>],
@@ -259,9 +286,20 @@ fn fold<C: CommandLogic>(
             });
         }
     }
+    Ok(state)
+}
+
+/// Applies every event of every history up to the version it was read at,
+/// in global position order.
+fn fold_in_order<C: CommandLogic>(
+    command: &C,
+    state: &mut C::State,
+    streams: &[ReadStream],
+    histories: &[History<EventOf<C>>],
+) {
     if let ([stream], [history]) = (streams, histories) {
         for event in history.up_to(stream.version).iter().flatten() {
-            command.apply(&mut state, event);
+            command.apply(state, event);
         }
     } else {
         let mut all: Vec<&RecordedEvent<EventOf<C>>> = streams
@@ -271,10 +309,9 @@ fn fold<C: CommandLogic>(
             .collect();
         all.sort_by_key(|e| e.position());
         for event in all {
-            command.apply(&mut state, event);
+            command.apply(state, event);
         }
     }
-    Ok(state)
 }
 
 /// Streams the command asks for, after seeing `state`, that it has not read.

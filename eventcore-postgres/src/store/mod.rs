@@ -3,6 +3,7 @@
 
 mod append;
 mod checkpoints;
+mod combiner;
 mod follow;
 mod leases;
 mod notifier;

@@ -8,7 +8,7 @@ use std::{
 use eventcore::{StoreError, store::NotificationHub};
 use sqlx::{Connection, PgConnection, PgPool};
 
-use super::{append::Combiner, follow::Follower, notifier::Notifier, statements::Statements};
+use super::{combiner::Combiner, follow::Follower, notifier::Notifier, statements::Statements};
 use crate::{GroupCommit, SchemaName, error::SqlxErrors};
 
 /// The settings a store is built with (from a `PostgresConfig`).

@@ -10,8 +10,7 @@
 //! companions' outcomes with it.
 
 use std::{
-    collections::VecDeque,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -19,47 +18,16 @@ use eventcore::{
     StoreError,
     store::{AppendBatch, AppendResult},
 };
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::oneshot;
 
-use super::{args::MAX_EVENTS_PER_APPEND, group::Outcomes};
-use crate::{GroupCommit, store::shared::Shared};
-
-type Reply = oneshot::Sender<Result<AppendResult, StoreError>>;
-
-/// The queue of batches waiting for a group.
-#[derive(Debug)]
-pub(crate) struct Combiner {
-    settings: GroupCommit,
-    queue: Mutex<Queue>,
-    /// Woken when a batch is queued, for a group that waits for more.
-    arrived: Notify,
-}
-
-#[derive(Debug, Default)]
-struct Queue {
-    waiting: VecDeque<(AppendBatch, Reply)>,
-    flushers: usize,
-}
-
-impl Combiner {
-    pub(crate) fn new(settings: GroupCommit) -> Option<Self> {
-        settings.is_enabled().then(|| Self {
-            settings,
-            queue: Mutex::new(Queue::default()),
-            arrived: Notify::new(),
-        })
-    }
-
-    fn queue(&self) -> MutexGuard<'_, Queue> {
-        // The queue's invariants hold between statements: a panic elsewhere
-        // cannot leave it half-changed.
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
+use crate::store::append::args::MAX_EVENTS_PER_APPEND;
+use crate::store::append::commit::commit_batches;
+use crate::store::combiner::{Combiner, Queue, Reply};
+use crate::store::shared::Shared;
 
 /// Appends `batch` as part of a group; `None` gives the batch back when no
 /// Tokio runtime can run a flusher (the caller then appends it alone).
-pub(super) async fn append(
+pub(super) async fn append_grouped(
     shared: &Arc<Shared>,
     combiner: &Combiner,
     batch: AppendBatch,
@@ -144,7 +112,7 @@ async fn flush(mut flusher: Flusher) {
             continue;
         }
         let (batches, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
-        let outcomes = super::commit_batches(&shared, batches).await;
+        let outcomes = commit_batches(&shared, batches).await;
         for (reply, outcome) in replies.into_iter().zip(outcomes) {
             // A caller that stopped waiting no longer needs its outcome.
             drop(reply.send(outcome));
@@ -194,21 +162,4 @@ async fn linger(combiner: &Combiner, group: &mut Vec<(AppendBatch, Reply)>) {
             tokio::task::yield_now().await;
         }
     }
-}
-
-/// Each batch's outcome when the group could not be committed as one.
-pub(super) fn unsent(batches: &[AppendBatch], error: &StoreError) -> Outcomes {
-    let message = error.to_string();
-    batches
-        .iter()
-        .map(|_| {
-            Err(match error {
-                StoreError::Unavailable { .. } => StoreError::Unavailable {
-                    message: message.clone(),
-                    source: None,
-                },
-                _ => StoreError::backend("append", message.clone()),
-            })
-        })
-        .collect()
 }

@@ -7,7 +7,9 @@ use eventcore::{
 };
 use sqlx::{PgConnection, Row};
 
-use super::{args::AppendArgs, build_result, failure::conflict_error};
+use crate::store::append::args::AppendArgs;
+use crate::store::append::failure::conflict_error;
+use crate::store::append::statement::build_result;
 use crate::store::shared::Shared;
 
 /// Each batch's outcome, in the order of the batches.
@@ -32,7 +34,7 @@ pub(super) async fn commit_group(
     let mut outcomes: Outcomes = Vec::with_capacity(batches.len());
     // Where each sent batch's participants start, by batch.
     let mut first_part = Vec::with_capacity(batches.len());
-    let mut sent = 0;
+    let mut sent: usize = 0;
     for batch in batches {
         let start = args.participants();
         first_part.push(start);

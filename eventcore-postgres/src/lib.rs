@@ -103,8 +103,8 @@
 //! as data — which becomes
 //! [`StoreError::VersionConflict`](eventcore::StoreError) — after putting
 //! back any stream this call had already bumped, so nothing is written.
-//! Otherwise all events go in with one `INSERT … SELECT FROM unnest(…)` and
-//! one `NOTIFY` is sent, all in the same transaction.
+//! Otherwise all events go in with one `INSERT … SELECT FROM unnest(…)`,
+//! in the same transaction.
 //!
 //! [`append`](eventcore::store::EventStore::append) has the procedure
 //! commit, in the same round trip. A procedure cannot commit inside a
@@ -116,6 +116,16 @@
 //! `CALL` is dearer than a function call; see `benches/README.md`.)
 //! [`PostgresStore::append_in`] appends inside a transaction the caller
 //! controls, without committing.
+//!
+//! Appends that are ready at the same moment share one round trip and one
+//! transaction ([`GroupCommit`], on by default): the group procedure locks
+//! every stream of the group in the same stream-id order, then checks each
+//! batch against the versions the batches before it left, so each batch
+//! keeps its own outcome. An append that commits itself sends no `NOTIFY`
+//! inside its transaction (that would serialize every notifying commit on
+//! PostgreSQL's notification queue): one task per store sends a coalesced
+//! one after the commits. `append_in` notifies inside the caller's
+//! transaction.
 //!
 //! # Transactions that survive cancellation
 //!

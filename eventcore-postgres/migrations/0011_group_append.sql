@@ -17,9 +17,9 @@
 --
 -- Every stream of the group is locked first, one after the other in
 -- stream-id order (the order in which `append_events` visits participants),
--- so that groups and single appends never deadlock. Streams that do not
--- exist get the version-0 placeholder rows `append_events` already uses for
--- read-only checks.
+-- so that groups and single appends never deadlock: a written stream by
+-- bumping it by everything the group writes to it (one row write, as a
+-- single append makes), a stream the group only reads by a share lock.
 --
 -- The procedure sends no notification: the store notifies after the commit.
 
@@ -47,6 +47,7 @@ DECLARE
     ids       text[];
     versions  bigint[];
     original  bigint[];
+    bump      bigint[];
     slot      integer[];
     start_v   bigint[];
     ok        boolean[];
@@ -69,25 +70,56 @@ BEGIN
     END IF;
     n_batches := p_batch[n_parts];
 
-    -- Every stream locked in stream-id order, one after the other (a
-    -- stream that does not exist yet gets its version-0 placeholder first,
-    -- at its place in that order), as `append_events` visits them.
+    -- Every stream locked in stream-id order, one after the other, as
+    -- `append_events` visits them. A stream some batch writes is bumped
+    -- at once by what all of the group's batches write to it (created if
+    -- it does not exist), which locks it and tells its version before the
+    -- group; a batch that then fails is taken back out below, which costs
+    -- a second write only for the streams of failed batches. A stream the
+    -- group only reads is share-locked (a version-0 placeholder stands in
+    -- for one that does not exist).
     ids := ARRAY(SELECT DISTINCT s FROM unnest(p_streams) AS s ORDER BY s);
+    slot := ARRAY(SELECT array_position(ids, u.s)
+                  FROM unnest(p_streams) WITH ORDINALITY AS u(s, n) ORDER BY u.n);
+    bump := array_fill(0::bigint, ARRAY[array_length(ids, 1)]);
+    FOR k IN 1 .. n_parts LOOP
+        bump[slot[k]] := bump[slot[k]] + p_counts[k];
+    END LOOP;
     versions := array_fill(0::bigint, ARRAY[array_length(ids, 1)]);
     FOR j IN 1 .. array_length(ids, 1) LOOP
-        SELECT s.version INTO v FROM __SCHEMA__.streams AS s
-        WHERE s.stream_id = ids[j] FOR UPDATE;
-        IF NOT FOUND THEN
-            -- Waits for a concurrent creator of the stream to finish.
-            INSERT INTO __SCHEMA__.streams (stream_id, version) VALUES (ids[j], 0)
-            ON CONFLICT (stream_id) DO NOTHING;
+        IF bump[j] > 0 THEN
+            -- A plain UPDATE (not an upsert, which would write a lock
+            -- record before its update) for a stream that exists.
+            UPDATE __SCHEMA__.streams AS s SET version = s.version + bump[j]
+            WHERE s.stream_id = ids[j]
+            RETURNING s.version INTO v;
+            IF NOT FOUND THEN
+                INSERT INTO __SCHEMA__.streams (stream_id, version) VALUES (ids[j], bump[j])
+                ON CONFLICT (stream_id) DO NOTHING;
+                IF FOUND THEN
+                    v := bump[j];
+                ELSE
+                    -- Created by another transaction while this one looked:
+                    -- the insert waited for it to commit, so it exists now.
+                    UPDATE __SCHEMA__.streams AS s SET version = s.version + bump[j]
+                    WHERE s.stream_id = ids[j]
+                    RETURNING s.version INTO v;
+                END IF;
+            END IF;
+            v := v - bump[j];
+        ELSE
             SELECT s.version INTO v FROM __SCHEMA__.streams AS s
-            WHERE s.stream_id = ids[j] FOR UPDATE;
+            WHERE s.stream_id = ids[j] FOR SHARE;
+            IF NOT FOUND THEN
+                -- Waits for a concurrent creator of the stream to finish.
+                INSERT INTO __SCHEMA__.streams (stream_id, version) VALUES (ids[j], 0)
+                ON CONFLICT (stream_id) DO NOTHING;
+                SELECT s.version INTO v FROM __SCHEMA__.streams AS s
+                WHERE s.stream_id = ids[j] FOR SHARE;
+            END IF;
         END IF;
         versions[j] := v;
     END LOOP;
-    slot := ARRAY(SELECT array_position(ids, u.s)
-                  FROM unnest(p_streams) WITH ORDINALITY AS u(s, n) ORDER BY u.n);
 
     original := versions;
     start_v := array_fill(0::bigint, ARRAY[n_parts]);
@@ -166,11 +198,15 @@ BEGIN
                 first_position[b] := base + first_position[b];
             END IF;
         END LOOP;
-
-        UPDATE __SCHEMA__.streams AS s SET version = u.v
-        FROM unnest(ids, versions, original) AS u(id, v, o)
-        WHERE u.v <> u.o AND s.stream_id = u.id;
     END IF;
+
+    -- Streams bumped for a batch that did not commit: the version the
+    -- committed ones left.
+    FOR j IN 1 .. array_length(ids, 1) LOOP
+        IF bump[j] > 0 AND versions[j] <> original[j] + bump[j] THEN
+            UPDATE __SCHEMA__.streams AS s SET version = versions[j] WHERE s.stream_id = ids[j];
+        END IF;
+    END LOOP;
 
     -- Raises 2D000 inside a transaction block: nothing is acknowledged that
     -- would not commit.

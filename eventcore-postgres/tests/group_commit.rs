@@ -136,6 +136,11 @@ async fn a_conflicting_batch_fails_alone_and_the_others_share_one_commit() -> Te
     assert_eq!(y.stream_versions, vec![(id("y"), StreamVersion::new(2))]);
     assert_eq!(stored(&store, "x").await?.len(), 1);
     assert_eq!(stored(&store, "w").await?.len(), 1);
+    // The stream's version is the one its events left, not what the group
+    // first reserved for both batches on `x`.
+    store
+        .append(one("x", ExpectedVersion::Exact(StreamVersion::new(1)), 1))
+        .await?;
     drop_schema(&store).await;
     Ok(())
 }
@@ -174,6 +179,10 @@ async fn batches_on_one_stream_in_a_group_apply_in_order() -> TestResult {
     // others are refused as conflicts.
     assert!(outcomes[1].is_ok(), "{outcomes:?}");
     assert!(outcomes[0].is_err() || outcomes[2].is_err(), "{outcomes:?}");
+    let next = StreamVersion::new(1 + committed as u64);
+    store
+        .append(one("s", ExpectedVersion::Exact(next), 1))
+        .await?;
     assert!(
         outcomes
             .iter()

@@ -189,7 +189,6 @@ impl SqliteStore {
     /// // ... the application runs ...
     /// store.close().await;
     /// assert!(store.head_position().await.is_err(), "closed for every clone");
-    /// assert!(!dir.path().join("bank.db-wal").exists());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
     /// ```

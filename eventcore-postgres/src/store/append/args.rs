@@ -147,18 +147,7 @@ impl<'a> AppendArgs<'a> {
         sql: &'q str,
         batch_of: &'q [i32],
     ) -> Query<'q, Postgres, PgArguments> {
-        sqlx::query(sql)
-            .bind(batch_of)
-            .bind(&self.streams)
-            .bind(&self.expected)
-            .bind(&self.counts)
-            .bind(&self.event_part)
-            .bind(&self.event_offset)
-            .bind(&self.event_ids)
-            .bind(&self.event_types)
-            .bind(&self.payloads)
-            .bind(&self.metadata)
-            .bind(&self.schema_versions)
+        self.bind_batch(sqlx::query(sql).bind(batch_of))
     }
 
     /// The statement `sql` (`append.sql` or `append_committed.sql`, or
@@ -171,7 +160,7 @@ impl<'a> AppendArgs<'a> {
         channel: Option<&'q str>,
         claim: Option<&'q IdempotencyClaim>,
     ) -> Query<'q, Postgres, PgArguments> {
-        let query = self.bind_batch(sqlx::query(sql), channel);
+        let query = self.bind_batch(sqlx::query(sql)).bind(channel);
         match claim {
             None => query,
             Some(claim) => query
@@ -187,10 +176,10 @@ impl<'a> AppendArgs<'a> {
         }
     }
 
+    /// The batch's arrays, in the order both procedures take them.
     fn bind_batch<'q>(
         &'q self,
         query: Query<'q, Postgres, PgArguments>,
-        channel: Option<&'q str>,
     ) -> Query<'q, Postgres, PgArguments> {
         query
             .bind(&self.streams)
@@ -203,6 +192,5 @@ impl<'a> AppendArgs<'a> {
             .bind(&self.payloads)
             .bind(&self.metadata)
             .bind(&self.schema_versions)
-            .bind(channel)
     }
 }
